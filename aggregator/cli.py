@@ -1,0 +1,285 @@
+"""The ``aggregator`` command: a thin layer over the package's Python API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+import click
+import uvicorn
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from aggregator import __version__
+from aggregator.config import Settings, SourceConfig, load_settings
+from aggregator.errors import AggregatorError, ConfigError
+from aggregator.fetch import Fetcher
+from aggregator.pipeline import SourceOutcome, refresh_source
+from aggregator.publish import publish
+from aggregator.scheduler import Service, enabled_sources, sync_sources
+from aggregator.server import create_app
+from aggregator.storage import SourceState, Store
+
+log = logging.getLogger("aggregator")
+console = Console()
+err_console = Console(stderr=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    default="feeds.yaml",
+    envvar="AGGREGATOR_CONFIG",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The configuration file (env AGGREGATOR_CONFIG).",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="How much the service logs to stderr.",
+)
+@click.version_option(__version__, prog_name="aggregator")
+@click.pass_context
+def main(ctx: click.Context, config_path: str, log_level: str) -> None:
+    """Fetch news sources, fold duplicates and republish one combined feed."""
+    logging.basicConfig(
+        level=log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    for noisy in ("httpx", "httpcore", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    ctx.obj = config_path
+
+
+def _settings(ctx: click.Context) -> Settings:
+    try:
+        return load_settings(ctx.obj)
+    except ConfigError as exc:
+        err_console.print(
+            f"[bold red]invalid configuration[/] ({len(exc.problems)} problem(s)):", highlight=False
+        )
+        for problem in exc.problems:
+            err_console.print(f"  {problem}", markup=False, highlight=False)
+        ctx.exit(2)
+        raise  # unreachable: ctx.exit raises
+
+
+@contextlib.contextmanager
+def _open_store(settings: Settings) -> Iterator[Store]:
+    try:
+        settings.store_dir.mkdir(parents=True, exist_ok=True)
+        store = Store.open(settings.database_url)
+    except (AggregatorError, OSError) as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+# -- run -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.pass_context
+def run(ctx: click.Context, host: str, port: int) -> None:
+    """Run the service: the scheduler and the HTTP server in one process."""
+    settings = _settings(ctx)
+    with _open_store(settings) as store:
+        exit_code = asyncio.run(_serve(settings, store, host, port))
+    ctx.exit(exit_code)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: ``aggregator run`` owns SIGINT/SIGTERM so
+    that it can stop the scheduler too, and exit 0 after a clean stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _serve(settings: Settings, store: Store, host: str, port: int) -> int:
+    service = Service(settings, store)
+    app = create_app(settings.public_dir, healthy=lambda: service.running and store.ping())
+    server = _Server(
+        uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+    )
+    loop = asyncio.get_running_loop()
+
+    def request_stop(signum: int) -> None:
+        log.info("stopping signal=%s", signal.Signals(signum).name)
+        if server.should_exit:
+            server.force_exit = True
+        server.should_exit = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, request_stop, signum)
+    await service.start()
+    log.info("serving url=http://%s:%d/ store=%s", host, port, settings.store_dir)
+    try:
+        await server.serve()
+    finally:
+        await service.stop()
+    return 0 if server.started else 1
+
+
+# -- fetch, publish ----------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--source",
+    "source_ids",
+    multiple=True,
+    metavar="ID",
+    help="Fetch only this source (repeatable).",
+)
+@click.pass_context
+def fetch(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
+    """Fetch sources once, store their items and republish the output files."""
+    settings = _settings(ctx)
+    known = {s.id for s in settings.sources}
+    unknown = [s for s in source_ids if s not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown source id(s): {', '.join(unknown)}", param_hint="--source"
+        )
+    chosen = (
+        [s for s in settings.sources if s.id in source_ids]
+        if source_ids
+        else (enabled_sources(settings))
+    )
+    with _open_store(settings) as store:
+        sync_sources(store, settings)
+        outcomes = asyncio.run(_fetch_all(settings, store, chosen))
+        publish(store, settings, datetime.now(UTC))
+    console.print(_outcome_table(outcomes))
+
+
+async def _fetch_all(
+    settings: Settings, store: Store, chosen: Sequence[object]
+) -> list[SourceOutcome]:
+    sources = [s for s in settings.sources if s in chosen]
+    limit = asyncio.Semaphore(settings.config.fetch.concurrency)
+    async with Fetcher(settings.config.fetch) as fetcher:
+        with Progress(
+            console=err_console, transient=True, disable=not err_console.is_terminal
+        ) as progress:
+            task = progress.add_task("Fetching", total=len(sources))
+
+            async def one(source: SourceConfig) -> SourceOutcome:
+                async with limit:
+                    outcome = await refresh_source(source, settings, fetcher, store)
+                progress.advance(task)
+                return outcome
+
+            return list(await asyncio.gather(*(one(s) for s in sources)))
+
+
+def _outcome_table(outcomes: Sequence[SourceOutcome]) -> Table:
+    table = Table(title="Fetch summary")
+    for column in ("source", "HTTP", "new", "updated", "error"):
+        table.add_column(column, overflow="fold")
+    for outcome in outcomes:
+        table.add_row(
+            outcome.source_id,
+            str(outcome.status or "–"),
+            str(outcome.new),
+            str(outcome.updated),
+            outcome.error or "",
+        )
+    return table
+
+
+@main.command(name="publish")
+@click.pass_context
+def publish_command(ctx: click.Context) -> None:
+    """Re-render the output files from the store."""
+    settings = _settings(ctx)
+    with _open_store(settings) as store:
+        publish(store, settings, datetime.now(UTC))
+    console.print(
+        f"wrote {settings.public_dir}/feed.xml, feed.atom, feed.json, index.html", highlight=False
+    )
+
+
+# -- check, status -----------------------------------------------------------------------
+
+
+@main.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Validate the configuration and list the sources."""
+    settings = _settings(ctx)
+    table = Table(title=f"{settings.path}: {len(settings.sources)} source(s), valid")
+    for column in ("id", "name", "type", "url", "interval", "language"):
+        table.add_column(column, overflow="fold")
+    for source in settings.sources:
+        table.add_row(
+            source.id,
+            source.name,
+            source.type,
+            source.url,
+            _duration(settings.interval(source).total_seconds()),
+            source.language or "auto",
+        )
+    console.print(table)
+
+
+@main.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show each source's last fetch, HTTP status, items and last error."""
+    settings = _settings(ctx)
+    with _open_store(settings) as store:
+        sync_sources(store, settings)
+        states = store.source_states([s.id for s in settings.sources])
+    console.print(_status_table(states))
+
+
+def _status_table(states: Sequence[SourceState]) -> Table:
+    table = Table(title="Sources")
+    for column in ("source", "last fetch", "HTTP", "items", "errors", "next fetch", "last error"):
+        table.add_column(column, overflow="fold")
+    for state in states:
+        error = state.last_error or ""
+        if state.disabled_reason:
+            error = f"DISABLED: {state.disabled_reason}"
+        table.add_row(
+            state.id,
+            _when(state.last_fetch_at),
+            str(state.last_status or "–"),
+            str(state.item_count),
+            str(state.error_count),
+            _when(state.next_fetch_at),
+            error,
+        )
+    return table
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "never"
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"

@@ -1,0 +1,302 @@
+"""``feeds.yaml`` → validated settings.
+
+Every problem is reported at once, each naming the file, the line and the field::
+
+    feeds.yaml:14: sources[2].url: 'htp://x' is not an http(s) URL or a file path
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from aggregator.errors import ConfigError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$", re.IGNORECASE)
+_SIZE_BYTES = {
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+}
+
+
+def parse_duration(value: object) -> timedelta:
+    """``"15m"``, ``"20s"``, ``"1h"``, ``"90d"`` or a number of seconds → timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration (use e.g. 30s, 15m, 1h, 7d)")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a duration (use e.g. 30s, 15m, 1h, 7d)")
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
+    if seconds <= 0:
+        raise ValueError(f"{value!r} must be a positive duration")
+    return timedelta(seconds=seconds)
+
+
+def parse_size(value: object) -> int:
+    """``"10MB"``, ``"512KiB"`` or a number of bytes → bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    else:
+        match = _SIZE.match(str(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a size (use e.g. 10MB, 512KiB)")
+        size = int(float(match.group(1)) * _SIZE_BYTES[(match.group(2) or "b").lower()])
+    if size <= 0:
+        raise ValueError(f"{value!r} must be a positive size")
+    return size
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Size = Annotated[int, BeforeValidator(parse_size)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OutputSettings(_Strict):
+    title: str = "Aggregated news"
+    link: str = "http://127.0.0.1:8080/"
+    description: str = "News from many sources, one story each, with attribution."
+    language: str = "ru"
+    max_items: int = Field(default=100, ge=1, le=10_000)
+    timezone: str = "Asia/Almaty"
+
+    @field_validator("link")
+    @classmethod
+    def _http_link(cls, value: str) -> str:
+        if not _is_http_url(value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
+class FetchSettings(_Strict):
+    interval: Duration = timedelta(minutes=15)
+    timeout: Duration = timedelta(seconds=20)
+    allow_private_addresses: bool = False
+    max_redirects: int = Field(default=5, ge=0, le=30)
+    max_bytes: Size = 10 * 1000 * 1000
+    concurrency: int = Field(default=16, ge=1, le=512)
+    """How many sources are fetched at once."""
+    user_agent: str | None = None
+
+
+class SourceConfig(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
+    name: str = Field(min_length=1)
+    url: str
+    type: Literal["feed", "html"] = "feed"
+    interval: Duration | None = None
+    language: str | None = None
+    priority: int = 0
+    aliases: tuple[str, ...] = ()
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _url_or_path(cls, value: str) -> str:
+        if "://" in value and not _is_http_url(value):
+            raise ValueError(f"{value!r} is not an http(s) URL or a file path")
+        if not value.strip():
+            raise ValueError("the URL is empty")
+        return value
+
+
+class Config(_Strict):
+    store: str = "store"
+    database: str | None = None
+    """SQLAlchemy URL; default: SQLite at ``<store>/aggregator.db``. For PostgreSQL:
+    ``postgresql+psycopg://user@host/dbname``."""
+    output: OutputSettings = OutputSettings()
+    fetch: FetchSettings = FetchSettings()
+    sources: tuple[SourceConfig, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A loaded configuration with the paths it was read from resolved."""
+
+    path: Path
+    config: Config
+
+    @property
+    def store_dir(self) -> Path:
+        return (self.path.parent / self.config.store).resolve()
+
+    @property
+    def database_path(self) -> Path:
+        return self.store_dir / "aggregator.db"
+
+    @property
+    def database_url(self) -> str:
+        return self.config.database or f"sqlite:///{self.database_path}"
+
+    @property
+    def public_dir(self) -> Path:
+        return self.store_dir / "public"
+
+    @property
+    def sources(self) -> tuple[SourceConfig, ...]:
+        return self.config.sources
+
+    def source(self, source_id: str) -> SourceConfig:
+        for source in self.config.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+    def source_location(self, source: SourceConfig) -> str:
+        """The source's URL, or its file path made absolute against the config's folder."""
+        if _is_http_url(source.url):
+            return source.url
+        path = Path(source.url.removeprefix("file://")).expanduser()
+        return str(path if path.is_absolute() else (self.path.parent / path).resolve())
+
+    def interval(self, source: SourceConfig) -> timedelta:
+        return source.interval or self.config.fetch.interval
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read and validate a configuration file.
+
+    Raises:
+        ConfigError: the file is missing, is not YAML, or breaks the schema; every
+            problem is listed with its line.
+    """
+    path = Path(path)
+    data = _read_yaml(path)
+    problems = list(_duplicate_ids(path, data))
+    try:
+        config = Config.model_validate(_plain(data))
+    except ValidationError as exc:
+        problems = [_describe(path, data, error) for error in exc.errors()] + problems
+        problems.sort(key=_line_number)
+        raise ConfigError(problems, path=str(path)) from exc
+    if problems:
+        raise ConfigError(problems, path=str(path))
+    return Settings(path=path.resolve(), config=config)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError([f"{path}: no such file (pass --config FILE)"], path=str(path)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read: {exc}"], path=str(path)) from exc
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError([f"{path}{line}: {reason}"], path=str(path)) from exc
+    if data is None:
+        return CommentedMap()
+    if not isinstance(data, CommentedMap):
+        raise ConfigError([f"{path}:1: the top level must be a mapping of keys"], path=str(path))
+    return data
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers → plain dicts and lists for pydantic."""
+    if isinstance(node, dict):
+        return {str(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(value) for value in node]
+    return node
+
+
+def _duplicate_ids(path: Path, data: Any) -> Iterator[str]:
+    sources = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(sources, list):
+        return
+    seen: dict[str, int] = {}
+    for index, source in enumerate(sources):
+        source_id = source.get("id") if isinstance(source, dict) else None
+        if not isinstance(source_id, str):
+            continue
+        if source_id in seen:
+            line = _line_of(data, ("sources", index, "id"))
+            yield (
+                f"{path}:{line}: sources[{index}].id: duplicate id {source_id!r} "
+                f"(first used by sources[{seen[source_id]}])"
+            )
+        else:
+            seen[source_id] = index
+
+
+def _line_number(problem: str) -> int:
+    head = problem.split(": ", 1)[0]
+    line = head.rsplit(":", 1)[-1]
+    return int(line) if line.isdigit() else 0
+
+
+def _describe(path: Path, data: Any, error: Any) -> str:
+    loc: Sequence[str | int] = error["loc"]
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    field = field.lstrip(".") or "(top level)"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling and place)"
+    elif error["type"] == "missing":
+        message = "is required"
+    elif error["type"] == "string_pattern_mismatch" and loc[-1] == "id":
+        message = f"{error['input']!r}: use only lowercase letters, digits, '_' and '-'"
+    elif (
+        "input" in error
+        and error["type"] not in ("value_error",)
+        and not isinstance(error["input"], dict | list)
+    ):
+        message = f"{error['input']!r}: {message}"
+    return f"{path}:{_line_of(data, loc)}: {field}: {message}"
+
+
+def _line_of(data: Any, loc: Sequence[str | int]) -> int:
+    """The 1-based line of the deepest node of ``loc`` present in the YAML document."""
+    line = 1
+    node = data
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    return line

@@ -1,0 +1,149 @@
+"""Plain values passed between the stages, named for the stage that makes them.
+
+``FetchResult`` (fetch) → ``ParsedFeed`` of ``Entry`` (parse) → ``Item`` (normalize)
+→ stored, grouped into stories → ``OutputEntry`` (what publish renders).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one HTTP request (or a local file read) gave for a source."""
+
+    url: str
+    """The URL that answered, after redirects."""
+    status: int
+    content: bytes
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    permanent_redirect: str | None = None
+    """Where a 301/308 chain finally led, when it did."""
+    cache_control: str | None = None
+    expires: str | None = None
+    elapsed_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    url: str
+    type: str | None = None
+    length: int | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry as the feed states it, before normalization.
+
+    Dates are timezone-aware when the feed gave an offset, naive when it gave none.
+    """
+
+    guid: str | None = None
+    link: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    content: str | None = None
+    """HTML (or text) of the full content when the feed has it."""
+    published: datetime | None = None
+    updated: datetime | None = None
+    author: str | None = None
+    categories: tuple[str, ...] = ()
+    image: str | None = None
+    enclosures: tuple[Enclosure, ...] = ()
+    language: str | None = None
+    base_url: str | None = None
+    """The base for relative URLs in this entry (xml:base, else the feed's link)."""
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A parsed feed: its own facts and its entries."""
+
+    format: str
+    """``rss20``, ``atom10``, ``json11``, ``html``…"""
+    title: str | None = None
+    link: str | None = None
+    language: str | None = None
+    ttl_minutes: int | None = None
+    update_period_minutes: int | None = None
+    entries: tuple[Entry, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Item:
+    """A normalized item of one source, ready to store."""
+
+    source_id: str
+    key: str
+    """Identity inside the source: ``guid:…``, ``link:…`` or ``hash:…``."""
+    guid: str | None
+    link: str | None
+    """Canonical absolute link (tracking parameters removed)."""
+    original_link: str | None
+    title: str
+    content_html: str
+    """Sanitized HTML."""
+    text: str
+    """Plain text derived from the content."""
+    summary: str
+    """A short plain-text lead."""
+    published: datetime
+    """UTC; the first-seen time when the feed gives none."""
+    updated: datetime | None
+    author: str | None
+    categories: tuple[str, ...]
+    image: str | None
+    enclosures: tuple[Enclosure, ...]
+    language: str | None
+    content_hash: str
+    """Hash of what a reader sees; a change means the item was edited."""
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source as the output names it."""
+
+    id: str
+    name: str
+    url: str
+    """The source's feed URL."""
+    link: str | None = None
+    """The source's website, when known."""
+
+
+@dataclass(frozen=True)
+class StoryMember:
+    """One member item of a story, as the output lists it."""
+
+    source: SourceRef
+    link: str | None
+    title: str
+    published: datetime
+
+
+@dataclass(frozen=True)
+class OutputEntry:
+    """One entry of the combined output: a story shown through its representative item."""
+
+    id: str
+    """Stable, globally unique; never changes once published."""
+    source: SourceRef
+    link: str | None
+    title: str
+    content_html: str
+    summary: str
+    published: datetime
+    updated: datetime
+    author: str | None = None
+    categories: tuple[str, ...] = ()
+    image: str | None = None
+    enclosures: tuple[Enclosure, ...] = ()
+    language: str | None = None
+    members: tuple[StoryMember, ...] = field(default=())
+    """Every member of the story, the representative included."""

@@ -1,0 +1,210 @@
+"""One source, end to end: fetch → parse → normalize → store, in one transaction.
+
+A failing source becomes a stored error on that source (``SourceOutcome.error``), never
+an exception that stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from aggregator.config import Settings, SourceConfig
+from aggregator.errors import AggregatorError, FetchError, GoneError, TooManyRequestsError
+from aggregator.fetch import Fetcher
+from aggregator.models import FetchResult, Item, ParsedFeed
+from aggregator.normalize import normalize_entry
+from aggregator.parse import parse_feed
+from aggregator.storage import SourceState, Store
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=24)
+JITTER = 0.1
+"""Next-fetch times are spread by ±10% so sources added together drift apart."""
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """What one refresh of one source did, for the summary table and the logs."""
+
+    source_id: str
+    status: int | None = None
+    new: int = 0
+    updated: int = 0
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+    duration_ms: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.updated)
+
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def refresh_source(
+    source: SourceConfig,
+    settings: Settings,
+    fetcher: Fetcher,
+    store: Store,
+    clock: Clock = utc_now,
+) -> SourceOutcome:
+    """Fetch, parse, normalize and store one source; errors are stored on the source."""
+    state = await asyncio.to_thread(store.source_state, source.id)
+    started = clock()
+    url = state.current_url or settings.source_location(source)
+    try:
+        result = await fetcher.fetch(url, etag=state.etag, last_modified=state.last_modified)
+        if result.not_modified:
+            outcome = await _not_modified(store, state, result, settings, source, clock())
+        else:
+            outcome = await _ingest(store, state, result, settings, source, clock())
+    except AggregatorError as exc:
+        outcome = await _failed(store, state, exc, settings, source, clock())
+    elapsed = (clock() - started).total_seconds() * 1000
+    outcome = replace(outcome, duration_ms=elapsed)
+    _log(outcome, url)
+    return outcome
+
+
+async def _ingest(
+    store: Store,
+    state: SourceState,
+    result: FetchResult,
+    settings: Settings,
+    source: SourceConfig,
+    now: datetime,
+) -> SourceOutcome:
+    parsed, items = await asyncio.to_thread(parse_and_normalize, result, source, now)
+    new_state = _success_state(state, result, settings, source, now, parsed.link)
+    saved = await asyncio.to_thread(store.save_items, new_state, items, now)
+    return SourceOutcome(
+        source.id,
+        status=result.status,
+        new=saved.new,
+        updated=saved.updated,
+        warnings=parsed.warnings,
+    )
+
+
+def parse_and_normalize(
+    result: FetchResult, source: SourceConfig, now: datetime
+) -> tuple[ParsedFeed, list[Item]]:
+    """The CPU part of a refresh: bytes → normalized items.
+
+    Raises:
+        ParseError: the body is not a feed.
+    """
+    parsed = parse_feed(result.content, content_type=result.content_type, url=result.url)
+    language = source.language or parsed.language
+    items = [
+        normalize_entry(entry, source_id=source.id, now=now, default_language=language)
+        for entry in parsed.entries
+    ]
+    return parsed, items
+
+
+async def _not_modified(
+    store: Store,
+    state: SourceState,
+    result: FetchResult,
+    settings: Settings,
+    source: SourceConfig,
+    now: datetime,
+) -> SourceOutcome:
+    new_state = _success_state(state, result, settings, source, now, state.site_link)
+    await asyncio.to_thread(store.record_failure, new_state)
+    return SourceOutcome(source.id, status=304)
+
+
+def _success_state(
+    state: SourceState,
+    result: FetchResult,
+    settings: Settings,
+    source: SourceConfig,
+    now: datetime,
+    site_link: str | None,
+) -> SourceState:
+    return replace(
+        state,
+        current_url=result.permanent_redirect or state.current_url,
+        etag=result.etag or (state.etag if result.not_modified else None),
+        last_modified=result.last_modified
+        or (state.last_modified if result.not_modified else None),
+        last_fetch_at=now,
+        last_success_at=now,
+        last_status=result.status,
+        last_error=None,
+        error_kind=None,
+        error_count=0,
+        next_fetch_at=now + _jittered(settings.interval(source)),
+        site_link=site_link,
+    )
+
+
+async def _failed(
+    store: Store,
+    state: SourceState,
+    exc: AggregatorError,
+    settings: Settings,
+    source: SourceConfig,
+    now: datetime,
+) -> SourceOutcome:
+    errors = state.error_count + 1
+    next_fetch = now + backoff(settings.interval(source), errors)
+    if isinstance(exc, TooManyRequestsError) and exc.retry_at:
+        next_fetch = max(next_fetch, exc.retry_at)
+    status = getattr(exc, "status", None)
+    new_state = replace(
+        state,
+        last_fetch_at=now,
+        last_status=status,
+        last_error=exc.message,
+        error_kind=getattr(exc, "kind", "error"),
+        error_count=errors,
+        next_fetch_at=next_fetch,
+        disabled_reason=exc.message if isinstance(exc, GoneError) else state.disabled_reason,
+    )
+    await asyncio.to_thread(store.record_failure, new_state)
+    return SourceOutcome(source.id, status=status, error=exc.message)
+
+
+def backoff(interval: timedelta, errors: int) -> timedelta:
+    """Exponential backoff after ``errors`` failures in a row, capped, with jitter."""
+    factor = 2 ** min(max(errors - 1, 0), 10)
+    return _jittered(min(interval * factor, max(MAX_BACKOFF, interval)))
+
+
+def _jittered(delay: timedelta) -> timedelta:
+    return delay * (1 + random.uniform(-JITTER, JITTER))
+
+
+def _log(outcome: SourceOutcome, url: str) -> None:
+    fields = {
+        "source_id": outcome.source_id,
+        "url": url,
+        "status": outcome.status,
+        "new": outcome.new,
+        "updated": outcome.updated,
+        "duration_ms": round(outcome.duration_ms),
+    }
+    text = " ".join(f"{key}={value}" for key, value in fields.items())
+    if outcome.error:
+        log.error("fetch_failed %s error=%r", text, outcome.error)
+    else:
+        log.info("fetched %s", text)
+    for warning in outcome.warnings:
+        log.warning("feed_warning source_id=%s warning=%r", outcome.source_id, warning)
+
+
+__all__ = ["FetchError", "SourceOutcome", "backoff", "parse_and_normalize", "refresh_source"]

@@ -1,0 +1,475 @@
+"""The database: SQLAlchemy Core tables and queries; SQLite by default, PostgreSQL by URL.
+
+The schema is created and upgraded by the Alembic migrations in ``migrations/`` on open.
+Queries use no dialect-specific SQL. Each source's items and its fetch state are written
+in one transaction (``save_items``), so a crash never leaves one without the other.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy.engine import Connection, Engine
+
+from aggregator.errors import StoreError
+from aggregator.models import Enclosure, Item, OutputEntry, SourceRef, StoryMember
+
+STORY_NAMESPACE = uuid.UUID("6f1c1d1e-8a53-4d0b-9a35-3c2f4a0b7e11")
+"""Story ids are UUIDv5 of (source id, item key) in this namespace: the same item gives the
+same id after any crash or restart."""
+
+_CHUNK = 500
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every dialect."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("current_url", sa.Text),
+    sa.Column("site_link", sa.Text),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("last_fetch_at", UTCDateTime),
+    sa.Column("last_success_at", UTCDateTime),
+    sa.Column("last_status", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("error_kind", sa.String(32)),
+    sa.Column("error_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_fetch_at", UTCDateTime),
+    sa.Column("disabled_reason", sa.Text),
+    sa.Column("last_new_item_at", UTCDateTime),
+)
+
+items = sa.Table(
+    "items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source_id", sa.String(64), sa.ForeignKey("sources.id"), nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("story_id", sa.String(64), nullable=False, index=True),
+    sa.Column("guid", sa.Text),
+    sa.Column("link", sa.Text),
+    sa.Column("original_link", sa.Text),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("content_html", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("author", sa.Text),
+    sa.Column("categories", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("image", sa.Text),
+    sa.Column("enclosures", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("language", sa.String(16)),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("published", UTCDateTime, nullable=False, index=True),
+    sa.Column("updated", UTCDateTime),
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("source_id", "key", name="uq_items_source_key"),
+)
+
+stories = sa.Table(
+    "stories",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("representative_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
+    sa.Column("published", UTCDateTime, nullable=False, index=True),
+    sa.Column("updated", UTCDateTime, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the fetcher needs to know about a source, and what it reports back."""
+
+    id: str
+    name: str
+    url: str
+    current_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetch_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    error_kind: str | None = None
+    error_count: int = 0
+    next_fetch_at: datetime | None = None
+    disabled_reason: str | None = None
+    site_link: str | None = None
+    last_new_item_at: datetime | None = None
+    item_count: int = 0
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    new: int
+    updated: int
+    unchanged: int
+
+
+def database_url_for(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+class Store:
+    """The aggregator's database. Thread-safe for one writer at a time."""
+
+    def __init__(self, url: str, *, engine_options: dict[str, Any] | None = None) -> None:
+        self.url = url
+        self.engine: Engine = _make_engine(url, engine_options or {})
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, url: str, **engine_options: Any) -> Store:
+        """Connect and bring the schema up to date.
+
+        Raises:
+            StoreError: the database cannot be opened or migrated.
+        """
+        store = cls(url, engine_options=engine_options)
+        try:
+            store.migrate()
+        except sa.exc.SQLAlchemyError as exc:
+            store.close()
+            raise StoreError(f"cannot open the database {store.safe_url}: {exc}") from exc
+        return store
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def migrate(self) -> None:
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._write_lock, self.engine.begin() as connection:
+            yield connection
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError:
+            return False
+        return True
+
+    # -- sources ---------------------------------------------------------------------------
+
+    def sync_sources(self, configured: Iterable[tuple[str, str, str]]) -> None:
+        """Make the sources table list the configured (id, name, url) triples.
+
+        A source whose URL changed in the config starts afresh: its redirect target,
+        validators and disabled state are dropped. Sources removed from the config keep
+        their rows (and items) but are no longer fetched.
+        """
+        with self._write() as connection:
+            existing = {
+                row.id: row
+                for row in connection.execute(
+                    sa.select(sources.c.id, sources.c.url, sources.c.name)
+                )
+            }
+            for source_id, name, url in configured:
+                row = existing.get(source_id)
+                if row is None:
+                    connection.execute(sources.insert().values(id=source_id, name=name, url=url))
+                elif row.url != url:
+                    connection.execute(
+                        sources.update()
+                        .where(sources.c.id == source_id)
+                        .values(
+                            name=name,
+                            url=url,
+                            current_url=None,
+                            etag=None,
+                            last_modified=None,
+                            disabled_reason=None,
+                            next_fetch_at=None,
+                            error_count=0,
+                        )
+                    )
+                elif row.name != name:
+                    connection.execute(
+                        sources.update().where(sources.c.id == source_id).values(name=name)
+                    )
+
+    def source_states(self, ids: Sequence[str] | None = None) -> list[SourceState]:
+        counts = (
+            sa.select(items.c.source_id, sa.func.count().label("n"))
+            .group_by(items.c.source_id)
+            .subquery()
+        )
+        query = (
+            sa.select(sources, sa.func.coalesce(counts.c.n, 0).label("item_count"))
+            .outerjoin(counts, counts.c.source_id == sources.c.id)
+            .order_by(sources.c.id)
+        )
+        if ids is not None:
+            query = query.where(sources.c.id.in_(list(ids)))
+        with self.engine.connect() as connection:
+            return [SourceState(**row._asdict()) for row in connection.execute(query)]
+
+    def source_state(self, source_id: str) -> SourceState:
+        found = self.source_states([source_id])
+        if not found:
+            raise StoreError(f"unknown source {source_id!r}", source_id=source_id)
+        return found[0]
+
+    def due_sources(self, ids: Sequence[str], now: datetime) -> list[str]:
+        """Of ``ids``, those not disabled whose next fetch time has come."""
+        query = (
+            sa.select(sources.c.id)
+            .where(
+                sources.c.id.in_(list(ids)),
+                sources.c.disabled_reason.is_(None),
+                sa.or_(sources.c.next_fetch_at.is_(None), sources.c.next_fetch_at <= now),
+            )
+            .order_by(sources.c.next_fetch_at)
+        )
+        with self.engine.connect() as connection:
+            return list(connection.scalars(query))
+
+    def next_due_time(self, ids: Sequence[str]) -> datetime | None:
+        query = sa.select(sa.func.min(sources.c.next_fetch_at)).where(
+            sources.c.id.in_(list(ids)), sources.c.disabled_reason.is_(None)
+        )
+        with self.engine.connect() as connection:
+            value = connection.scalar(query)
+        return UTCDateTime().process_result_value(value, self.engine.dialect) if value else None
+
+    def record_failure(self, state: SourceState) -> None:
+        """Store the outcome of a fetch that brought no items (an error or a 304)."""
+        with self._write() as connection:
+            _update_source(connection, state)
+
+    # -- items -----------------------------------------------------------------------------
+
+    def save_items(
+        self, state: SourceState, new_items: Sequence[Item], now: datetime
+    ) -> SaveResult:
+        """Store a source's items and its new fetch state in one transaction.
+
+        An item already stored (same source and key) is updated when its content changed
+        and left alone otherwise; it never gets a second row. Within one batch the first
+        item of a key wins.
+        """
+        unique = list({item.key: item for item in reversed(new_items)}.values())[::-1]
+        with self._write() as connection:
+            known = _known_items(connection, state.id, [item.key for item in unique])
+            new = [item for item in unique if item.key not in known]
+            changed = [
+                item
+                for item in unique
+                if item.key in known and known[item.key][1] != item.content_hash
+            ]
+            for item in changed:
+                _update_item(connection, known[item.key][0], item, now)
+            for item in new:
+                _insert_item(connection, item, now)
+            if new:
+                state = replace(state, last_new_item_at=now)
+            _update_source(connection, state)
+        return SaveResult(
+            new=len(new), updated=len(changed), unchanged=len(unique) - len(new) - len(changed)
+        )
+
+    def latest_entries(self, limit: int, sources_by_id: dict[str, SourceRef]) -> list[OutputEntry]:
+        """The newest ``limit`` stories, each shown through its representative item."""
+        query = (
+            sa.select(
+                stories.c.id.label("story_id"), stories.c.updated.label("story_updated"), items
+            )
+            .join(items, items.c.id == stories.c.representative_id)
+            .order_by(stories.c.published.desc(), stories.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+            members = _story_members(connection, [row.story_id for row in rows], sources_by_id)
+        return [_output_entry(row, sources_by_id, members.get(row.story_id, ())) for row in rows]
+
+    def item_count(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.scalar(sa.select(sa.func.count()).select_from(items)) or 0)
+
+
+def _make_engine(url: str, options: dict[str, Any]) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, **options)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, **options)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _update_source(connection: Connection, state: SourceState) -> None:
+    values = {
+        key: value
+        for key, value in state.__dict__.items()
+        if key not in ("id", "name", "url", "item_count")
+    }
+    connection.execute(sources.update().where(sources.c.id == state.id).values(**values))
+
+
+def _known_items(
+    connection: Connection, source_id: str, keys: list[str]
+) -> dict[str, tuple[int, str]]:
+    known: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(keys), _CHUNK):
+        query = sa.select(items.c.key, items.c.id, items.c.content_hash).where(
+            items.c.source_id == source_id, items.c.key.in_(keys[start : start + _CHUNK])
+        )
+        known.update({row.key: (row.id, row.content_hash) for row in connection.execute(query)})
+    return known
+
+
+def _item_values(item: Item) -> dict[str, Any]:
+    return {
+        "guid": item.guid,
+        "link": item.link,
+        "original_link": item.original_link,
+        "title": item.title,
+        "content_html": item.content_html,
+        "text": item.text,
+        "summary": item.summary,
+        "author": item.author,
+        "categories": json.dumps(list(item.categories), ensure_ascii=False),
+        "image": item.image,
+        "enclosures": json.dumps([e.__dict__ for e in item.enclosures], ensure_ascii=False),
+        "language": item.language,
+        "content_hash": item.content_hash,
+        "published": item.published,
+        "updated": item.updated,
+    }
+
+
+def story_id_for(source_id: str, key: str) -> str:
+    """The id of the story an item founds: stable across restarts and re-fetches."""
+    name = source_id + "\x1f" + key
+    return f"urn:uuid:{uuid.uuid5(STORY_NAMESPACE, name)}"
+
+
+def _insert_item(connection: Connection, item: Item, now: datetime) -> None:
+    story_id = story_id_for(item.source_id, item.key)
+    result = connection.execute(
+        items.insert().values(
+            source_id=item.source_id,
+            key=item.key,
+            story_id=story_id,
+            first_seen=now,
+            changed_at=now,
+            **_item_values(item),
+        )
+    )
+    item_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+    connection.execute(
+        stories.insert().values(
+            id=story_id, representative_id=item_id, published=item.published, updated=now
+        )
+    )
+
+
+def _update_item(connection: Connection, item_id: int, item: Item, now: datetime) -> None:
+    connection.execute(
+        items.update().where(items.c.id == item_id).values(changed_at=now, **_item_values(item))
+    )
+    story_id = connection.scalar(sa.select(items.c.story_id).where(items.c.id == item_id))
+    connection.execute(stories.update().where(stories.c.id == story_id).values(updated=now))
+
+
+def _story_members(
+    connection: Connection, story_ids: list[str], sources_by_id: dict[str, SourceRef]
+) -> dict[str, tuple[StoryMember, ...]]:
+    found: dict[str, list[StoryMember]] = {}
+    for start in range(0, len(story_ids), _CHUNK):
+        query = (
+            sa.select(
+                items.c.story_id, items.c.source_id, items.c.link, items.c.title, items.c.published
+            )
+            .where(items.c.story_id.in_(story_ids[start : start + _CHUNK]))
+            .order_by(items.c.published, items.c.id)
+        )
+        for row in connection.execute(query):
+            found.setdefault(row.story_id, []).append(
+                StoryMember(
+                    source=_source_ref(row.source_id, sources_by_id),
+                    link=row.link,
+                    title=row.title,
+                    published=row.published,
+                )
+            )
+    return {story_id: tuple(members) for story_id, members in found.items()}
+
+
+def _source_ref(source_id: str, sources_by_id: dict[str, SourceRef]) -> SourceRef:
+    return sources_by_id.get(source_id) or SourceRef(id=source_id, name=source_id, url="")
+
+
+def _output_entry(
+    row: Any, sources_by_id: dict[str, SourceRef], members: tuple[StoryMember, ...]
+) -> OutputEntry:
+    return OutputEntry(
+        id=row.story_id,
+        source=_source_ref(row.source_id, sources_by_id),
+        link=row.link,
+        title=row.title,
+        content_html=row.content_html,
+        summary=row.summary,
+        published=row.published,
+        updated=max(row.story_updated, row.published),
+        author=row.author,
+        categories=tuple(json.loads(row.categories)),
+        image=row.image,
+        enclosures=tuple(Enclosure(**e) for e in json.loads(row.enclosures)),
+        language=row.language,
+        members=members,
+    )
