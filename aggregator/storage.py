@@ -413,7 +413,10 @@ def _insert_item(connection: Connection, item: Item, now: datetime) -> None:
     item_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
     connection.execute(
         stories.insert().values(
-            id=story_id, representative_id=item_id, published=item.published, updated=now
+            id=story_id,
+            representative_id=item_id,
+            published=item.published,
+            updated=item.updated or item.published,
         )
     )
 
