@@ -94,9 +94,10 @@ def _entry(raw: Any, feed_link: str | None) -> Entry:
         title=_text(raw.get("title")),
         summary=raw.get("summary"),
         content=_content(raw),
-        published=_struct_time(raw.get("published_parsed"))
-        or _struct_time(raw.get("updated_parsed")),
-        updated=_struct_time(raw.get("updated_parsed")),
+        # dict.get: feedparser's own get maps updated to published with a warning.
+        published=_struct_time(dict.get(raw, "published_parsed"))
+        or _struct_time(dict.get(raw, "updated_parsed")),
+        updated=_struct_time(dict.get(raw, "updated_parsed")),
         author=_text(raw.get("author")),
         categories=tuple(t["term"] for t in raw.get("tags", ()) if t.get("term")),
         image=_image(raw),

@@ -1,0 +1,159 @@
+"""fetch.py against the real local fixture server: no mocks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer
+
+from aggregator.config import FetchSettings
+from aggregator.errors import (
+    AddressNotAllowedError,
+    GoneError,
+    HTTPStatusError,
+    NetworkError,
+    RedirectError,
+    ResponseTooLargeError,
+    TooManyRequestsError,
+)
+from aggregator.fetch import Fetcher, parse_retry_after
+from aggregator.models import FetchResult
+
+LOCAL = FetchSettings(allow_private_addresses=True, timeout=timedelta(seconds=5))
+
+
+def fetch(url: str, settings: FetchSettings = LOCAL, **validators: str | None) -> FetchResult:
+    async def go() -> FetchResult:
+        async with Fetcher(settings) as fetcher:
+            return await fetcher.fetch(url, **validators)
+
+    return asyncio.run(go())
+
+
+def test_plain_fetch_sends_user_agent(fresh_server: FeedServer) -> None:
+    result = fetch(fresh_server.url("/feeds/ulysmedia.rss"))
+    assert result.status == 200
+    assert result.content == (Path(fresh_server.data_dir) / "ulysmedia.rss").read_bytes()
+    assert result.content_type == "application/rss+xml"
+    assert result.etag == fresh_server.etag("ulysmedia.rss")
+    assert result.last_modified
+    (request,) = fresh_server.requests("/feeds/ulysmedia.rss")
+    assert (request.header("User-Agent") or "").startswith("aggregator/")
+    assert request.header("If-None-Match") is None
+
+
+def test_conditional_get_gets_304_and_parses_nothing(fresh_server: FeedServer) -> None:
+    url = fresh_server.url("/feeds/ulysmedia.rss")
+    first = fetch(url)
+    second = fetch(url, etag=first.etag, last_modified=first.last_modified)
+    assert second.not_modified and second.status == 304 and second.content == b""
+    request = fresh_server.requests("/feeds/ulysmedia.rss")[-1]
+    assert request.header("If-None-Match") == first.etag
+    assert request.header("If-Modified-Since") == first.last_modified
+
+
+def test_last_modified_alone_gets_304(fresh_server: FeedServer) -> None:
+    url = fresh_server.url("/feeds/kazinform.atom")
+    first = fetch(url)
+    assert fetch(url, last_modified=first.last_modified).not_modified
+
+
+def test_changed_feed_is_fetched_again(fresh_server: FeedServer) -> None:
+    url = fresh_server.url("/feeds/ulysmedia.rss")
+    first = fetch(url)
+    fresh_server.set_file("ulysmedia.rss", first.content.replace(b"</channel>", b" </channel>"))
+    second = fetch(url, etag=first.etag, last_modified=first.last_modified)
+    assert second.status == 200 and second.etag != first.etag
+
+
+def test_gzip_is_decoded(fresh_server: FeedServer) -> None:
+    result = fetch(fresh_server.url("/feeds/tengrinews.json?gzip=1"))
+    assert result.content.startswith(b"{")
+    (request,) = fresh_server.requests("/feeds/tengrinews.json")
+    assert "gzip" in (request.header("Accept-Encoding") or "")
+
+
+@pytest.mark.parametrize(("code", "error"), [(404, HTTPStatusError), (500, HTTPStatusError),
+                                             (410, GoneError)])
+def test_error_statuses(fresh_server: FeedServer, code: int, error: type[Exception]) -> None:
+    with pytest.raises(error, match=f"{code}") as caught:
+        fetch(fresh_server.url(f"/status/{code}"))
+    assert caught.value.status == code  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("code", [429, 503])
+def test_retry_after_is_reported(fresh_server: FeedServer, code: int) -> None:
+    before = datetime.now(UTC)
+    with pytest.raises(TooManyRequestsError) as caught:
+        fetch(fresh_server.url(f"/status/{code}?retry_after=300"))
+    assert caught.value.retry_at is not None
+    assert timedelta(seconds=295) < caught.value.retry_at - before < timedelta(seconds=310)
+
+
+def test_retry_after_http_date() -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("Wed, 25 Nov 2026 12:05:00 GMT", now) == now + timedelta(minutes=5)
+    assert parse_retry_after("120", now) == now + timedelta(seconds=120)
+    assert parse_retry_after("soon", now) is None
+
+
+@pytest.mark.parametrize(("code", "permanent"), [(301, True), (308, True), (302, False),
+                                                 (307, False)])
+def test_redirects(fresh_server: FeedServer, code: int, permanent: bool) -> None:
+    result = fetch(fresh_server.url(f"/redirect/{code}/ulysmedia.rss"))
+    assert result.status == 200
+    assert result.url == fresh_server.url("/feeds/ulysmedia.rss")
+    expected = fresh_server.url("/feeds/ulysmedia.rss") if permanent else None
+    assert result.permanent_redirect == expected
+
+
+def test_redirect_loop(fresh_server: FeedServer) -> None:
+    with pytest.raises(RedirectError, match="redirect loop"):
+        fetch(fresh_server.url("/loop/302/0"))
+
+
+def test_too_many_redirects(fresh_server: FeedServer) -> None:
+    settings = LOCAL.model_copy(update={"max_redirects": 0})
+    with pytest.raises(RedirectError, match="too many redirects"):
+        fetch(fresh_server.url("/redirect/301/ulysmedia.rss"), settings)
+
+
+def test_slow_server_times_out(fresh_server: FeedServer) -> None:
+    settings = LOCAL.model_copy(update={"timeout": timedelta(seconds=0.5)})
+    with pytest.raises(NetworkError, match="timed out"):
+        fetch(fresh_server.url("/slow/ulysmedia.rss?delay=3"), settings)
+
+
+def test_dripping_server_hits_the_total_timeout(fresh_server: FeedServer) -> None:
+    settings = LOCAL.model_copy(update={"timeout": timedelta(seconds=1)})
+    with pytest.raises(NetworkError, match="timed out"):
+        fetch(fresh_server.url("/drip?seconds=5&interval=0.2"), settings)
+
+
+def test_response_over_the_limit_is_aborted(fresh_server: FeedServer) -> None:
+    settings = LOCAL.model_copy(update={"max_bytes": 1_000_000})
+    with pytest.raises(ResponseTooLargeError, match="limit"):
+        fetch(fresh_server.url("/big?mb=5"), settings)
+
+
+def test_connection_refused_is_a_network_error(fresh_server: FeedServer) -> None:
+    with pytest.raises(NetworkError, match="cannot connect"):
+        fetch("http://127.0.0.1:9/feed.xml")
+
+
+def test_address_guard_refuses_loopback(fresh_server: FeedServer) -> None:
+    with pytest.raises(AddressNotAllowedError, match="non-public address"):
+        fetch(fresh_server.url("/feeds/ulysmedia.rss"), FetchSettings())
+    assert fresh_server.requests() == []  # nothing was sent
+
+
+def test_local_file(tmp_path: Path) -> None:
+    path = tmp_path / "feed.rss"
+    path.write_bytes(b"<rss/>")
+    result = fetch(str(path))
+    assert (result.status, result.content) == (200, b"<rss/>")
+    with pytest.raises(Exception, match="cannot read"):
+        fetch(str(tmp_path / "missing.rss"))

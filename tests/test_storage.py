@@ -1,0 +1,135 @@
+"""The store, on a real SQLite file and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from aggregator.models import Item, SourceRef
+from aggregator.storage import Store, items, story_id_for
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+REFS = {"ulys": SourceRef("ulys", "Ulysmedia.kz", "https://ulysmedia.kz/rss/"),
+        "tengri": SourceRef("tengri", "Tengrinews.kz", "https://tengrinews.kz/news.rss")}
+
+
+def item(n: int, source_id: str = "ulys", **changes: object) -> Item:
+    base = Item(
+        source_id=source_id, key=f"guid:{n}", guid=str(n), link=f"https://ulysmedia.kz/news/{n}/",
+        original_link=f"https://ulysmedia.kz/news/{n}/?utm_source=rss", title=f"Новость №{n}",
+        content_html=f"<p>Текст новости {n}</p>", text=f"Текст новости {n}",
+        summary=f"Текст новости {n}", published=NOW - timedelta(hours=n), updated=None,
+        author="Редакция", categories=("Политика",), image=None, enclosures=(), language="ru",
+        content_hash=f"h{n}",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(database_url: str) -> Store:
+    store = Store.open(database_url)
+    store.sync_sources([("ulys", "Ulysmedia.kz", "https://ulysmedia.kz/rss/"),
+                        ("tengri", "Tengrinews.kz", "https://tengrinews.kz/news.rss")])
+    yield store
+    store.close()
+
+
+def test_open_twice_runs_migrations_once(database_url: str) -> None:
+    Store.open(database_url).close()
+    store = Store.open(database_url)
+    with store.engine.connect() as connection:
+        versions = connection.scalars(sa.text("SELECT version_num FROM alembic_version")).all()
+    store.close()
+    assert versions == ["0001"]
+
+
+def test_save_is_idempotent_and_updates_changed_items(store: Store) -> None:
+    state = store.source_state("ulys")
+    first = store.save_items(state, [item(1), item(2), item(3)], NOW)
+    assert (first.new, first.updated, first.unchanged) == (3, 0, 0)
+    again = store.save_items(state, [item(1), item(2), item(3)], NOW)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
+    edited = item(2, title="Новость №2 (обновлено)", content_hash="h2-edited")
+    later = NOW + timedelta(hours=1)
+    changed = store.save_items(state, [item(1), edited, item(3)], later)
+    assert (changed.new, changed.updated, changed.unchanged) == (0, 1, 2)
+    assert store.item_count() == 3
+    entries = {e.id: e for e in store.latest_entries(10, REFS)}
+    story = story_id_for("ulys", "guid:2")
+    assert entries[story].title == "Новость №2 (обновлено)"
+    assert entries[story].updated == later  # the id stays; `updated` moves
+
+
+def test_same_guid_in_two_sources_is_two_items(store: Store) -> None:
+    store.save_items(store.source_state("ulys"), [item(1)], NOW)
+    store.save_items(store.source_state("tengri"), [item(1, source_id="tengri")], NOW)
+    entries = store.latest_entries(10, REFS)
+    assert len(entries) == 2
+    assert {e.source.id for e in entries} == {"ulys", "tengri"}
+    assert len({e.id for e in entries}) == 2
+
+
+def test_duplicate_keys_in_one_batch_keep_the_first(store: Store) -> None:
+    saved = store.save_items(store.source_state("ulys"),
+                             [item(1), item(1, title="второй с тем же guid")], NOW)
+    assert saved.new == 1
+    (entry,) = store.latest_entries(10, REFS)
+    assert entry.title == "Новость №1"
+
+
+def test_latest_entries_are_newest_first_and_limited(store: Store) -> None:
+    store.save_items(store.source_state("ulys"), [item(n) for n in range(1, 8)], NOW)
+    entries = store.latest_entries(5, REFS)
+    assert [e.title for e in entries] == [f"Новость №{n}" for n in range(1, 6)]
+    assert all(e.published.tzinfo is not None for e in entries)
+    assert entries[0].source == REFS["ulys"]
+    assert entries[0].categories == ("Политика",)
+
+
+def test_items_and_state_commit_together(store: Store) -> None:
+    """A failing insert rolls back the source state written in the same transaction."""
+    state = replace(store.source_state("ulys"), etag='"v1"', last_status=200)
+    broken = item(1, title=None)  # violates NOT NULL
+    with pytest.raises(sa.exc.IntegrityError):
+        store.save_items(state, [broken], NOW)
+    assert store.source_state("ulys").etag is None
+    assert store.item_count() == 0
+
+
+def test_due_sources_and_state_round_trip(store: Store) -> None:
+    assert set(store.due_sources(["ulys", "tengri"], NOW)) == {"ulys", "tengri"}
+    later = NOW + timedelta(minutes=10)
+    store.record_failure(replace(store.source_state("ulys"), next_fetch_at=later,
+                                 last_error="HTTP 500", error_count=2))
+    assert store.due_sources(["ulys", "tengri"], NOW) == ["tengri"]
+    assert store.due_sources(["ulys"], later) == ["ulys"]
+    state = store.source_state("ulys")
+    assert (state.last_error, state.error_count, state.next_fetch_at) == ("HTTP 500", 2, later)
+    store.record_failure(replace(state, disabled_reason="410 Gone"))
+    assert store.due_sources(["ulys"], later) == []
+
+
+def test_changed_config_url_resets_the_source_state(store: Store) -> None:
+    store.record_failure(replace(store.source_state("ulys"), etag='"x"', error_count=3,
+                                 current_url="https://new.ulysmedia.kz/rss/"))
+    store.sync_sources([("ulys", "Ulysmedia", "https://ulysmedia.kz/feed/")])
+    state = store.source_state("ulys")
+    assert (state.url, state.etag, state.current_url, state.error_count) == (
+        "https://ulysmedia.kz/feed/", None, None, 0)
+
+
+def test_story_ids_are_stable_uuids() -> None:
+    assert story_id_for("ulys", "guid:1") == story_id_for("ulys", "guid:1")
+    assert story_id_for("ulys", "guid:1") != story_id_for("tengri", "guid:1")
+    assert story_id_for("ulys", "guid:1").startswith("urn:uuid:")
+
+
+def test_item_row_keeps_cyrillic_and_json_fields(store: Store) -> None:
+    store.save_items(store.source_state("ulys"), [item(1, categories=("Политика", "Қоғам"))], NOW)
+    with store.engine.connect() as connection:
+        row = connection.execute(sa.select(items)).one()
+    assert row.title == "Новость №1"
+    assert row.categories == '["Политика", "Қоғам"]'
