@@ -27,7 +27,9 @@ def test_shipped_configs_are_valid() -> None:
 
 
 def test_every_problem_is_reported_with_its_line(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 store: store
 output:
   title: X
@@ -44,7 +46,8 @@ sources:
     interval: -3
   - id: Bad Id
     url: https://e.com
-""")
+""",
+    )
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     problems = caught.value.problems
@@ -80,7 +83,10 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
 
 
 def test_defaults_and_paths(tmp_path: Path) -> None:
-    settings = load_settings(write(tmp_path, """\
+    settings = load_settings(
+        write(
+            tmp_path,
+            """\
 store: data
 sources:
   - id: local
@@ -90,7 +96,9 @@ sources:
     name: Web
     url: https://example.kz/rss
     interval: 10m
-"""))
+""",
+        )
+    )
     assert settings.store_dir == (tmp_path / "data").resolve()
     assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'data' / 'aggregator.db'}"
     local, web = settings.sources
@@ -103,8 +111,15 @@ sources:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("20s", 20), ("15m", 900), ("1h", 3600), ("1.5h", 5400), ("7d", 604800), (30, 30),
-     ("250ms", 0.25)],
+    [
+        ("20s", 20),
+        ("15m", 900),
+        ("1h", 3600),
+        ("1.5h", 5400),
+        ("7d", 604800),
+        (30, 30),
+        ("250ms", 0.25),
+    ],
 )
 def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text).total_seconds() == seconds

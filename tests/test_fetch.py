@@ -76,8 +76,9 @@ def test_gzip_is_decoded(fresh_server: FeedServer) -> None:
     assert "gzip" in (request.header("Accept-Encoding") or "")
 
 
-@pytest.mark.parametrize(("code", "error"), [(404, HTTPStatusError), (500, HTTPStatusError),
-                                             (410, GoneError)])
+@pytest.mark.parametrize(
+    ("code", "error"), [(404, HTTPStatusError), (500, HTTPStatusError), (410, GoneError)]
+)
 def test_error_statuses(fresh_server: FeedServer, code: int, error: type[Exception]) -> None:
     with pytest.raises(error, match=f"{code}") as caught:
         fetch(fresh_server.url(f"/status/{code}"))
@@ -100,8 +101,9 @@ def test_retry_after_http_date() -> None:
     assert parse_retry_after("soon", now) is None
 
 
-@pytest.mark.parametrize(("code", "permanent"), [(301, True), (308, True), (302, False),
-                                                 (307, False)])
+@pytest.mark.parametrize(
+    ("code", "permanent"), [(301, True), (308, True), (302, False), (307, False)]
+)
 def test_redirects(fresh_server: FeedServer, code: int, permanent: bool) -> None:
     result = fetch(fresh_server.url(f"/redirect/{code}/ulysmedia.rss"))
     assert result.status == 200

@@ -103,7 +103,9 @@ def test_html_page_is_not_a_feed() -> None:
         (b"plain words, no markup", "text/plain", "not a feed"),
     ],
 )
-def test_non_feeds_get_a_specific_error(body: bytes, content_type: str | None, message: str) -> None:
+def test_non_feeds_get_a_specific_error(
+    body: bytes, content_type: str | None, message: str
+) -> None:
     with pytest.raises(ParseError, match=message):
         parse_feed(body, content_type=content_type)
 

@@ -12,17 +12,30 @@ from aggregator.models import Item, SourceRef
 from aggregator.storage import Store, items, story_id_for
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-REFS = {"ulys": SourceRef("ulys", "Ulysmedia.kz", "https://ulysmedia.kz/rss/"),
-        "tengri": SourceRef("tengri", "Tengrinews.kz", "https://tengrinews.kz/news.rss")}
+REFS = {
+    "ulys": SourceRef("ulys", "Ulysmedia.kz", "https://ulysmedia.kz/rss/"),
+    "tengri": SourceRef("tengri", "Tengrinews.kz", "https://tengrinews.kz/news.rss"),
+}
 
 
 def item(n: int, source_id: str = "ulys", **changes: object) -> Item:
     base = Item(
-        source_id=source_id, key=f"guid:{n}", guid=str(n), link=f"https://ulysmedia.kz/news/{n}/",
-        original_link=f"https://ulysmedia.kz/news/{n}/?utm_source=rss", title=f"Новость №{n}",
-        content_html=f"<p>Текст новости {n}</p>", text=f"Текст новости {n}",
-        summary=f"Текст новости {n}", published=NOW - timedelta(hours=n), updated=None,
-        author="Редакция", categories=("Политика",), image=None, enclosures=(), language="ru",
+        source_id=source_id,
+        key=f"guid:{n}",
+        guid=str(n),
+        link=f"https://ulysmedia.kz/news/{n}/",
+        original_link=f"https://ulysmedia.kz/news/{n}/?utm_source=rss",
+        title=f"Новость №{n}",
+        content_html=f"<p>Текст новости {n}</p>",
+        text=f"Текст новости {n}",
+        summary=f"Текст новости {n}",
+        published=NOW - timedelta(hours=n),
+        updated=None,
+        author="Редакция",
+        categories=("Политика",),
+        image=None,
+        enclosures=(),
+        language="ru",
         content_hash=f"h{n}",
     )
     return replace(base, **changes)  # type: ignore[arg-type]
@@ -31,8 +44,12 @@ def item(n: int, source_id: str = "ulys", **changes: object) -> Item:
 @pytest.fixture
 def store(database_url: str) -> Store:
     store = Store.open(database_url)
-    store.sync_sources([("ulys", "Ulysmedia.kz", "https://ulysmedia.kz/rss/"),
-                        ("tengri", "Tengrinews.kz", "https://tengrinews.kz/news.rss")])
+    store.sync_sources(
+        [
+            ("ulys", "Ulysmedia.kz", "https://ulysmedia.kz/rss/"),
+            ("tengri", "Tengrinews.kz", "https://tengrinews.kz/news.rss"),
+        ]
+    )
     yield store
     store.close()
 
@@ -73,8 +90,9 @@ def test_same_guid_in_two_sources_is_two_items(store: Store) -> None:
 
 
 def test_duplicate_keys_in_one_batch_keep_the_first(store: Store) -> None:
-    saved = store.save_items(store.source_state("ulys"),
-                             [item(1), item(1, title="второй с тем же guid")], NOW)
+    saved = store.save_items(
+        store.source_state("ulys"), [item(1), item(1, title="второй с тем же guid")], NOW
+    )
     assert saved.new == 1
     (entry,) = store.latest_entries(10, REFS)
     assert entry.title == "Новость №1"
@@ -102,8 +120,11 @@ def test_items_and_state_commit_together(store: Store) -> None:
 def test_due_sources_and_state_round_trip(store: Store) -> None:
     assert set(store.due_sources(["ulys", "tengri"], NOW)) == {"ulys", "tengri"}
     later = NOW + timedelta(minutes=10)
-    store.record_failure(replace(store.source_state("ulys"), next_fetch_at=later,
-                                 last_error="HTTP 500", error_count=2))
+    store.record_failure(
+        replace(
+            store.source_state("ulys"), next_fetch_at=later, last_error="HTTP 500", error_count=2
+        )
+    )
     assert store.due_sources(["ulys", "tengri"], NOW) == ["tengri"]
     assert store.due_sources(["ulys"], later) == ["ulys"]
     state = store.source_state("ulys")
@@ -113,12 +134,22 @@ def test_due_sources_and_state_round_trip(store: Store) -> None:
 
 
 def test_changed_config_url_resets_the_source_state(store: Store) -> None:
-    store.record_failure(replace(store.source_state("ulys"), etag='"x"', error_count=3,
-                                 current_url="https://new.ulysmedia.kz/rss/"))
+    store.record_failure(
+        replace(
+            store.source_state("ulys"),
+            etag='"x"',
+            error_count=3,
+            current_url="https://new.ulysmedia.kz/rss/",
+        )
+    )
     store.sync_sources([("ulys", "Ulysmedia", "https://ulysmedia.kz/feed/")])
     state = store.source_state("ulys")
     assert (state.url, state.etag, state.current_url, state.error_count) == (
-        "https://ulysmedia.kz/feed/", None, None, 0)
+        "https://ulysmedia.kz/feed/",
+        None,
+        None,
+        0,
+    )
 
 
 def test_story_ids_are_stable_uuids() -> None:

@@ -1,0 +1,121 @@
+"""The ``aggregator`` command, run as a user runs it (a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from feedserver import FeedServer
+
+from aggregator.cli import main
+
+AGGREGATOR = [sys.executable, "-m", "aggregator"]
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*AGGREGATOR, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        check=False,
+    )
+
+
+def config(tmp_path: Path, server: FeedServer) -> Path:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(
+        f"""\
+store: store
+output:
+  title: Тестовая лента
+fetch:
+  allow_private_addresses: true
+  timeout: 3s
+sources:
+  - id: ulysmedia
+    name: Ulysmedia.kz
+    url: {server.url("/feeds/ulysmedia.rss")}
+  - id: kazinform
+    name: Kazinform
+    url: {server.url("/feeds/kazinform.atom")}
+  - id: broken
+    name: Broken
+    url: {server.url("/status/500")}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    for name, command in main.commands.items():  # type: ignore[attr-defined]
+        assert command.help, f"{name} has no help text"
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, result.output
+
+
+def test_fetch_then_status_then_publish(tmp_path: Path, fresh_server: FeedServer) -> None:
+    config(tmp_path, fresh_server)
+    fetched = run("fetch", cwd=tmp_path)
+    assert fetched.returncode == 0, fetched.stderr
+    for line in ("ulysmedia", "kazinform", "broken", "HTTP 500"):
+        assert line in fetched.stdout
+    assert "│ 6 " in fetched.stdout.split("ulysmedia", 1)[1].splitlines()[0]
+    public = tmp_path / "store" / "public"
+    document = json.loads((public / "feed.json").read_text(encoding="utf-8"))
+    assert len(document["items"]) == 11
+
+    status = run("status", cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    broken_row = next(line for line in status.stdout.splitlines() if "broken" in line)
+    assert "500" in broken_row and "HTTP 500" in broken_row
+
+    (public / "feed.xml").unlink()
+    published = run("publish", cwd=tmp_path)
+    assert published.returncode == 0 and (public / "feed.xml").exists()
+
+
+def test_fetch_one_source(tmp_path: Path, fresh_server: FeedServer) -> None:
+    config(tmp_path, fresh_server)
+    result = run("fetch", "--source", "kazinform", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "kazinform" in result.stdout and "ulysmedia" not in result.stdout
+    assert [r.route for r in fresh_server.requests()] == ["/feeds/kazinform.atom"]
+    unknown = run("fetch", "--source", "nope", cwd=tmp_path)
+    assert unknown.returncode == 2 and "unknown source" in unknown.stderr
+
+
+def test_check_lists_sources_and_config_env_var(tmp_path: Path, fresh_server: FeedServer) -> None:
+    path = config(tmp_path, fresh_server)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run("check", cwd=elsewhere, env={"AGGREGATOR_CONFIG": str(path)})
+    assert result.returncode == 0, result.stderr
+    assert "3 source(s), valid" in result.stdout and "Kazinform" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "run", "fetch", "status", "publish"])
+def test_invalid_config_exits_2_and_starts_nothing(tmp_path: Path, command: str) -> None:
+    (tmp_path / "feeds.yaml").write_text("sources:\n  - id: a\n    url: htp://x\n    nme: A\n")
+    result = run(command, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "feeds.yaml:3: sources[0].url: 'htp://x' is not an http(s) URL" in result.stderr
+    assert "feeds.yaml:4: sources[0].nme: unknown key" in result.stderr
+    assert "sources[0].name: is required" in result.stderr
+    assert not (tmp_path / "store").exists()
+
+
+def test_missing_config_is_explained(tmp_path: Path) -> None:
+    result = run("check", cwd=tmp_path)
+    assert result.returncode == 2 and "no such file" in result.stderr

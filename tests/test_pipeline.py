@@ -1,0 +1,164 @@
+"""The pipeline end to end: fixture server → fetch → parse → normalize → store → output."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer
+
+from aggregator.config import Settings, load_settings
+from aggregator.fetch import Fetcher
+from aggregator.pipeline import SourceOutcome
+from aggregator.publish import publish
+from aggregator.scheduler import refresh_many, sync_sources
+from aggregator.storage import Store
+
+FEEDS = {
+    "ulysmedia": ("Ulysmedia.kz", "/feeds/ulysmedia.rss"),
+    "kazinform": ("Kazinform", "/feeds/kazinform.atom"),
+    "tengrinews": ("Tengrinews.kz", "/feeds/tengrinews.json"),
+    "regional": ("Время", "/feeds/cp1251.rss"),
+    "astanatimes": ("The Astana Times", "/feeds/relative-links.atom"),
+}
+BROKEN = {
+    "missing": ("Missing", "/status/404"),
+    "failing": ("Failing", "/status/500"),
+    "webpage": ("Web page", "/feeds/not-a-feed.html"),
+    "slow": ("Slow", "/slow/ulysmedia.rss?delay=5"),
+}
+
+
+def write_config(tmp_path: Path, server: FeedServer, sources: dict[str, tuple[str, str]]) -> Path:
+    lines = [
+        "store: store",
+        "output:\n  title: Тест\n  link: http://127.0.0.1:8080/\n  max_items: 100",
+        "fetch:\n  allow_private_addresses: true\n  timeout: 2s",
+        "sources:",
+    ]
+    for source_id, (name, path) in sources.items():
+        lines.append(f"  - id: {source_id}\n    name: {name}\n    url: {server.url(path)}")
+    config = tmp_path / "feeds.yaml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+@pytest.fixture
+def env(tmp_path: Path, fresh_server: FeedServer) -> Iterator[tuple[Settings, Store]]:
+    settings = load_settings(write_config(tmp_path, fresh_server, FEEDS | BROKEN))
+    settings.store_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url)
+    sync_sources(store, settings)
+    yield settings, store
+    store.close()
+
+
+def refresh(
+    settings: Settings, store: Store, ids: list[str] | None = None
+) -> dict[str, SourceOutcome]:
+    sources = [s for s in settings.sources if ids is None or s.id in ids]
+
+    async def go() -> list[SourceOutcome]:
+        async with Fetcher(settings.config.fetch) as fetcher:
+            return await refresh_many(sources, settings, store, fetcher)
+
+    return {o.source_id: o for o in asyncio.run(go())}
+
+
+def test_good_sources_land_and_bad_ones_fail_alone(env: tuple[Settings, Store]) -> None:
+    settings, store = env
+    outcomes = refresh(settings, store)
+    for source_id in FEEDS:
+        assert outcomes[source_id].error is None, outcomes[source_id]
+        assert outcomes[source_id].new > 0
+    assert "404" in (outcomes["missing"].error or "")
+    assert "500" in (outcomes["failing"].error or "")
+    assert "not a feed" in (outcomes["webpage"].error or "")
+    assert "timed out" in (outcomes["slow"].error or "")
+    states = {s.id: s for s in store.source_states()}
+    assert states["missing"].error_count == 1 and states["missing"].last_status == 404
+    assert states["ulysmedia"].item_count == 6 and states["ulysmedia"].last_error is None
+    assert states["missing"].next_fetch_at is not None
+
+
+def test_refetch_uses_validators_and_adds_nothing(
+    env: tuple[Settings, Store], fresh_server: FeedServer
+) -> None:
+    settings, store = env
+    refresh(settings, store, list(FEEDS))
+    count = store.item_count()
+    fresh_server.clear()
+    outcomes = refresh(settings, store, list(FEEDS))
+    assert all(o.status == 304 and o.new == 0 for o in outcomes.values()), outcomes
+    assert store.item_count() == count
+    for request in fresh_server.requests():
+        assert request.header("If-None-Match"), request.path
+
+
+def test_changed_item_is_updated_not_duplicated(
+    env: tuple[Settings, Store], fresh_server: FeedServer
+) -> None:
+    settings, store = env
+    refresh(settings, store, ["ulysmedia"])
+    original = fresh_server.content("ulysmedia.rss") or b""
+    old_title = "Токаев поздравил Алиева с днём рождения"
+    new_title = "Токаев поздравил Алиева с 65-летием"
+    assert old_title.encode() in original
+    fresh_server.set_file("ulysmedia.rss", original.replace(old_title.encode(), new_title.encode()))
+    outcome = refresh(settings, store, ["ulysmedia"])["ulysmedia"]
+    assert (outcome.new, outcome.updated) == (0, 1)
+    assert store.item_count() == 6
+    titles = [e.title for e in store.latest_entries(100, {})]
+    assert new_title in titles and old_title not in titles
+
+
+def test_output_names_every_source(env: tuple[Settings, Store]) -> None:
+    settings, store = env
+    refresh(settings, store, list(FEEDS))
+    outputs = publish(store, settings, datetime.now(UTC))
+    document = json.loads(outputs.json)
+    items = document["items"]
+    assert len(items) == sum(1 for _ in store.latest_entries(100, {}))
+    names = {item["_aggregator"]["source"]["name"] for item in items}
+    assert names == {name for name, _ in FEEDS.values()}
+    for item in items:
+        source = item["_aggregator"]["source"]
+        assert source["url"].startswith("http://127.0.0.1:")
+        assert source["id"] in FEEDS
+    titles = " ".join(item["title"] for item in items)
+    assert "Токаев" in titles and "Тоқаев" in titles  # Russian and Kazakh intact
+    assert (settings.public_dir / "feed.xml").read_bytes() == outputs.rss
+    assert (settings.public_dir / "index.html").exists()
+
+
+def test_gone_source_is_disabled(tmp_path: Path, fresh_server: FeedServer) -> None:
+    settings = load_settings(
+        write_config(tmp_path, fresh_server, {"gone": ("Gone", "/status/410")})
+    )
+    settings.store_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url)
+    sync_sources(store, settings)
+    outcome = refresh(settings, store)["gone"]
+    assert "410" in (outcome.error or "")
+    assert store.source_state("gone").disabled_reason
+    assert store.due_sources(["gone"], datetime(2100, 1, 1, tzinfo=UTC)) == []
+    store.close()
+
+
+def test_throttled_source_waits_for_retry_after(tmp_path: Path, fresh_server: FeedServer) -> None:
+    settings = load_settings(
+        write_config(tmp_path, fresh_server, {"busy": ("Busy", "/status/429?retry_after=7200")})
+    )
+    settings.store_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url)
+    sync_sources(store, settings)
+    refresh(settings, store)
+    state = store.source_state("busy")
+    assert state.next_fetch_at is not None and state.last_fetch_at is not None
+    # Retry-After counts from the response, a few ms before last_fetch_at is taken.
+    assert (state.next_fetch_at - state.last_fetch_at).total_seconds() >= 7199
+    store.close()

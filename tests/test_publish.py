@@ -1,0 +1,158 @@
+"""Rendering the combined output: valid feeds that any reader accepts, with provenance."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from aggregator.config import OutputSettings
+from aggregator.models import Enclosure, OutputEntry, SourceRef
+from aggregator.publish import render_all, write_outputs
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+SETTINGS = OutputSettings(
+    title="Новости Казахстана", link="https://news.example.kz/", description="Лента", language="ru"
+)
+ULYS = SourceRef("ulysmedia", "Ulysmedia.kz", "https://ulysmedia.kz/rss/", "https://ulysmedia.kz/")
+ATOM = "{http://www.w3.org/2005/Atom}"
+RSS_ITEM_ELEMENTS = {
+    "title",
+    "link",
+    "description",
+    "author",
+    "category",
+    "comments",
+    "enclosure",
+    "guid",
+    "pubDate",
+    "source",
+    "{http://purl.org/rss/1.0/modules/content/}encoded",
+    "{http://purl.org/dc/elements/1.1/}creator",
+}
+
+
+def entry(n: int, **changes: object) -> OutputEntry:
+    values: dict[str, object] = {
+        "id": f"urn:uuid:00000000-0000-5000-8000-{n:012d}",
+        "source": ULYS,
+        "link": f"https://ulysmedia.kz/news/{n}/",
+        "title": f"Токаев поздравил Алиева №{n}",
+        "content_html": f"<p>Текст <b>{n}</b></p>",
+        "summary": f"Текст {n}",
+        "published": NOW - timedelta(hours=n),
+        "updated": NOW - timedelta(hours=n),
+        "author": "Айнұр Жұмабекова",
+        "categories": ("Политика",),
+        "enclosures": (Enclosure("https://ulysmedia.kz/a.mp3", "audio/mpeg", 1234),),
+    }
+    values.update(changes)
+    return OutputEntry(**values)  # type: ignore[arg-type]
+
+
+ENTRIES = [entry(1), entry(2)]
+
+
+def test_rss_is_valid_and_names_the_source() -> None:
+    rss = render_all(ENTRIES, SETTINGS, NOW).rss
+    root = etree.fromstring(rss)
+    assert root.get("version") == "2.0"
+    items = root.findall("channel/item")
+    assert len(items) == 2
+    for item, expected in zip(items, ENTRIES, strict=True):
+        assert {child.tag for child in item} <= RSS_ITEM_ELEMENTS
+        guid = item.find("guid")
+        assert guid is not None and guid.text == expected.id and guid.get("isPermaLink") == "false"
+        source = item.find("source")
+        assert source is not None
+        assert (source.get("url"), source.text) == (ULYS.url, ULYS.name)
+    parsed = feedparser.parse(rss)
+    assert not parsed.bozo and parsed.version == "rss20"
+    assert parsed.entries[0].title == "Токаев поздравил Алиева №1"
+    assert parsed.entries[0].author == "Айнұр Жұмабекова"
+
+
+def test_atom_source_has_id_title_and_updated() -> None:
+    atom = render_all(ENTRIES, SETTINGS, NOW).atom
+    root = etree.fromstring(atom)
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) == 2
+    for element in entries:
+        source = element.find(f"{ATOM}source")
+        assert source is not None
+        assert source.findtext(f"{ATOM}id") == ULYS.url
+        assert source.findtext(f"{ATOM}title") == ULYS.name
+        assert source.findtext(f"{ATOM}updated")
+        assert element.findtext(f"{ATOM}author/{ATOM}name") == "Айнұр Жұмабекова"
+    parsed = feedparser.parse(atom)
+    assert not parsed.bozo and parsed.version == "atom10"
+    assert parsed.entries[0].source.title == "Ulysmedia.kz"
+
+
+def test_json_feed_carries_the_aggregator_extension() -> None:
+    document = json.loads(render_all(ENTRIES, SETTINGS, NOW).json)
+    assert document["version"] == "https://jsonfeed.org/version/1.1"
+    assert document["feed_url"] == "https://news.example.kz/feed.json"
+    first = document["items"][0]
+    assert first["id"] == ENTRIES[0].id
+    assert first["url"] == ENTRIES[0].link
+    assert first["_aggregator"] == {
+        "source": {"id": "ulysmedia", "name": "Ulysmedia.kz", "url": "https://ulysmedia.kz/rss/"}
+    }
+    assert first["authors"] == [{"name": "Айнұр Жұмабекова"}]
+    assert first["attachments"][0]["url"] == "https://ulysmedia.kz/a.mp3"
+
+
+def test_control_characters_never_break_the_xml() -> None:
+    bad = entry(
+        3,
+        title="Заголовок\x0b с\x00 мусором",
+        summary="a\x1fb",
+        author="x\x08y",
+        content_html="<p>\x0c</p>",
+    )
+    outputs = render_all([*ENTRIES, bad], SETTINGS, NOW)
+    for document in (outputs.rss, outputs.atom):
+        root = etree.fromstring(document)  # raises on any illegal character
+        assert b"\x0b" not in document
+        assert root is not None
+    assert "Заголовок с мусором" in feedparser.parse(outputs.rss).entries[2].title
+
+
+def test_empty_output_is_valid() -> None:
+    outputs = render_all([], SETTINGS, NOW)
+    assert feedparser.parse(outputs.rss).version == "rss20"
+    assert feedparser.parse(outputs.atom).version == "atom10"
+    assert json.loads(outputs.json)["items"] == []
+    assert b"No entries yet" in outputs.html
+
+
+def test_html_page_escapes_and_shows_local_time() -> None:
+    hostile = entry(4, title="<script>alert(1)</script>", summary="<img src=x onerror=1>")
+    page = render_all([hostile], SETTINGS, NOW).html.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert "<img src=x" not in page
+    assert 'name="viewport"' in page
+    assert "Ulysmedia.kz" in page
+    local = (NOW - timedelta(hours=4)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Almaty"))
+    assert local.strftime("%Y-%m-%d %H:%M") in page
+    assert "http://" not in page.split("<main>")[0].replace(SETTINGS.link, "")  # no external assets
+
+
+def test_write_outputs_is_atomic_and_complete(tmp_path: Path) -> None:
+    outputs = render_all(ENTRIES, SETTINGS, NOW)
+    write_outputs(outputs, tmp_path / "public")
+    names = sorted(p.name for p in (tmp_path / "public").iterdir())
+    assert names == ["feed.atom", "feed.json", "feed.xml", "index.html"]  # no temp files left
+    assert (tmp_path / "public" / "feed.xml").read_bytes() == outputs.rss
+
+
+def test_write_outputs_reports_an_unwritable_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "public"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(Exception, match="cannot write the output"):
+        write_outputs(render_all(ENTRIES, SETTINGS, NOW), blocker)
