@@ -1,0 +1,297 @@
+"""Tests of aggregator.dedup: the labeled evaluation set, unit cases and properties."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aggregator.dedup import (
+    MAX_INDEX_KEYS,
+    Candidate,
+    CorpusStats,
+    DedupSettings,
+    StoryFeatures,
+    choose_story,
+    extract_features,
+    index_keys,
+    similarity,
+    term_keys,
+)
+
+EVAL_PATH = Path(__file__).parent / "data" / "stories" / "eval.json"
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    id: str
+    source: str
+    language: str
+    event: str
+    published: datetime
+    features: StoryFeatures
+
+
+@dataclass(frozen=True)
+class Scores:
+    precision: float
+    recall: float
+    true_pairs: int
+    predicted_pairs: int
+
+
+def load_eval() -> list[EvalItem]:
+    raw = json.loads(EVAL_PATH.read_text(encoding="utf-8"))["items"]
+    items = [
+        EvalItem(
+            id=r["id"],
+            source=r["source"],
+            language=r["language"],
+            event=r["event"],
+            published=datetime.fromisoformat(r["published"]).astimezone(UTC),
+            features=extract_features(r["title"], r["text"], r["language"]),
+        )
+        for r in raw
+    ]
+    return sorted(items, key=lambda i: (i.published, i.id))
+
+
+def cluster(
+    items: Sequence[EvalItem], config: DedupSettings, stats: CorpusStats | None = None
+) -> dict[str, str]:
+    """Run the pipeline's decision in published order; item id -> story id.
+
+    Candidates are the earlier items sharing at least one index key, ranked by the
+    number of shared keys (as the database lookup will do), at most max_candidates.
+    Without ``stats``, document frequencies are accumulated incrementally (an item is
+    counted after its decision); with it, they are fixed (precomputed over the set).
+    """
+    incremental = stats is None
+    stats = CorpusStats() if stats is None else stats
+    story_of: dict[str, str] = {}
+    postings: dict[str, list[int]] = {}
+    window = timedelta(hours=config.window_hours)
+    for n, item in enumerate(items):
+        shared: dict[int, int] = {}
+        keys = index_keys(item.features)
+        for key in keys:
+            for m in postings.get(key, ()):
+                if item.published - items[m].published <= window:
+                    shared[m] = shared.get(m, 0) + 1
+        ranked = sorted(shared, key=lambda m: (-shared[m], -m))[: config.max_candidates]
+        candidates = [
+            Candidate(story_of[items[m].id], items[m].source, items[m].published, items[m].features)
+            for m in ranked
+        ]
+        chosen = choose_story(item.features, item.source, item.published, candidates, stats, config)
+        story_of[item.id] = chosen or item.id
+        if incremental:
+            stats.add(item.features)
+        for key in keys:
+            postings.setdefault(key, []).append(n)
+    return story_of
+
+
+def pairwise(items: Sequence[EvalItem], story_of: dict[str, str], same_language: bool) -> Scores:
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(items, 2):
+        if same_language and a.language != b.language:
+            continue
+        truth = a.event == b.event
+        predicted = story_of[a.id] == story_of[b.id]
+        tp += truth and predicted
+        fp += predicted and not truth
+        fn += truth and not predicted
+    return Scores(
+        precision=tp / (tp + fp) if tp + fp else 1.0,
+        recall=tp / (tp + fn) if tp + fn else 1.0,
+        true_pairs=tp + fn,
+        predicted_pairs=tp + fp,
+    )
+
+
+def errors(items: Sequence[EvalItem], story_of: dict[str, str]) -> list[str]:
+    out = []
+    for a, b in itertools.combinations(items, 2):
+        if a.language != b.language:
+            continue
+        truth = a.event == b.event
+        predicted = story_of[a.id] == story_of[b.id]
+        if truth != predicted:
+            out.append(f"{'FP' if predicted else 'FN'} {a.id} ~ {b.id}")
+    return out
+
+
+def hard_negative_pairs(items: Sequence[EvalItem]) -> int:
+    """Different-event pairs of one family (event label prefix: tok-, ref-, fx-, ...)."""
+    return sum(
+        a.event != b.event and a.event.split("-")[0] == b.event.split("-")[0]
+        for a, b in itertools.combinations(items, 2)
+    )
+
+
+@pytest.fixture(scope="module")
+def eval_items() -> list[EvalItem]:
+    return load_eval()
+
+
+def test_eval_set_shape(eval_items: list[EvalItem]) -> None:
+    events: dict[str, list[EvalItem]] = {}
+    for item in eval_items:
+        events.setdefault(item.event, []).append(item)
+    groups = [v for v in events.values() if len(v) >= 2]
+    assert len(groups) >= 40
+    assert hard_negative_pairs(eval_items) >= 60
+    for members in events.values():
+        assert len({m.source for m in members}) == len(members)
+
+
+@pytest.mark.parametrize("mode", ["incremental", "precomputed"])
+def test_eval_pairwise_precision_recall(eval_items: list[EvalItem], mode: str) -> None:
+    config = DedupSettings()
+    fixed = None
+    if mode == "precomputed":
+        fixed = CorpusStats()
+        for item in eval_items:
+            fixed.add(item.features)
+    story_of = cluster(eval_items, config, fixed)
+    same = pairwise(eval_items, story_of, same_language=True)
+    overall = pairwise(eval_items, story_of, same_language=False)
+    print(
+        f"\n[dedup eval, {mode} stats] {len(eval_items)} items, "
+        f"{hard_negative_pairs(eval_items)} hard-negative pairs; "
+        f"same-language P={same.precision:.3f} R={same.recall:.3f} "
+        f"({same.true_pairs} true pairs); overall P={overall.precision:.3f} "
+        f"R={overall.recall:.3f} ({overall.true_pairs} true pairs)"
+    )
+    for line in errors(eval_items, story_of):
+        print("  ", line)
+    assert same.precision >= 0.97
+    assert same.recall >= 0.93
+    assert overall.precision >= 0.97
+    assert overall.recall >= 0.72
+
+
+# ------------------------------------------------------------------------ units
+
+T0 = datetime(2025, 11, 25, 6, 0, tzinfo=UTC)
+
+
+def _stats(*features: StoryFeatures) -> CorpusStats:
+    stats = CorpusStats()
+    for f in features:
+        stats.add(f)
+    return stats
+
+
+def test_russian_inflected_names_are_one_term() -> None:
+    forms = ["Токаев", "Токаева", "Токаеву", "Токаевым", "Токаеве"]
+    terms = {
+        frozenset(extract_features(f"Встреча. Сегодня {form} выступил", "", "ru").names)
+        for form in forms
+    }
+    assert len(terms) == 1
+    assert "токаев" in next(iter(terms))
+    title = extract_features("Токаев поручил Бектенову", "", "ru")
+    assert {"токаев", "бектенов"} <= title.names
+
+
+def test_disagreeing_numbers_and_dates_lower_the_score() -> None:
+    base = "Бектенов доложил Токаеву о росте экономики на {n}% за {m}"
+    text = "Премьер сообщил Президенту о росте ВВП на {n}% по итогам {d} октября."
+    a = extract_features(base.format(n="6,3", m="10 месяцев"), text.format(n="6,3", d="25"), "ru")
+    same = extract_features(
+        base.format(n="6,3", m="десять месяцев"), text.format(n="6,3", d="25"), "ru"
+    )
+    other = extract_features(
+        base.format(n="5,1", m="9 месяцев"), text.format(n="5,1", d="18"), "ru"
+    )
+    stats = _stats(a, same, other)
+    config = DedupSettings()
+    assert similarity(a, same, stats, config) > similarity(a, other, stats, config)
+
+
+def _fx(day: int, rate: str, other: str, source_words: str) -> StoryFeatures:
+    return extract_features(
+        f"Курс доллара на {day} ноября: тенге {source_words}",
+        f"По итогам торгов на KASE {day} ноября средневзвешенный курс доллара составил "
+        f"{rate} тенге. Днём ранее доллар стоил {other} тенге.",
+        "ru",
+    )
+
+
+def test_currency_reports_on_consecutive_days_stay_apart() -> None:
+    d25 = _fx(25, "518,45", "520,10", "укрепился")
+    d26 = _fx(26, "521,30", "518,45", "ослаб")
+    d25b = _fx(25, "518,45", "520,10", "подорожал на бирже")
+    stats = _stats(d25, d26, d25b)
+    config = DedupSettings()
+    c25 = Candidate("s25", "zakon", T0, d25)
+    assert choose_story(d26, "kursiv", T0 + timedelta(days=1), [c25], stats, config) is None
+    assert choose_story(d25b, "kursiv", T0 + timedelta(minutes=15), [c25], stats, config) == "s25"
+
+
+def test_window_and_same_source_rules() -> None:
+    a = extract_features(
+        "Пожар на рынке «Барыс» в Алматы", "Огонь охватил 2000 квадратных метров.", "ru"
+    )
+    b = extract_features(
+        "Рынок «Барыс» горел в Алматы", "Площадь пожара составила 2000 кв. м.", "ru"
+    )
+    stats = _stats(a, b)
+    config = DedupSettings(window_hours=72.0)
+    cand = Candidate("s1", "tengrinews", T0, a)
+    assert choose_story(b, "zakon", T0 + timedelta(hours=2), [cand], stats, config) == "s1"
+    late = T0 + timedelta(hours=73)
+    assert choose_story(b, "zakon", late, [cand], stats, config) is None
+    assert choose_story(b, "tengrinews", T0 + timedelta(hours=2), [cand], stats, config) is None
+    mine = Candidate("s1", "zakon", T0, a)  # the story already holds an item of zakon
+    assert choose_story(b, "zakon", T0 + timedelta(hours=2), [cand, mine], stats, config) is None
+
+
+def test_json_round_trip() -> None:
+    f = extract_features("Тоқаев Бектеновты қабылдады", "25 қарашада 6,3 пайыз өсім.", None)
+    assert f.language == "kk"
+    assert StoryFeatures.from_json(f.to_json()) == f
+    with pytest.raises(ValueError, match="invalid story features"):
+        StoryFeatures.from_json("{}")
+
+
+def test_index_keys_bounded_and_deterministic(eval_items: list[EvalItem]) -> None:
+    for item in eval_items:
+        keys = index_keys(item.features)
+        assert keys == index_keys(StoryFeatures.from_json(item.features.to_json()))
+        assert 4 < len(keys) <= MAX_INDEX_KEYS
+        assert len(set(keys)) == len(keys)
+        assert all(len(k) <= 64 for k in keys)
+        assert all(len(k) <= 64 for k in term_keys(item.features))
+
+
+# --------------------------------------------------------------------- property
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    title=st.text(max_size=80),
+    text=st.text(max_size=400),
+    other=st.text(max_size=200),
+    language=st.sampled_from([None, "ru", "kk", "en", "de"]),
+)
+def test_never_crashes_and_scores_stay_in_range(
+    title: str, text: str, other: str, language: str | None
+) -> None:
+    a = extract_features(title, text, language)
+    b = extract_features(other, text[:100], language)
+    assert StoryFeatures.from_json(a.to_json()) == a
+    stats = _stats(a, b)
+    score = similarity(a, b, stats, DedupSettings())
+    assert 0.0 <= score <= 1.0
+    assert 0.0 <= similarity(a, a, CorpusStats(), DedupSettings()) <= 1.0
+    assert len(index_keys(a)) <= MAX_INDEX_KEYS
