@@ -21,7 +21,7 @@ from aggregator.config import Settings, SourceConfig, load_settings
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import SourceOutcome, refresh_source
-from aggregator.publish import publish
+from aggregator.publish import publish, source_refs
 from aggregator.scheduler import Service, enabled_sources, sync_sources
 from aggregator.server import create_app
 from aggregator.storage import SourceState, Store
@@ -252,6 +252,41 @@ def status(ctx: click.Context) -> None:
         sync_sources(store, settings)
         states = store.source_states([s.id for s in settings.sources])
     console.print(_status_table(states))
+
+
+@main.command()
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="How many of the newest stories.",
+)
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="List single-item stories too (by default only those of several items).",
+)
+@click.pass_context
+def stories(ctx: click.Context, limit: int, show_all: bool) -> None:
+    """List recent stories with their member items, to inspect the folding."""
+    settings = _settings(ctx)
+    with _open_store(settings) as store:
+        entries = store.latest_entries(limit * (1 if show_all else 5), source_refs(store, settings))
+    shown = [e for e in entries if show_all or len(e.members) > 1][:limit]
+    table = Table(title=f"{len(shown)} stor{'y' if len(shown) == 1 else 'ies'}", show_lines=True)
+    for column in ("story", "published", "members (source: title)"):
+        table.add_column(column, overflow="fold")
+    for entry in shown:
+        members = "\n".join(
+            f"{'*' if m.source.id == entry.source.id and m.link == entry.link else ' '} "
+            f"{m.source.name}: {m.title} ({_when(m.published)})"
+            for m in entry.members
+        )
+        table.add_row(entry.id.removeprefix("urn:uuid:")[:13], _when(entry.published), members)
+    console.print(table)
+    console.print("* the member shown in the output", highlight=False)
 
 
 def _status_table(states: Sequence[SourceState]) -> Table:

@@ -110,6 +110,18 @@ class FetchSettings(_Strict):
     user_agent: str | None = None
 
 
+class DedupConfig(_Strict):
+    """Cross-source story folding (see ``aggregator.dedup``)."""
+
+    enabled: bool = True
+    window: Duration = timedelta(hours=72)
+    """Items further apart than this never join one story."""
+    threshold: float = Field(default=0.16, gt=0, le=1)
+    """Score at or above which an item joins a story (same language)."""
+    cross_language_threshold: float = Field(default=0.4, gt=0, le=1)
+    max_candidates: int = Field(default=50, ge=1, le=1000)
+
+
 class SourceConfig(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
     name: str = Field(min_length=1)
@@ -138,6 +150,7 @@ class Config(_Strict):
     ``postgresql+psycopg://user@host/dbname``."""
     output: OutputSettings = OutputSettings()
     fetch: FetchSettings = FetchSettings()
+    dedup: DedupConfig = DedupConfig()
     sources: tuple[SourceConfig, ...] = ()
 
 

@@ -76,6 +76,16 @@ class ParsedFeed:
 
 
 @dataclass(frozen=True)
+class StoryKeys:
+    """What the story decision stores of an item: its features (JSON), the keys of the
+    candidate index and the terms whose document frequency it increments."""
+
+    features: str
+    index_keys: tuple[str, ...]
+    term_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Item:
     """A normalized item of one source, ready to store."""
 
@@ -103,6 +113,7 @@ class Item:
     language: str | None
     content_hash: str
     """Hash of what a reader sees; a change means the item was edited."""
+    story_keys: StoryKeys | None = None
 
 
 @dataclass(frozen=True)

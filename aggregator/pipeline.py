@@ -9,17 +9,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from aggregator.config import Settings, SourceConfig
+from aggregator import dedup
+from aggregator.config import DedupConfig, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, GoneError, TooManyRequestsError
 from aggregator.fetch import Fetcher
-from aggregator.models import FetchResult, Item, ParsedFeed
+from aggregator.models import FetchResult, Item, ParsedFeed, StoryKeys
 from aggregator.normalize import normalize_entry
 from aggregator.parse import parse_feed
-from aggregator.storage import SourceState, Store
+from aggregator.storage import CandidateRow, SourceState, Store, TermCounts
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,12 @@ async def refresh_source(
             outcome = await _ingest(store, state, result, settings, source, clock())
     except AggregatorError as exc:
         outcome = await _failed(store, state, exc, settings, source, clock())
+    except Exception as exc:  # a bug must fail this source alone, never the others
+        log.exception("refresh_crashed source_id=%s url=%s", source.id, url)
+        internal = AggregatorError(
+            f"internal error: {type(exc).__name__}: {exc}", source_id=source.id, url=url
+        )
+        outcome = await _failed(store, state, internal, settings, source, clock())
     elapsed = (clock() - started).total_seconds() * 1000
     outcome = replace(outcome, duration_ms=elapsed)
     _log(outcome, url)
@@ -85,9 +92,20 @@ async def _ingest(
     source: SourceConfig,
     now: datetime,
 ) -> SourceOutcome:
-    parsed, items = await asyncio.to_thread(parse_and_normalize, result, source, now)
+    folding = settings.config.dedup
+    parsed, items = await asyncio.to_thread(
+        parse_and_normalize, result, source, now, story_keys=folding.enabled
+    )
     new_state = _success_state(state, result, settings, source, now, parsed.link)
-    saved = await asyncio.to_thread(store.save_items, new_state, items, now)
+    saved = await asyncio.to_thread(
+        store.save_items,
+        new_state,
+        items,
+        now,
+        decide=StoryDecision(folding) if folding.enabled else None,
+        window=folding.window,
+        max_candidates=folding.max_candidates,
+    )
     return SourceOutcome(
         source.id,
         status=result.status,
@@ -98,9 +116,9 @@ async def _ingest(
 
 
 def parse_and_normalize(
-    result: FetchResult, source: SourceConfig, now: datetime
+    result: FetchResult, source: SourceConfig, now: datetime, *, story_keys: bool = True
 ) -> tuple[ParsedFeed, list[Item]]:
-    """The CPU part of a refresh: bytes → normalized items.
+    """The CPU part of a refresh: bytes → normalized items, with their story keys.
 
     Raises:
         ParseError: the body is not a feed.
@@ -111,7 +129,52 @@ def parse_and_normalize(
         normalize_entry(entry, source_id=source.id, now=now, default_language=language)
         for entry in parsed.entries
     ]
+    if story_keys:
+        items = [replace(item, story_keys=compute_story_keys(item)) for item in items]
     return parsed, items
+
+
+def compute_story_keys(item: Item) -> StoryKeys:
+    """What the story decision needs of an item, computed before the transaction."""
+    features = dedup.extract_features(item.title, item.text, item.language)
+    return StoryKeys(
+        features=features.to_json(),
+        index_keys=tuple(dedup.index_keys(features)),
+        term_keys=tuple(dedup.term_keys(features)),
+    )
+
+
+class StoryDecision:
+    """The ``StoryDecider`` the store calls for each new item: ``dedup.choose_story``
+    over the candidates of the index, with the configured thresholds."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.settings = dedup.DedupSettings(
+            window_hours=config.window.total_seconds() / 3600,
+            threshold=config.threshold,
+            cross_language_threshold=config.cross_language_threshold,
+            max_candidates=config.max_candidates,
+        )
+
+    def __call__(
+        self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
+    ) -> str | None:
+        if item.story_keys is None:
+            return None
+        new = dedup.StoryFeatures.from_json(item.story_keys.features)
+        found = [
+            dedup.Candidate(
+                row.story_id,
+                row.source_id,
+                row.published,
+                dedup.StoryFeatures.from_json(row.features),
+            )
+            for row in candidates
+        ]
+        counts.prefetch(
+            [*dedup.term_keys(new), *(t for c in found for t in dedup.term_keys(c.features))]
+        )
+        return dedup.choose_story(new, item.source_id, item.published, found, counts, self.settings)
 
 
 async def _not_modified(

@@ -12,7 +12,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from lxml import etree
 from aggregator import USER_AGENT, __version__
 from aggregator.config import OutputSettings, Settings
 from aggregator.errors import PublishError
-from aggregator.models import OutputEntry, SourceRef
+from aggregator.models import OutputEntry, SourceRef, StoryMember
 from aggregator.normalize import strip_xml_illegal
 from aggregator.storage import Store
 
@@ -51,12 +51,48 @@ class Outputs:
 
 def render_all(entries: Sequence[OutputEntry], settings: OutputSettings, now: datetime) -> Outputs:
     """Every output format for the same entries."""
+    with_others = [with_other_outlets(entry, settings.language) for entry in entries]
     return Outputs(
-        rss=render_rss(entries, settings, now),
-        atom=render_atom(entries, settings, now),
-        json=render_json_feed(entries, settings),
+        rss=render_rss(with_others, settings, now),
+        atom=render_atom(with_others, settings, now),
+        json=render_json_feed(with_others, settings),
         html=render_html(entries, settings, now),
     )
+
+
+ALSO_REPORTED = {"ru": "Также сообщают", "kk": "Сондай-ақ хабарлайды", "en": "Also reported by"}
+
+
+def other_outlets(entry: OutputEntry) -> list[StoryMember]:
+    """The story's members from other outlets than the shown one, one per outlet."""
+    seen = {entry.source.id}
+    others = []
+    for member in entry.members:
+        if member.source.id not in seen:
+            seen.add(member.source.id)
+            others.append(member)
+    return others
+
+
+def other_outlets_html(entry: OutputEntry, language: str) -> str:
+    """``<p>Также сообщают: <a href=…>Tengrinews.kz</a>, Kazinform</p>``, or ""."""
+    others = other_outlets(entry)
+    if not others:
+        return ""
+    links = ", ".join(
+        f'<a href="{html.escape(m.link)}">{html.escape(m.source.name)}</a>'
+        if m.link
+        else html.escape(m.source.name)
+        for m in others
+    )
+    label = ALSO_REPORTED.get(language, ALSO_REPORTED["en"])
+    return f'<p class="also">{label}: {links}</p>'
+
+
+def with_other_outlets(entry: OutputEntry, language: str) -> OutputEntry:
+    """The entry with the other outlets of its story listed after its content."""
+    footer = other_outlets_html(entry, language)
+    return replace(entry, content_html=entry.content_html + footer) if footer else entry
 
 
 def write_outputs(outputs: Outputs, public_dir: Path) -> None:
@@ -240,6 +276,16 @@ def _json_item(entry: OutputEntry) -> dict[str, Any]:
     item.update({key: value for key, value in optional.items() if value})
     item["_aggregator"] = {
         "source": {"id": entry.source.id, "name": entry.source.name, "url": entry.source.url},
+        "story": entry.id,
+        "sources": [
+            {
+                "id": m.source.id,
+                "name": m.source.name,
+                "url": m.link,
+                "published": m.published.isoformat(),
+            }
+            for m in entry.members
+        ],
     }
     return item
 
@@ -256,7 +302,7 @@ article{background:#fff;border-radius:10px;padding:1rem 1.2rem;margin:0 0 .8rem;
 box-shadow:0 1px 2px rgba(0,0,0,.06)}
 article h2{font-size:1.1rem;margin:0 0 .3rem}a{color:#1a56db;text-decoration:none}
 a:hover{text-decoration:underline}.meta{color:#5a6272;font-size:.85rem}
-article p{margin:.4rem 0 0}.empty{color:#5a6272}
+article p{margin:.4rem 0 0}.empty{color:#5a6272}.also{font-size:.85rem;color:#5a6272}
 @media (prefers-color-scheme:dark){body{background:#111418;color:#e5e7eb}
 article{background:#1b1f26}a{color:#8ab4ff}.meta,header p{color:#9aa3b2}}
 """
@@ -265,7 +311,7 @@ article{background:#1b1f26}a{color:#8ab4ff}.meta,header p{color:#9aa3b2}}
 def render_html(entries: Sequence[OutputEntry], settings: OutputSettings, now: datetime) -> bytes:
     """A readable, responsive page of the latest entries; no external assets, no script."""
     zone = _zone(settings.timezone)
-    articles = "\n".join(_html_article(entry, zone) for entry in entries)
+    articles = "\n".join(_html_article(entry, zone, settings.language) for entry in entries)
     body = articles or '<p class="empty">No entries yet: the sources have not been fetched.</p>'
     esc = html.escape
     page = f"""<!DOCTYPE html>
@@ -295,7 +341,7 @@ def render_html(entries: Sequence[OutputEntry], settings: OutputSettings, now: d
     return page.encode("utf-8")
 
 
-def _html_article(entry: OutputEntry, zone: ZoneInfo) -> str:
+def _html_article(entry: OutputEntry, zone: ZoneInfo, language: str) -> str:
     esc = html.escape
     title = esc(entry.title)
     heading = f'<a href="{esc(entry.link)}">{title}</a>' if entry.link else title
@@ -305,7 +351,7 @@ def _html_article(entry: OutputEntry, zone: ZoneInfo) -> str:
         f'<article id="{esc(entry.id)}">\n<h2>{heading}</h2>\n'
         f'<div class="meta">{source} · <time datetime="{when.isoformat()}">'
         f"{when:%Y-%m-%d %H:%M}</time></div>\n"
-        f"<p>{esc(entry.summary)}</p>\n</article>"
+        f"<p>{esc(entry.summary)}</p>\n{other_outlets_html(entry, language)}</article>"
     )
 
 

@@ -18,7 +18,7 @@ from aggregator.config import Settings, SourceConfig
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Clock, SourceOutcome, refresh_source, utc_now
 from aggregator.publish import publish
-from aggregator.storage import Store
+from aggregator.storage import SourceRow, Store
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,9 @@ def enabled_sources(settings: Settings) -> list[SourceConfig]:
 
 def sync_sources(store: Store, settings: Settings) -> None:
     """Register the configured sources in the store."""
-    store.sync_sources((s.id, s.name, settings.source_location(s)) for s in settings.sources)
+    store.sync_sources(
+        SourceRow(s.id, s.name, settings.source_location(s), s.priority) for s in settings.sources
+    )
 
 
 async def refresh_many(

@@ -119,3 +119,26 @@ def test_invalid_config_exits_2_and_starts_nothing(tmp_path: Path, command: str)
 def test_missing_config_is_explained(tmp_path: Path) -> None:
     result = run("check", cwd=tmp_path)
     assert result.returncode == 2 and "no such file" in result.stderr
+
+
+def test_stories_lists_folded_members(tmp_path: Path, fresh_server: FeedServer) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        f"""\
+fetch:
+  allow_private_addresses: true
+sources:
+  - id: tengrinews
+    name: Tengrinews.kz
+    url: {fresh_server.url("/feeds/tengrinews.json")}
+  - id: ulysmedia
+    name: Ulysmedia.kz
+    url: {fresh_server.url("/feeds/ulysmedia.rss")}
+""",
+        encoding="utf-8",
+    )
+    assert run("fetch", cwd=tmp_path).returncode == 0
+    result = run("stories", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 story" in result.stdout
+    assert "Tengrinews.kz: В Алматы с 1 января" in result.stdout
+    assert "Ulysmedia.kz: В Алматы с 1 января" in result.stdout

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from aggregator.config import OutputSettings
-from aggregator.models import Enclosure, OutputEntry, SourceRef
+from aggregator.models import Enclosure, OutputEntry, SourceRef, StoryMember
 from aggregator.publish import render_all, write_outputs
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -55,6 +55,66 @@ def entry(n: int, **changes: object) -> OutputEntry:
 
 
 ENTRIES = [entry(1), entry(2)]
+TENGRI = SourceRef("tengrinews", "Tengrinews.kz", "https://tengrinews.kz/news.rss")
+KAZINFORM = SourceRef("kazinform", "Kazinform", "https://www.inform.kz/rss/rus.xml")
+
+
+def story_entry() -> OutputEntry:
+    members = (
+        StoryMember(ULYS, "https://ulysmedia.kz/news/1/", "Токаев поздравил Алиева", NOW),
+        StoryMember(
+            TENGRI,
+            "https://tengrinews.kz/x/2/",
+            "Глава государства поздравил",
+            NOW + timedelta(minutes=30),
+        ),
+        StoryMember(KAZINFORM, None, "Тоқаев құттықтады", NOW + timedelta(hours=1)),
+    )
+    return entry(1, members=members)
+
+
+def test_other_outlets_are_listed_and_linked_in_every_format() -> None:
+    outputs = render_all([story_entry()], SETTINGS, NOW)
+    line = 'Также сообщают: <a href="https://tengrinews.kz/x/2/">Tengrinews.kz</a>, Kazinform'
+    assert line in feedparser.parse(outputs.rss).entries[0].content[0].value
+    assert line in feedparser.parse(outputs.atom).entries[0].content[0].value
+    item = json.loads(outputs.json)["items"][0]
+    assert line in item["content_html"]
+    assert line in outputs.html.decode()
+    assert item["_aggregator"]["story"] == item["id"]
+    assert item["_aggregator"]["sources"] == [
+        {
+            "id": "ulysmedia",
+            "name": "Ulysmedia.kz",
+            "url": "https://ulysmedia.kz/news/1/",
+            "published": NOW.isoformat(),
+        },
+        {
+            "id": "tengrinews",
+            "name": "Tengrinews.kz",
+            "url": "https://tengrinews.kz/x/2/",
+            "published": (NOW + timedelta(minutes=30)).isoformat(),
+        },
+        {
+            "id": "kazinform",
+            "name": "Kazinform",
+            "url": None,
+            "published": (NOW + timedelta(hours=1)).isoformat(),
+        },
+    ]
+
+
+def test_other_outlets_label_follows_the_output_language() -> None:
+    kazakh = SETTINGS.model_copy(update={"language": "kk"})
+    english = SETTINGS.model_copy(update={"language": "en"})
+    assert (
+        "Сондай-ақ хабарлайды: "
+        in json.loads(render_all([story_entry()], kazakh, NOW).json)["items"][0]["content_html"]
+    )
+    assert (
+        "Also reported by: "
+        in json.loads(render_all([story_entry()], english, NOW).json)["items"][0]["content_html"]
+    )
 
 
 def test_rss_is_valid_and_names_the_source() -> None:
@@ -101,7 +161,9 @@ def test_json_feed_carries_the_aggregator_extension() -> None:
     assert first["id"] == ENTRIES[0].id
     assert first["url"] == ENTRIES[0].link
     assert first["_aggregator"] == {
-        "source": {"id": "ulysmedia", "name": "Ulysmedia.kz", "url": "https://ulysmedia.kz/rss/"}
+        "source": {"id": "ulysmedia", "name": "Ulysmedia.kz", "url": "https://ulysmedia.kz/rss/"},
+        "story": ENTRIES[0].id,
+        "sources": [],
     }
     assert first["authors"] == [{"name": "Айнұр Жұмабекова"}]
     assert first["attachments"][0]["url"] == "https://ulysmedia.kz/a.mp3"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from aggregator.models import Item, SourceRef
-from aggregator.storage import Store, items, story_id_for
+from aggregator.storage import SourceRow, Store, items, story_id_for
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 REFS = {
@@ -42,12 +43,12 @@ def item(n: int, source_id: str = "ulys", **changes: object) -> Item:
 
 
 @pytest.fixture
-def store(database_url: str) -> Store:
+def store(database_url: str) -> Iterator[Store]:
     store = Store.open(database_url)
     store.sync_sources(
         [
-            ("ulys", "Ulysmedia.kz", "https://ulysmedia.kz/rss/"),
-            ("tengri", "Tengrinews.kz", "https://tengrinews.kz/news.rss"),
+            SourceRow("ulys", "Ulysmedia.kz", "https://ulysmedia.kz/rss/"),
+            SourceRow("tengri", "Tengrinews.kz", "https://tengrinews.kz/news.rss"),
         ]
     )
     yield store
@@ -60,7 +61,7 @@ def test_open_twice_runs_migrations_once(database_url: str) -> None:
     with store.engine.connect() as connection:
         versions = connection.scalars(sa.text("SELECT version_num FROM alembic_version")).all()
     store.close()
-    assert versions == ["0001"]
+    assert versions == ["0002"]
 
 
 def test_save_is_idempotent_and_updates_changed_items(store: Store) -> None:
@@ -142,7 +143,7 @@ def test_changed_config_url_resets_the_source_state(store: Store) -> None:
             current_url="https://new.ulysmedia.kz/rss/",
         )
     )
-    store.sync_sources([("ulys", "Ulysmedia", "https://ulysmedia.kz/feed/")])
+    store.sync_sources([SourceRow("ulys", "Ulysmedia", "https://ulysmedia.kz/feed/")])
     state = store.source_state("ulys")
     assert (state.url, state.etag, state.current_url, state.error_count) == (
         "https://ulysmedia.kz/feed/",

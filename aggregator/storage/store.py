@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,90 +23,43 @@ from sqlalchemy.engine import Connection, Engine
 
 from aggregator.errors import StoreError
 from aggregator.models import Enclosure, Item, OutputEntry, SourceRef, StoryMember
-
-STORY_NAMESPACE = uuid.UUID("6f1c1d1e-8a53-4d0b-9a35-3c2f4a0b7e11")
-"""Story ids are UUIDv5 of (source id, item key) in this namespace: the same item gives the
-same id after any crash or restart."""
-
-_CHUNK = 500
-
-
-class UTCDateTime(sa.types.TypeDecorator[datetime]):
-    """Aware UTC datetimes in, aware UTC datetimes out, on every dialect."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-metadata = sa.MetaData()
-
-sources = sa.Table(
-    "sources",
-    metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("url", sa.Text, nullable=False),
-    sa.Column("current_url", sa.Text),
-    sa.Column("site_link", sa.Text),
-    sa.Column("etag", sa.Text),
-    sa.Column("last_modified", sa.Text),
-    sa.Column("last_fetch_at", UTCDateTime),
-    sa.Column("last_success_at", UTCDateTime),
-    sa.Column("last_status", sa.Integer),
-    sa.Column("last_error", sa.Text),
-    sa.Column("error_kind", sa.String(32)),
-    sa.Column("error_count", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("next_fetch_at", UTCDateTime),
-    sa.Column("disabled_reason", sa.Text),
-    sa.Column("last_new_item_at", UTCDateTime),
+from aggregator.storage.schema import UTCDateTime, items, sources, stories
+from aggregator.storage.stories import (
+    CHUNK,
+    StoryDecider,
+    TermCounts,
+    candidates,
+    create_story,
+    index_item,
+    refresh_story,
+    reindex_item,
+    source_ref,
+    story_id_for,
+    story_members,
 )
 
-items = sa.Table(
-    "items",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("source_id", sa.String(64), sa.ForeignKey("sources.id"), nullable=False),
-    sa.Column("key", sa.Text, nullable=False),
-    sa.Column("story_id", sa.String(64), nullable=False, index=True),
-    sa.Column("guid", sa.Text),
-    sa.Column("link", sa.Text),
-    sa.Column("original_link", sa.Text),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("content_html", sa.Text, nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("summary", sa.Text, nullable=False),
-    sa.Column("author", sa.Text),
-    sa.Column("categories", sa.Text, nullable=False, server_default="[]"),
-    sa.Column("image", sa.Text),
-    sa.Column("enclosures", sa.Text, nullable=False, server_default="[]"),
-    sa.Column("language", sa.String(16)),
-    sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("published", UTCDateTime, nullable=False, index=True),
-    sa.Column("updated", UTCDateTime),
-    sa.Column("first_seen", UTCDateTime, nullable=False),
-    sa.Column("changed_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("source_id", "key", name="uq_items_source_key"),
-)
+_CHUNK = CHUNK
+DEFAULT_WINDOW = timedelta(hours=72)
 
-stories = sa.Table(
-    "stories",
-    metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("representative_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
-    sa.Column("published", UTCDateTime, nullable=False, index=True),
-    sa.Column("updated", UTCDateTime, nullable=False),
-)
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A configured source as the store records it."""
+
+    id: str
+    name: str
+    url: str
+    priority: int = 0
+
+
+_FRESH_START: dict[str, Any] = {
+    "current_url": None,
+    "etag": None,
+    "last_modified": None,
+    "disabled_reason": None,
+    "next_fetch_at": None,
+    "error_count": 0,
+}
 
 
 @dataclass(frozen=True)
@@ -130,6 +82,7 @@ class SourceState:
     disabled_reason: str | None = None
     site_link: str | None = None
     last_new_item_at: datetime | None = None
+    priority: int = 0
     item_count: int = 0
 
 
@@ -173,7 +126,7 @@ class Store:
 
     def migrate(self) -> None:
         config = AlembicConfig()
-        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
@@ -196,8 +149,8 @@ class Store:
 
     # -- sources ---------------------------------------------------------------------------
 
-    def sync_sources(self, configured: Iterable[tuple[str, str, str]]) -> None:
-        """Make the sources table list the configured (id, name, url) triples.
+    def sync_sources(self, configured: Iterable[SourceRow]) -> None:
+        """Make the sources table list the configured sources.
 
         A source whose URL changed in the config starts afresh: its redirect target,
         validators and disabled state are dropped. Sources removed from the config keep
@@ -207,31 +160,23 @@ class Store:
             existing = {
                 row.id: row
                 for row in connection.execute(
-                    sa.select(sources.c.id, sources.c.url, sources.c.name)
+                    sa.select(sources.c.id, sources.c.url, sources.c.name, sources.c.priority)
                 )
             }
-            for source_id, name, url in configured:
-                row = existing.get(source_id)
+            for source in configured:
+                row = existing.get(source.id)
+                values = {"name": source.name, "url": source.url, "priority": source.priority}
                 if row is None:
-                    connection.execute(sources.insert().values(id=source_id, name=name, url=url))
-                elif row.url != url:
+                    connection.execute(sources.insert().values(id=source.id, **values))
+                elif row.url != source.url:
                     connection.execute(
                         sources.update()
-                        .where(sources.c.id == source_id)
-                        .values(
-                            name=name,
-                            url=url,
-                            current_url=None,
-                            etag=None,
-                            last_modified=None,
-                            disabled_reason=None,
-                            next_fetch_at=None,
-                            error_count=0,
-                        )
+                        .where(sources.c.id == source.id)
+                        .values(**values, **_FRESH_START)
                     )
-                elif row.name != name:
+                elif (row.name, row.priority) != (source.name, source.priority):
                     connection.execute(
-                        sources.update().where(sources.c.id == source_id).values(name=name)
+                        sources.update().where(sources.c.id == source.id).values(**values)
                     )
 
     def source_states(self, ids: Sequence[str] | None = None) -> list[SourceState]:
@@ -286,13 +231,22 @@ class Store:
     # -- items -----------------------------------------------------------------------------
 
     def save_items(
-        self, state: SourceState, new_items: Sequence[Item], now: datetime
+        self,
+        state: SourceState,
+        new_items: Sequence[Item],
+        now: datetime,
+        *,
+        decide: StoryDecider | None = None,
+        window: timedelta = DEFAULT_WINDOW,
+        max_candidates: int = 50,
     ) -> SaveResult:
         """Store a source's items and its new fetch state in one transaction.
 
         An item already stored (same source and key) is updated when its content changed
-        and left alone otherwise; it never gets a second row. Within one batch the first
-        item of a key wins.
+        and left alone otherwise; it never gets a second row, and stays in its story.
+        Within one batch the first item of a key wins. A new item joins the story that
+        ``decide`` picks among the candidates of the index (within ``window``), or founds
+        its own.
         """
         unique = list({item.key: item for item in reversed(new_items)}.values())[::-1]
         with self._write() as connection:
@@ -305,8 +259,10 @@ class Store:
             ]
             for item in changed:
                 _update_item(connection, known[item.key][0], item, now)
+            counts = TermCounts(connection)
             for item in new:
-                _insert_item(connection, item, now)
+                story_id = _decide(connection, item, counts, decide, window, max_candidates)
+                _insert_item(connection, item, now, story_id, counts)
             if new:
                 state = replace(state, last_new_item_at=now)
             _update_source(connection, state)
@@ -326,7 +282,7 @@ class Store:
         )
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
-            members = _story_members(connection, [row.story_id for row in rows], sources_by_id)
+            members = story_members(connection, [row.story_id for row in rows], sources_by_id)
         return [_output_entry(row, sources_by_id, members.get(row.story_id, ())) for row in rows]
 
     def item_count(self) -> int:
@@ -355,7 +311,7 @@ def _update_source(connection: Connection, state: SourceState) -> None:
     values = {
         key: value
         for key, value in state.__dict__.items()
-        if key not in ("id", "name", "url", "item_count")
+        if key not in ("id", "name", "url", "priority", "item_count")
     }
     connection.execute(sources.update().where(sources.c.id == state.id).values(**values))
 
@@ -389,17 +345,29 @@ def _item_values(item: Item) -> dict[str, Any]:
         "content_hash": item.content_hash,
         "published": item.published,
         "updated": item.updated,
+        "features": item.story_keys.features if item.story_keys else None,
     }
 
 
-def story_id_for(source_id: str, key: str) -> str:
-    """The id of the story an item founds: stable across restarts and re-fetches."""
-    name = source_id + "\x1f" + key
-    return f"urn:uuid:{uuid.uuid5(STORY_NAMESPACE, name)}"
+def _decide(
+    connection: Connection,
+    item: Item,
+    counts: TermCounts,
+    decide: StoryDecider | None,
+    window: timedelta,
+    limit: int,
+) -> str | None:
+    if decide is None or item.story_keys is None:
+        return None
+    found = candidates(connection, item.story_keys.index_keys, item.published, window, limit)
+    return decide(item, found, counts) if found else None
 
 
-def _insert_item(connection: Connection, item: Item, now: datetime) -> None:
-    story_id = story_id_for(item.source_id, item.key)
+def _insert_item(
+    connection: Connection, item: Item, now: datetime, story_id: str | None, counts: TermCounts
+) -> None:
+    joined = story_id is not None
+    story_id = story_id or story_id_for(item.source_id, item.key)
     result = connection.execute(
         items.insert().values(
             source_id=item.source_id,
@@ -410,51 +378,21 @@ def _insert_item(connection: Connection, item: Item, now: datetime) -> None:
             **_item_values(item),
         )
     )
-    item_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
-    connection.execute(
-        stories.insert().values(
-            id=story_id,
-            representative_id=item_id,
-            published=item.published,
-            updated=item.updated or item.published,
-        )
-    )
+    item_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    if joined:
+        refresh_story(connection, story_id, now)
+    else:
+        create_story(connection, story_id, item, item_id)
+    index_item(connection, item, item_id, counts)
 
 
 def _update_item(connection: Connection, item_id: int, item: Item, now: datetime) -> None:
     connection.execute(
         items.update().where(items.c.id == item_id).values(changed_at=now, **_item_values(item))
     )
+    reindex_item(connection, item, item_id)
     story_id = connection.scalar(sa.select(items.c.story_id).where(items.c.id == item_id))
-    connection.execute(stories.update().where(stories.c.id == story_id).values(updated=now))
-
-
-def _story_members(
-    connection: Connection, story_ids: list[str], sources_by_id: dict[str, SourceRef]
-) -> dict[str, tuple[StoryMember, ...]]:
-    found: dict[str, list[StoryMember]] = {}
-    for start in range(0, len(story_ids), _CHUNK):
-        query = (
-            sa.select(
-                items.c.story_id, items.c.source_id, items.c.link, items.c.title, items.c.published
-            )
-            .where(items.c.story_id.in_(story_ids[start : start + _CHUNK]))
-            .order_by(items.c.published, items.c.id)
-        )
-        for row in connection.execute(query):
-            found.setdefault(row.story_id, []).append(
-                StoryMember(
-                    source=_source_ref(row.source_id, sources_by_id),
-                    link=row.link,
-                    title=row.title,
-                    published=row.published,
-                )
-            )
-    return {story_id: tuple(members) for story_id, members in found.items()}
-
-
-def _source_ref(source_id: str, sources_by_id: dict[str, SourceRef]) -> SourceRef:
-    return sources_by_id.get(source_id) or SourceRef(id=source_id, name=source_id, url="")
+    refresh_story(connection, str(story_id), now)
 
 
 def _output_entry(
@@ -462,7 +400,7 @@ def _output_entry(
 ) -> OutputEntry:
     return OutputEntry(
         id=row.story_id,
-        source=_source_ref(row.source_id, sources_by_id),
+        source=source_ref(row.source_id, sources_by_id),
         link=row.link,
         title=row.title,
         content_html=row.content_html,

@@ -1,0 +1,35 @@
+"""The database: SQLAlchemy Core tables and queries; SQLite by default, PostgreSQL by URL.
+
+``schema`` holds the tables, ``store`` the ``Store`` (sources, items, output queries),
+``stories`` the candidate index and story bookkeeping.
+"""
+
+from __future__ import annotations
+
+from aggregator.storage.schema import (
+    items,
+    metadata,
+    sources,
+    stories,
+    story_keys,
+    term_stats,
+)
+from aggregator.storage.store import SaveResult, SourceRow, SourceState, Store
+from aggregator.storage.stories import CandidateRow, StoryDecider, TermCounts, story_id_for
+
+__all__ = [
+    "CandidateRow",
+    "SaveResult",
+    "SourceRow",
+    "SourceState",
+    "Store",
+    "StoryDecider",
+    "TermCounts",
+    "items",
+    "metadata",
+    "sources",
+    "stories",
+    "story_id_for",
+    "story_keys",
+    "term_stats",
+]

@@ -1,0 +1,219 @@
+"""Stories in the database: the candidate index, term frequencies, joining a story and
+choosing its representative. The decision itself is a callback (``StoryDecider``) so that
+storage stays free of the dedup logic.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from aggregator.models import Item, SourceRef, StoryMember
+from aggregator.storage.schema import DOCUMENTS, items, sources, stories, story_keys, term_stats
+
+STORY_NAMESPACE = uuid.UUID("6f1c1d1e-8a53-4d0b-9a35-3c2f4a0b7e11")
+"""Story ids are UUIDv5 of (source id, item key) of the item that founded the story: the
+same item gives the same id after any crash or restart."""
+
+CHUNK = 500
+
+
+def story_id_for(source_id: str, key: str) -> str:
+    """The id of the story an item founds: stable across restarts and re-fetches."""
+    name = source_id + "\x1f" + key
+    return f"urn:uuid:{uuid.uuid5(STORY_NAMESPACE, name)}"
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    """A stored item sharing index keys with a new one."""
+
+    item_id: int
+    story_id: str
+    source_id: str
+    published: datetime
+    features: str
+    shared_keys: int
+
+
+class TermCounts:
+    """Document frequencies read from ``term_stats``, fetched in batches and cached for
+    one transaction (the counts this transaction adds are applied to the cache too)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._cache: dict[str, int] = {}
+
+    def prefetch(self, terms: Iterable[str]) -> None:
+        missing = sorted(
+            {t for t in terms if t not in self._cache} | {DOCUMENTS} - set(self._cache)
+        )
+        for start in range(0, len(missing), CHUNK):
+            chunk = missing[start : start + CHUNK]
+            query = sa.select(term_stats.c.term, term_stats.c.df).where(
+                term_stats.c.term.in_(chunk)
+            )
+            found = {row[0]: row[1] for row in self._connection.execute(query)}
+            self._cache.update({term: int(found.get(term, 0)) for term in chunk})
+
+    def document_count(self) -> int:
+        return self.document_frequency(DOCUMENTS)
+
+    def document_frequency(self, term: str) -> int:
+        if term not in self._cache:
+            self.prefetch([term])
+        return self._cache[term]
+
+    def increment(self, terms: Sequence[str]) -> None:
+        """Count one more item having each of ``terms``."""
+        counted = sorted({*terms, DOCUMENTS})
+        self.prefetch(counted)
+        existing = [t for t in counted if self._cache[t] > 0]
+        fresh = [t for t in counted if self._cache[t] == 0]
+        if existing:
+            self._connection.execute(
+                term_stats.update()
+                .where(term_stats.c.term == sa.bindparam("t"))
+                .values(df=term_stats.c.df + 1),
+                [{"t": t} for t in existing],
+            )
+        if fresh:
+            self._connection.execute(term_stats.insert(), [{"term": t, "df": 1} for t in fresh])
+        for term in counted:
+            self._cache[term] += 1
+
+
+StoryDecider = Callable[[Item, Sequence[CandidateRow], TermCounts], str | None]
+"""Given a new item, its candidates and the term counts: the story it joins, or None."""
+
+
+def candidates(
+    connection: Connection, keys: Sequence[str], published: datetime, window: timedelta, limit: int
+) -> list[CandidateRow]:
+    """Stored items within ``window`` of ``published`` sharing at least one of ``keys``,
+    most shared keys first: an indexed lookup on (key, published), never a scan."""
+    if not keys:
+        return []
+    shared = (
+        sa.select(story_keys.c.item_id, sa.func.count().label("shared"))
+        .where(
+            story_keys.c.key.in_(list(keys)),
+            story_keys.c.published.between(published - window, published + window),
+        )
+        .group_by(story_keys.c.item_id)
+        .order_by(sa.desc("shared"), story_keys.c.item_id)
+        .limit(limit)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            items.c.id,
+            items.c.story_id,
+            items.c.source_id,
+            items.c.published,
+            items.c.features,
+            shared.c.shared,
+        )
+        .join(shared, shared.c.item_id == items.c.id)
+        .where(items.c.features.is_not(None))
+        .order_by(shared.c.shared.desc(), items.c.published, items.c.id)
+    )
+    return [CandidateRow(*row) for row in connection.execute(query)]
+
+
+def index_item(connection: Connection, item: Item, item_id: int, counts: TermCounts) -> None:
+    """Add an item's keys to the candidate index and its terms to the counts."""
+    if item.story_keys is None:
+        return
+    keys = dict.fromkeys(item.story_keys.index_keys)
+    if keys:
+        connection.execute(
+            story_keys.insert(),
+            [{"key": key, "item_id": item_id, "published": item.published} for key in keys],
+        )
+    counts.increment(item.story_keys.term_keys)
+
+
+def reindex_item(connection: Connection, item: Item, item_id: int) -> None:
+    """Replace an edited item's index keys (its story stays, its counts are kept)."""
+    connection.execute(story_keys.delete().where(story_keys.c.item_id == item_id))
+    if item.story_keys and item.story_keys.index_keys:
+        connection.execute(
+            story_keys.insert(),
+            [
+                {"key": key, "item_id": item_id, "published": item.published}
+                for key in dict.fromkeys(item.story_keys.index_keys)
+            ],
+        )
+
+
+def create_story(connection: Connection, story_id: str, item: Item, item_id: int) -> None:
+    connection.execute(
+        stories.insert().values(
+            id=story_id,
+            representative_id=item_id,
+            published=item.published,
+            updated=item.updated or item.published,
+        )
+    )
+
+
+def refresh_story(connection: Connection, story_id: str, now: datetime) -> None:
+    """After a member joined or changed: pick the representative by policy and move the
+    story's ``updated``; its ``published`` is its earliest member's.
+
+    Policy: the member of the highest-priority source, then the earliest published, then
+    the first stored.
+    """
+    query = (
+        sa.select(items.c.id, items.c.published)
+        .join(sources, sources.c.id == items.c.source_id)
+        .where(items.c.story_id == story_id)
+        .order_by(sources.c.priority.desc(), items.c.published, items.c.id)
+    )
+    members = connection.execute(query).all()
+    if not members:
+        return
+    connection.execute(
+        stories.update()
+        .where(stories.c.id == story_id)
+        .values(
+            representative_id=members[0].id,
+            published=min(row.published for row in members),
+            updated=now,
+        )
+    )
+
+
+def story_members(
+    connection: Connection, story_ids: list[str], sources_by_id: dict[str, SourceRef]
+) -> dict[str, tuple[StoryMember, ...]]:
+    """Every member of each story, earliest first."""
+    found: dict[str, list[StoryMember]] = {}
+    for start in range(0, len(story_ids), CHUNK):
+        query = (
+            sa.select(
+                items.c.story_id, items.c.source_id, items.c.link, items.c.title, items.c.published
+            )
+            .where(items.c.story_id.in_(story_ids[start : start + CHUNK]))
+            .order_by(items.c.published, items.c.id)
+        )
+        for row in connection.execute(query):
+            found.setdefault(row.story_id, []).append(
+                StoryMember(
+                    source=source_ref(row.source_id, sources_by_id),
+                    link=row.link,
+                    title=row.title,
+                    published=row.published,
+                )
+            )
+    return {story_id: tuple(members) for story_id, members in found.items()}
+
+
+def source_ref(source_id: str, sources_by_id: dict[str, SourceRef]) -> SourceRef:
+    return sources_by_id.get(source_id) or SourceRef(id=source_id, name=source_id, url="")

@@ -1,0 +1,222 @@
+"""Stories through the real pipeline: fixture server → fetch → store → output."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer
+
+from aggregator.config import Settings, load_settings
+from aggregator.fetch import Fetcher
+from aggregator.publish import publish
+from aggregator.scheduler import refresh_many, sync_sources
+from aggregator.storage import Store
+
+FARE = "В Алматы с 1 января подорожает проезд в общественном транспорте"
+
+
+def rss(outlet: str, items: list[tuple[str, str, str, str]]) -> bytes:
+    """A small RSS 2.0 feed of (guid, title, description, pubDate) items."""
+    body = "".join(
+        f"<item><guid>{guid}</guid><link>https://{outlet}/{guid}</link><title>{title}</title>"
+        f"<description>{text}</description><pubDate>{date}</pubDate></item>"
+        for guid, title, text, date in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>{outlet}</title><link>https://{outlet}/</link>{body}</channel></rss>"
+    ).encode()
+
+
+def make_env(
+    tmp_path: Path, server: FeedServer, sources: dict[str, tuple[str, str, int]]
+) -> tuple[Settings, Store]:
+    lines = ["store: store", "fetch:\n  allow_private_addresses: true", "sources:"]
+    for source_id, (name, path, priority) in sources.items():
+        lines.append(
+            f"  - id: {source_id}\n    name: {name}\n    url: {server.url(path)}\n"
+            f"    priority: {priority}"
+        )
+    (tmp_path / "feeds.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = load_settings(tmp_path / "feeds.yaml")
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    store = Store.open(settings.database_url)
+    sync_sources(store, settings)
+    return settings, store
+
+
+def refresh(settings: Settings, store: Store, ids: list[str]) -> None:
+    async def go() -> None:
+        async with Fetcher(settings.config.fetch) as fetcher:
+            chosen = [s for s in settings.sources if s.id in ids]
+            await refresh_many(chosen, settings, store, fetcher)
+
+    asyncio.run(go())
+
+
+def output(settings: Settings, store: Store) -> list[dict]:
+    return json.loads(publish(store, settings, datetime.now(UTC)).json)["items"]
+
+
+@pytest.fixture
+def fare(tmp_path: Path, fresh_server: FeedServer) -> Iterator[tuple[Settings, Store]]:
+    settings, store = make_env(
+        tmp_path,
+        fresh_server,
+        {
+            "tengrinews": ("Tengrinews.kz", "/feeds/tengrinews.json", 0),
+            "ulysmedia": ("Ulysmedia.kz", "/feeds/ulysmedia.rss", 0),
+        },
+    )
+    yield settings, store
+    store.close()
+
+
+def test_retellings_fold_into_one_story_with_every_outlet(fare: tuple[Settings, Store]) -> None:
+    settings, store = fare
+    refresh(settings, store, ["tengrinews"])
+    before = {i["title"]: i["id"] for i in output(settings, store)}
+    refresh(settings, store, ["ulysmedia"])
+    items = output(settings, store)
+    fares = [i for i in items if i["title"] == FARE]
+    assert len(fares) == 1, [i["title"] for i in items]
+    story = fares[0]
+    assert story["id"] == before[FARE]  # the story keeps the id readers already saw
+    assert story["_aggregator"]["story"] == story["id"]
+    members = {s["id"] for s in story["_aggregator"]["sources"]}
+    assert members == {"tengrinews", "ulysmedia"}
+    assert (
+        "Также сообщают: " in story["content_html"] and "Ulysmedia.kz</a>" in story["content_html"]
+    )
+    assert store.item_count() == 11  # every item is kept; only the output folds them
+    assert len(items) == 10
+
+
+def test_priority_overrides_the_representative_but_not_the_id(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    settings, store = make_env(
+        tmp_path,
+        fresh_server,
+        {
+            "tengrinews": ("Tengrinews.kz", "/feeds/tengrinews.json", 0),
+            "ulysmedia": ("Ulysmedia.kz", "/feeds/ulysmedia.rss", 10),
+        },
+    )
+    refresh(settings, store, ["tengrinews"])
+    first = next(i for i in output(settings, store) if i["title"] == FARE)
+    refresh(settings, store, ["ulysmedia"])
+    story = next(i for i in output(settings, store) if i["id"] == first["id"])
+    assert story["_aggregator"]["source"]["id"] == "ulysmedia"
+    assert story["url"].startswith("https://ulysmedia.kz/")
+    assert story["date_modified"] != first["date_modified"]
+    store.close()
+
+
+def test_edited_item_stays_in_its_story(
+    fare: tuple[Settings, Store], fresh_server: FeedServer
+) -> None:
+    settings, store = fare
+    refresh(settings, store, ["tengrinews", "ulysmedia"])
+    story_id = next(i["id"] for i in output(settings, store) if i["title"] == FARE)
+    original = fresh_server.content("ulysmedia.rss") or b""
+    edited = original.replace("с 1 января".encode(), "с 1 января 2027 года".encode(), 1)
+    assert edited != original
+    fresh_server.set_file("ulysmedia.rss", edited)
+    refresh(settings, store, ["ulysmedia"])
+    stories = [
+        i
+        for i in output(settings, store)
+        if "ulysmedia" in {s["id"] for s in i["_aggregator"]["sources"]}
+        and "tengrinews" in {s["id"] for s in i["_aggregator"]["sources"]}
+    ]
+    assert [s["id"] for s in stories] == [story_id]
+
+
+def test_daily_rates_and_different_events_stay_apart(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    fresh_server.set_file(
+        "rates-a.rss",
+        rss(
+            "kursiv.media",
+            [
+                (
+                    "r25",
+                    "Курс доллара на 25 ноября",
+                    "Нацбанк установил официальный курс доллара на "
+                    "25 ноября на уровне 512,40 тенге.",
+                    "Tue, 25 Nov 2026 03:00:00 +0000",
+                ),
+                (
+                    "r26",
+                    "Курс доллара на 26 ноября",
+                    "Нацбанк установил официальный курс доллара на "
+                    "26 ноября на уровне 514,10 тенге.",
+                    "Wed, 26 Nov 2026 03:00:00 +0000",
+                ),
+            ],
+        ),
+    )
+    fresh_server.set_file(
+        "rates-b.rss",
+        rss(
+            "zakon.kz",
+            [
+                (
+                    "z25",
+                    "Официальный курс доллара на 25 ноября",
+                    "Официальный курс доллара на 25 "
+                    "ноября составил 512,40 тенге, сообщает Нацбанк.",
+                    "Tue, 25 Nov 2026 03:10:00 +0000",
+                ),
+                (
+                    "z26",
+                    "Официальный курс доллара на 26 ноября",
+                    "Официальный курс доллара на 26 "
+                    "ноября составил 514,10 тенге, сообщает Нацбанк.",
+                    "Wed, 26 Nov 2026 03:05:00 +0000",
+                ),
+            ],
+        ),
+    )
+    settings, store = make_env(
+        tmp_path,
+        fresh_server,
+        {
+            "kursiv": ("Kursiv", "/feeds/rates-a.rss", 0),
+            "zakon": ("Zakon.kz", "/feeds/rates-b.rss", 0),
+        },
+    )
+    refresh(settings, store, ["kursiv"])
+    refresh(settings, store, ["zakon"])
+    items = output(settings, store)
+    assert len(items) == 2, [i["title"] for i in items]
+    for item in items:
+        members = item["_aggregator"]["sources"]
+        assert {m["id"] for m in members} == {"kursiv", "zakon"}
+        days = {m["published"][:10] for m in members}
+        assert len(days) == 1, members  # one day per story: 25th with 25th, 26th with 26th
+    store.close()
+
+
+def test_dedup_can_be_switched_off(tmp_path: Path, fresh_server: FeedServer) -> None:
+    settings, store = make_env(
+        tmp_path,
+        fresh_server,
+        {
+            "tengrinews": ("Tengrinews.kz", "/feeds/tengrinews.json", 0),
+            "ulysmedia": ("Ulysmedia.kz", "/feeds/ulysmedia.rss", 0),
+        },
+    )
+    config = settings.path.read_text(encoding="utf-8") + "dedup:\n  enabled: false\n"
+    settings.path.write_text(config, encoding="utf-8")
+    settings = load_settings(settings.path)
+    refresh(settings, store, ["tengrinews", "ulysmedia"])
+    assert len(output(settings, store)) == 11
+    store.close()
