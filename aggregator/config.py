@@ -122,6 +122,42 @@ class DedupConfig(_Strict):
     max_candidates: int = Field(default=50, ge=1, le=1000)
 
 
+class KnownName(_Strict):
+    """A name that texts credit (an institution or outlet that is not a source)."""
+
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    forms: dict[str, str] = Field(default_factory=dict)
+    kind: Literal["outlet", "institution"] = "institution"
+
+
+class AttributionConfig(_Strict):
+    """How entries say where they come from."""
+
+    templates: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Per language (``ru``, ``kk``, ``en``): ``cited``, ``plain``, ``story`` and ``and``;
+    placeholders ``{publisher}``, ``{credited}``, ``{origin}``. Missing keys use the
+    built-in templates."""
+    known: tuple[KnownName, ...] = ()
+    """Extra names to recognise, beside the sources and the built-in directory."""
+    builtin: bool = True
+    """Use the built-in directory of Kazakhstan outlets and institutions."""
+
+    @field_validator("templates")
+    @classmethod
+    def _known_placeholders(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for language, table in value.items():
+            for key, template in table.items():
+                try:
+                    template.format(publisher="", credited="", origin="")
+                except (KeyError, IndexError, ValueError) as exc:
+                    raise ValueError(
+                        f"templates.{language}.{key}: {template!r} has an unknown "
+                        f"placeholder ({exc}); use {{publisher}}, {{credited}}, {{origin}}"
+                    ) from exc
+        return value
+
+
 class SourceConfig(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
     name: str = Field(min_length=1)
@@ -131,6 +167,9 @@ class SourceConfig(_Strict):
     language: str | None = None
     priority: int = 0
     aliases: tuple[str, ...] = ()
+    forms: dict[str, str] = Field(default_factory=dict)
+    """Grammatical forms of the name for the attribution line: Russian cases (``acc``,
+    ``gen``…), ``kk``/``en`` display names, ``kk_dat`` (Kazakh dative)."""
     enabled: bool = True
 
     @field_validator("url")
@@ -151,6 +190,7 @@ class Config(_Strict):
     output: OutputSettings = OutputSettings()
     fetch: FetchSettings = FetchSettings()
     dedup: DedupConfig = DedupConfig()
+    attribution: AttributionConfig = AttributionConfig()
     sources: tuple[SourceConfig, ...] = ()
 
 

@@ -139,6 +139,29 @@ class StoryMember:
 
 
 @dataclass(frozen=True)
+class Credited:
+    """A name the text credits, in dictionary form, with the source it matched."""
+
+    name: str
+    source_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an output entry comes from: who publishes it, whom it credits, the origin,
+    and the line that says so in the output's language."""
+
+    line: str
+    publisher: SourceRef
+    publisher_url: str | None
+    """The publisher's own item."""
+    credited: tuple[Credited, ...] = ()
+    origin_name: str = ""
+    origin_source_id: str | None = None
+    origin_url: str | None = None
+
+
+@dataclass(frozen=True)
 class OutputEntry:
     """One entry of the combined output: a story shown through its representative item."""
 
@@ -158,3 +181,4 @@ class OutputEntry:
     language: str | None = None
     members: tuple[StoryMember, ...] = field(default=())
     """Every member of the story, the representative included."""
+    provenance: Provenance | None = None

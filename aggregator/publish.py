@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import lxml.html
 from feedgen.ext.base import BaseEntryExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from aggregator import USER_AGENT, __version__
+from aggregator import USER_AGENT, __version__, attribution
 from aggregator.config import OutputSettings, Settings
 from aggregator.errors import PublishError
-from aggregator.models import OutputEntry, SourceRef, StoryMember
-from aggregator.normalize import strip_xml_illegal
+from aggregator.models import Credited, OutputEntry, Provenance, SourceRef, StoryMember
+from aggregator.normalize import html_to_text, strip_xml_illegal
 from aggregator.storage import Store
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -51,7 +52,7 @@ class Outputs:
 
 def render_all(entries: Sequence[OutputEntry], settings: OutputSettings, now: datetime) -> Outputs:
     """Every output format for the same entries."""
-    with_others = [with_other_outlets(entry, settings.language) for entry in entries]
+    with_others = [with_provenance(entry, settings.language) for entry in entries]
     return Outputs(
         rss=render_rss(with_others, settings, now),
         atom=render_atom(with_others, settings, now),
@@ -89,10 +90,51 @@ def other_outlets_html(entry: OutputEntry, language: str) -> str:
     return f'<p class="also">{label}: {links}</p>'
 
 
-def with_other_outlets(entry: OutputEntry, language: str) -> OutputEntry:
-    """The entry with the other outlets of its story listed after its content."""
-    footer = other_outlets_html(entry, language)
+def with_provenance(entry: OutputEntry, language: str) -> OutputEntry:
+    """The entry with its attribution line and the other outlets of its story after its
+    content, as readers show it."""
+    footer = attribution_html(entry.provenance) + other_outlets_html(entry, language)
     return replace(entry, content_html=entry.content_html + footer) if footer else entry
+
+
+def attribution_html(provenance: Provenance | None) -> str:
+    """The attribution line as a paragraph, the publisher's and the origin's names linked
+    to their items when we have them."""
+    if provenance is None or not provenance.line:
+        return ""
+    line = html.escape(provenance.line)
+    line = _link_first(line, html.escape(provenance.publisher.name), provenance.publisher_url)
+    if provenance.origin_url and provenance.origin_name != provenance.publisher.name:
+        line = _link_inflected(line, provenance.origin_name, provenance.origin_url)
+    return (
+        f'<p class="attribution">{line}.</p>'
+        if not line.endswith(".")
+        else (f'<p class="attribution">{line}</p>')
+    )
+
+
+def _link_first(text: str, name: str, url: str | None) -> str:
+    start = text.find(name)
+    if not url or start < 0:
+        return text
+    link = f'<a href="{html.escape(url)}">{name}</a>'
+    return text[:start] + link + text[start + len(name) :]
+
+
+def _link_inflected(text: str, name: str, url: str) -> str:
+    """Link ``name`` in whatever case the line put it: match the stem of its first word
+    (the line declines names: "Акорда" stands as "Акорду"), searching from the end."""
+    words = html.escape(name).split()
+    stem = words[0][: max(3, len(words[0]) - 2)]
+    start = text.rfind(stem)
+    if start < 0 or "<a " in text[start:]:
+        return text
+    end = start
+    for _ in words:
+        space = text.find(" ", end + 1)
+        end = len(text) if space < 0 else space
+    link = f'<a href="{html.escape(url)}">{text[start:end]}</a>'
+    return text[:start] + link + text[end:]
 
 
 def write_outputs(outputs: Outputs, public_dir: Path) -> None:
@@ -286,8 +328,25 @@ def _json_item(entry: OutputEntry) -> dict[str, Any]:
             }
             for m in entry.members
         ],
+        **_json_provenance(entry.provenance),
     }
     return item
+
+
+def _json_provenance(provenance: Provenance | None) -> dict[str, Any]:
+    if provenance is None:
+        return {}
+    publisher = provenance.publisher
+    return {
+        "publisher": {"id": publisher.id, "name": publisher.name, "url": provenance.publisher_url},
+        "credited": [{"name": c.name, "source": c.source_id} for c in provenance.credited],
+        "origin": {
+            "name": provenance.origin_name,
+            "source": provenance.origin_source_id,
+            "url": provenance.origin_url,
+        },
+        "line": provenance.line,
+    }
 
 
 # -- HTML --------------------------------------------------------------------------------
@@ -351,7 +410,8 @@ def _html_article(entry: OutputEntry, zone: ZoneInfo, language: str) -> str:
         f'<article id="{esc(entry.id)}">\n<h2>{heading}</h2>\n'
         f'<div class="meta">{source} · <time datetime="{when.isoformat()}">'
         f"{when:%Y-%m-%d %H:%M}</time></div>\n"
-        f"<p>{esc(entry.summary)}</p>\n{other_outlets_html(entry, language)}</article>"
+        f"<p>{esc(entry.summary)}</p>\n{attribution_html(entry.provenance)}"
+        f"{other_outlets_html(entry, language)}</article>"
     )
 
 
@@ -375,6 +435,8 @@ def publish(store: Store, settings: Settings, now: datetime) -> Outputs:
     """
     refs = source_refs(store, settings)
     entries = store.latest_entries(settings.config.output.max_items, refs)
+    directory = source_directory(settings)
+    entries = [attribute_entry(entry, directory, settings) for entry in entries]
     outputs = render_all(entries, settings.config.output, now)
     write_outputs(outputs, settings.public_dir)
     return outputs
@@ -397,3 +459,83 @@ def source_refs(store: Store, settings: Settings) -> dict[str, SourceRef]:
             id=source.id, name=source.name, url=public_url, link=state.site_link
         )
     return refs
+
+
+# -- attribution -------------------------------------------------------------------------
+
+
+def source_directory(settings: Settings) -> attribution.SourceDirectory:
+    """The names texts may credit: the configured sources (with their aliases and forms),
+    the extra names of ``attribution.known`` and, unless switched off, the built-in
+    directory of Kazakhstan outlets and institutions."""
+    config = settings.config.attribution
+    known = [
+        attribution.KnownSource(id=s.id, name=s.name, aliases=s.aliases, forms=s.forms)
+        for s in settings.sources
+    ]
+    known += [
+        attribution.KnownSource(id=None, name=k.name, aliases=k.aliases, forms=k.forms, kind=k.kind)
+        for k in config.known
+    ]
+    return attribution.SourceDirectory(known, include_builtin=config.builtin)
+
+
+def attribute_entry(
+    entry: OutputEntry, directory: attribution.SourceDirectory, settings: Settings
+) -> OutputEntry:
+    """The entry with its provenance: who publishes it, whom its text credits, the origin
+    (the last credited name, else an earlier outlet of its story, else the publisher)."""
+    paragraphs = paragraphs_of(entry.content_html) or [entry.summary]
+    publisher = _publisher(entry, settings)
+    members = [
+        attribution.StoryMember(m.source.id, m.source.name, m.link, m.published)
+        for m in entry.members
+    ]
+    found = attribution.attribute(
+        publisher,
+        entry.link,
+        entry.title,
+        paragraphs[0],
+        paragraphs[-1],
+        directory,
+        settings.config.output.language,
+        members,
+        entry.published,
+        settings.config.attribution.templates or None,
+    )
+    provenance = Provenance(
+        line=found.line,
+        publisher=entry.source,
+        publisher_url=entry.link,
+        credited=tuple(Credited(c.name, c.source_id) for c in found.credited),
+        origin_name=found.origin_name,
+        origin_source_id=found.origin_source_id,
+        origin_url=found.origin_url,
+    )
+    return replace(entry, provenance=provenance)
+
+
+def _publisher(entry: OutputEntry, settings: Settings) -> attribution.KnownSource:
+    try:
+        source = settings.source(entry.source.id)
+    except KeyError:
+        return attribution.KnownSource(id=entry.source.id, name=entry.source.name)
+    return attribution.KnownSource(
+        id=source.id, name=source.name, aliases=source.aliases, forms=source.forms
+    )
+
+
+def paragraphs_of(content_html: str) -> list[str]:
+    """The plain text of each block (paragraph, list item, heading) of an HTML fragment."""
+    if not content_html.strip():
+        return []
+    try:
+        root = lxml.html.fragment_fromstring(content_html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return [html_to_text(content_html)]
+    blocks = [
+        html_to_text(lxml.html.tostring(b, encoding="unicode"))
+        for b in root.iter("p", "li", "h1", "h2", "h3", "h4", "blockquote")
+    ]
+    blocks = [b for b in blocks if b]
+    return blocks or [html_to_text(content_html)]

@@ -1,0 +1,227 @@
+"""Attribution through the real pipeline into all four output formats."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+from feedserver import FeedServer
+from lxml import etree
+
+from aggregator.config import Settings, load_settings
+from aggregator.fetch import Fetcher
+from aggregator.publish import Outputs, publish
+from aggregator.scheduler import refresh_many, sync_sources
+from aggregator.storage import Store
+
+TELEGRAM = "Токаев поздравил Алиева с днём рождения"
+FARE = "В Алматы с 1 января подорожает проезд в общественном транспорте"
+
+
+def rss(outlet: str, items: list[tuple[str, str, str, str]]) -> bytes:
+    body = "".join(
+        f"<item><guid>{guid}</guid><link>https://{outlet}/{guid}</link><title>{title}</title>"
+        f"<description>{text}</description><pubDate>{date}</pubDate></item>"
+        for guid, title, text, date in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>{outlet}</title><link>https://{outlet}/</link>{body}</channel></rss>"
+    ).encode()
+
+
+def setup(tmp_path: Path, server: FeedServer, extra: str = "") -> tuple[Settings, Store]:
+    (tmp_path / "feeds.yaml").write_text(
+        f"""\
+store: store
+output:
+  language: ru
+fetch:
+  allow_private_addresses: true
+{extra}
+sources:
+  - id: akorda
+    name: Акорда
+    url: {server.url("/feeds/akorda.rss")}
+    aliases: [Akorda, Ақорда, пресс-служба Президента]
+    forms: {{acc: Акорду}}
+  - id: ulysmedia
+    name: Ulysmedia.kz
+    url: {server.url("/feeds/ulysmedia.rss")}
+  - id: tengrinews
+    name: Tengrinews.kz
+    url: {server.url("/feeds/tengrinews.json")}
+""",
+        encoding="utf-8",
+    )
+    settings = load_settings(tmp_path / "feeds.yaml")
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    store = Store.open(settings.database_url)
+    sync_sources(store, settings)
+    return settings, store
+
+
+@pytest.fixture
+def outputs(tmp_path: Path, fresh_server: FeedServer) -> Iterator[Outputs]:
+    fresh_server.set_file(
+        "akorda.rss",
+        rss(
+            "akorda.kz",
+            [
+                (
+                    "ru-2",
+                    "Глава государства принял министра энергетики",
+                    "Касым-Жомарт Токаев принял министра энергетики Ерлана Аккенженова и "
+                    "заслушал доклад о подготовке к отопительному сезону.",
+                    "Mon, 24 Nov 2026 11:00:00 +0500",
+                )
+            ],
+        ),
+    )
+    settings, store = setup(tmp_path, fresh_server)
+
+    async def go() -> None:
+        async with Fetcher(settings.config.fetch) as fetcher:
+            await refresh_many(list(settings.sources), settings, store, fetcher)
+
+    asyncio.run(go())
+    yield publish(store, settings, datetime.now(UTC))
+    store.close()
+
+
+def json_item(outputs: Outputs, title: str) -> dict:
+    items = json.loads(outputs.json)["items"]
+    found = [i for i in items if i["title"] == title]
+    assert found, [(i["title"], [s["id"] for s in i["_aggregator"]["sources"]]) for i in items]
+    return found[0]
+
+
+def test_credited_chain_origin_and_line_in_json(outputs: Outputs) -> None:
+    item = json_item(outputs, TELEGRAM)
+    extension = item["_aggregator"]
+    assert extension["line"] == "Передаёт Ulysmedia.kz со ссылкой на Акорду"
+    assert extension["publisher"] == {"id": "ulysmedia", "name": "Ulysmedia.kz", "url": item["url"]}
+    assert extension["credited"] == [{"name": "Акорда", "source": "akorda"}]
+    assert extension["origin"] == {"name": "Акорда", "source": "akorda", "url": None}
+    assert '<p class="attribution">Передаёт <a href="' in item["content_html"]
+
+
+def test_text_crediting_another_outlet(outputs: Outputs) -> None:
+    item = json_item(outputs, FARE)
+    extension = item["_aggregator"]
+    # Tengrinews published first (so it is shown); its text credits the city's transport
+    # department, a name outside the directory: credited by name, no source id.
+    assert extension["source"]["id"] == "tengrinews"
+    assert extension["line"] == (
+        "Передаёт Tengrinews.kz со ссылкой на управление городской мобильности"
+    )
+    assert extension["origin"] == {
+        "name": "управление городской мобильности",
+        "source": None,
+        "url": None,
+    }
+
+
+def test_plain_line_when_nothing_is_credited(outputs: Outputs) -> None:
+    items = json.loads(outputs.json)["items"]
+    plain = [i for i in items if i["_aggregator"]["source"]["id"] == "akorda"]
+    assert plain and plain[0]["_aggregator"]["line"] == "Сообщает Акорда"
+    assert plain[0]["_aggregator"]["credited"] == []
+    assert plain[0]["_aggregator"]["origin"]["source"] == "akorda"
+
+
+def test_rss_and_atom_stay_valid_with_the_line(outputs: Outputs) -> None:
+    for document, version in ((outputs.rss, "rss20"), (outputs.atom, "atom10")):
+        parsed = feedparser.parse(document)
+        assert not parsed.bozo and parsed.version == version
+        entry = next(e for e in parsed.entries if e.title == TELEGRAM)
+        assert "со ссылкой на" in entry.content[0].value
+        assert entry.source.title == "Ulysmedia.kz"
+    rss_root = etree.fromstring(outputs.rss)
+    for item in rss_root.iter("item"):
+        assert {c.tag for c in item} <= {
+            "title",
+            "link",
+            "description",
+            "guid",
+            "pubDate",
+            "source",
+            "category",
+            "enclosure",
+            "{http://purl.org/rss/1.0/modules/content/}encoded",
+            "{http://purl.org/dc/elements/1.1/}creator",
+        }
+    assert "Ulysmedia.kz</a> со ссылкой на Акорду" in outputs.html.decode()
+
+
+def test_official_source_first_then_retellings(tmp_path: Path, fresh_server: FeedServer) -> None:
+    fresh_server.set_file(
+        "akorda.rss",
+        rss(
+            "akorda.kz",
+            [
+                (
+                    "ru-1",
+                    "Глава государства направил поздравительную телеграмму Ильхаму Алиеву",
+                    "Касым-Жомарт Токаев направил поздравительную телеграмму Президенту "
+                    "Азербайджана Ильхаму Алиеву в связи с днём рождения и пожелал ему "
+                    "крепкого здоровья.",
+                    "Mon, 24 Nov 2026 13:00:00 +0500",
+                )
+            ],
+        ),
+    )
+    settings, store = setup(tmp_path, fresh_server)
+
+    async def go() -> None:
+        async with Fetcher(settings.config.fetch) as fetcher:
+            await refresh_many(list(settings.sources), settings, store, fetcher)
+
+    asyncio.run(go())
+    items = json.loads(publish(store, settings, datetime.now(UTC)).json)["items"]
+    store.close()
+    story = next(i for i in items if i["_aggregator"]["source"]["id"] == "akorda")
+    extension = story["_aggregator"]
+    assert {s["id"] for s in extension["sources"]} == {"akorda", "ulysmedia"}
+    assert extension["line"] == "Сообщает Акорда"
+    assert extension["origin"] == {"name": "Акорда", "source": "akorda", "url": story["url"]}
+    assert "Также сообщают: " in story["content_html"]
+
+
+def test_templates_from_config(tmp_path: Path, fresh_server: FeedServer) -> None:
+    fresh_server.set_file("akorda.rss", rss("akorda.kz", []))
+    settings, store = setup(
+        tmp_path,
+        fresh_server,
+        extra=(
+            "attribution:\n  templates:\n    ru:\n"
+            '      cited: "{publisher} пишет, ссылаясь на {credited}"\n'
+        ),
+    )
+
+    async def go() -> None:
+        async with Fetcher(settings.config.fetch) as fetcher:
+            await refresh_many(list(settings.sources), settings, store, fetcher)
+
+    asyncio.run(go())
+    outputs = publish(store, settings, datetime.now(UTC))
+    assert json_item(outputs, TELEGRAM)["_aggregator"]["line"] == (
+        "Ulysmedia.kz пишет, ссылаясь на Акорду"
+    )
+    store.close()
+
+
+def test_bad_template_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        'attribution:\n  templates:\n    ru:\n      cited: "{publisher} {who}"\n'
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"feeds\.yaml:2: attribution\.templates: templates\.ru\.cited: .*unknown placeholder",
+    ):
+        load_settings(tmp_path / "feeds.yaml")
