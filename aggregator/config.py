@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -22,6 +23,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -158,6 +160,20 @@ class AttributionConfig(_Strict):
         return value
 
 
+class SelectorsConfig(_Strict):
+    """CSS selectors of an ``html`` source: ``item`` finds each news item on the page;
+    the others are relative to it (``link`` takes the href, ``image`` the src, the rest
+    the text)."""
+
+    item: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    link: str | None = None
+    date: str | None = None
+    summary: str | None = None
+    image: str | None = None
+    content: str | None = None
+
+
 class SourceConfig(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
     name: str = Field(min_length=1)
@@ -171,6 +187,29 @@ class SourceConfig(_Strict):
     """Grammatical forms of the name for the attribution line: Russian cases (``acc``,
     ``gen``…), ``kk``/``en`` display names, ``kk_dat`` (Kazakh dative)."""
     enabled: bool = True
+    selectors: SelectorsConfig | None = None
+    """For ``type: html``: how to find the items on the page."""
+    timezone: str = "Asia/Almaty"
+    """The timezone of dates written without one (HTML pages, feeds without offsets)."""
+    full_text: bool = False
+    """Fetch each new item's page and extract the article when the feed gives a summary."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not a known timezone (use e.g. Asia/Almaty)") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _selectors_for_html(self) -> SourceConfig:
+        if self.type == "html" and self.selectors is None:
+            raise ValueError("type: html needs selectors (at least item and title)")
+        if self.type == "feed" and self.selectors is not None:
+            raise ValueError("selectors are only used with type: html")
+        return self
 
     @field_validator("url")
     @classmethod

@@ -7,13 +7,14 @@ an exception that stops the others.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from aggregator import dedup
+from aggregator import dedup, htmlsource
 from aggregator.config import DedupConfig, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, GoneError, TooManyRequestsError
 from aggregator.fetch import Fetcher
@@ -69,7 +70,7 @@ async def refresh_source(
         if result.not_modified:
             outcome = await _not_modified(store, state, result, settings, source, clock())
         else:
-            outcome = await _ingest(store, state, result, settings, source, clock())
+            outcome = await _ingest(store, state, result, settings, source, clock(), fetcher)
     except AggregatorError as exc:
         outcome = await _failed(store, state, exc, settings, source, clock())
     except Exception as exc:  # a bug must fail this source alone, never the others
@@ -91,11 +92,20 @@ async def _ingest(
     settings: Settings,
     source: SourceConfig,
     now: datetime,
+    fetcher: Fetcher,
 ) -> SourceOutcome:
     folding = settings.config.dedup
     parsed, items = await asyncio.to_thread(
-        parse_and_normalize, result, source, now, story_keys=folding.enabled
+        parse_and_normalize,
+        result,
+        source,
+        now,
+        story_keys=folding.enabled and not source.full_text,
     )
+    if source.full_text:
+        items = await with_full_text(items, fetcher, store)
+        if folding.enabled:
+            items = await asyncio.to_thread(_with_story_keys, items)
     new_state = _success_state(state, result, settings, source, now, parsed.link)
     saved = await asyncio.to_thread(
         store.save_items,
@@ -123,7 +133,7 @@ def parse_and_normalize(
     Raises:
         ParseError: the body is not a feed.
     """
-    parsed = parse_feed(result.content, content_type=result.content_type, url=result.url)
+    parsed = parse_source(result, source, now)
     language = source.language or parsed.language
     items = [
         normalize_entry(entry, source_id=source.id, now=now, default_language=language)
@@ -132,6 +142,80 @@ def parse_and_normalize(
     if story_keys:
         items = [replace(item, story_keys=compute_story_keys(item)) for item in items]
     return parsed, items
+
+
+def parse_source(result: FetchResult, source: SourceConfig, now: datetime) -> ParsedFeed:
+    """A feed through ``parse``, an HTML page through its source's CSS selectors."""
+    if source.type == "html" and source.selectors is not None:
+        selectors = htmlsource.Selectors(**source.selectors.model_dump())
+        return htmlsource.parse_html_page(
+            result.content,
+            url=result.url,
+            selectors=selectors,
+            timezone=source.timezone,
+            now=now,
+            content_type=result.content_type,
+        )
+    return parse_feed(result.content, content_type=result.content_type, url=result.url)
+
+
+def _with_story_keys(items: Sequence[Item]) -> list[Item]:
+    return [replace(item, story_keys=compute_story_keys(item)) for item in items]
+
+
+FULL_TEXT_BELOW = 800
+"""Items whose text is shorter than this (characters) get their article page fetched."""
+FULL_TEXT_PER_REFRESH = 20
+"""At most this many article pages per refresh of one source: politeness."""
+
+
+async def with_full_text(items: list[Item], fetcher: Fetcher, store: Store) -> list[Item]:
+    """Items with the main text of their article page where the feed gives only a summary.
+
+    Only new or changed items are fetched (the rest are already stored), at most
+    ``FULL_TEXT_PER_REFRESH``, through the same polite fetcher; a page that fails keeps
+    the item as the feed gave it. The content hash stays the feed's, so an unchanged feed
+    item is not seen as edited.
+    """
+    if not items:
+        return items
+    known = await asyncio.to_thread(store.known_hashes, items[0].source_id, [i.key for i in items])
+    wanted = [
+        i
+        for i in items
+        if i.link and len(i.text) < FULL_TEXT_BELOW and known.get(i.key) != i.content_hash
+    ][:FULL_TEXT_PER_REFRESH]
+    fetched = await asyncio.gather(*(_article(item, fetcher) for item in wanted))
+    better = {item.key: full for item, full in zip(wanted, fetched, strict=True) if full}
+    return [better.get(item.key, item) for item in items]
+
+
+async def _article(item: Item, fetcher: Fetcher) -> Item | None:
+    url = item.original_link or item.link or ""
+    try:
+        page = await fetcher.fetch(url)
+    except AggregatorError as exc:
+        log.warning(
+            "full_text_failed source_id=%s url=%s error=%r", item.source_id, url, exc.message
+        )
+        return None
+    text = await asyncio.to_thread(_page_text, page)
+    if not text or len(text) <= len(item.text):
+        return None
+    paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
+    content = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    return replace(item, content_html=content, text=" ".join(paragraphs))
+
+
+def _page_text(page: FetchResult) -> str | None:
+    charset = "utf-8"
+    if page.content_type and "charset=" in page.content_type:
+        charset = page.content_type.split("charset=")[-1].split(";")[0].strip() or charset
+    try:
+        markup = page.content.decode(charset, errors="replace")
+    except LookupError:
+        markup = page.content.decode("utf-8", errors="replace")
+    return htmlsource.extract_main_text(markup, url=page.url)
 
 
 def compute_story_keys(item: Item) -> StoryKeys:

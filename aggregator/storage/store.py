@@ -270,6 +270,12 @@ class Store:
             new=len(new), updated=len(changed), unchanged=len(unique) - len(new) - len(changed)
         )
 
+    def known_hashes(self, source_id: str, keys: Sequence[str]) -> dict[str, str]:
+        """Content hashes of the stored items of ``source_id`` among ``keys``."""
+        with self.engine.connect() as connection:
+            known = _known_items(connection, source_id, list(keys))
+        return {key: content_hash for key, (_id, content_hash) in known.items()}
+
     def latest_entries(self, limit: int, sources_by_id: dict[str, SourceRef]) -> list[OutputEntry]:
         """The newest ``limit`` stories, each shown through its representative item."""
         query = (
