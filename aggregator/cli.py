@@ -241,6 +241,24 @@ def check(ctx: click.Context) -> None:
             source.language or "auto",
         )
     console.print(table)
+    for source_id, notice in _stored_notices(settings):
+        console.print(f"{source_id}: {notice}", highlight=False)
+
+
+def _stored_notices(settings: Settings) -> list[tuple[str, str]]:
+    """Advice from the store (a source that moved for good), if the store exists yet."""
+    if settings.config.database is None and not settings.database_path.exists():
+        return []
+    try:
+        store = Store.open(settings.database_url)
+    except AggregatorError:
+        return []
+    try:
+        now = datetime.now(UTC)
+        states = store.source_states([s.id for s in settings.sources])
+        return [(s.id, n) for s in states if (n := s.move_notice(now))]
+    finally:
+        store.close()
 
 
 @main.command()
@@ -291,22 +309,47 @@ def stories(ctx: click.Context, limit: int, show_all: bool) -> None:
 
 def _status_table(states: Sequence[SourceState]) -> Table:
     table = Table(title="Sources")
-    for column in ("source", "last fetch", "HTTP", "items", "errors", "next fetch", "last error"):
+    columns = (
+        "source",
+        "last fetch",
+        "HTTP",
+        "items",
+        "last new item",
+        "errors",
+        "next fetch (why)",
+        "last error / notice",
+    )
+    for column in columns:
         table.add_column(column, overflow="fold")
+    now = datetime.now(UTC)
     for state in states:
-        error = state.last_error or ""
-        if state.disabled_reason:
-            error = f"DISABLED: {state.disabled_reason}"
+        next_fetch = _when(state.next_fetch_at)
+        if state.next_fetch_reason:
+            next_fetch += f" ({state.next_fetch_reason})"
         table.add_row(
             state.id,
             _when(state.last_fetch_at),
             str(state.last_status or "–"),
             str(state.item_count),
+            _when(state.last_new_item_at),
             str(state.error_count),
-            _when(state.next_fetch_at),
-            error,
+            next_fetch,
+            source_notice(state, now),
         )
     return table
+
+
+def source_notice(state: SourceState, now: datetime) -> str:
+    """What a user should know of a source: disabled, its last error, a stable move."""
+    notes = []
+    if state.disabled_reason:
+        notes.append(f"DISABLED: {state.disabled_reason}")
+    elif state.last_error:
+        notes.append(state.last_error)
+    move = state.move_notice(now)
+    if move:
+        notes.append(move)
+    return "; ".join(notes)
 
 
 def _when(value: datetime | None) -> str:

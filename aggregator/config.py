@@ -77,7 +77,15 @@ def parse_size(value: object) -> int:
     return size
 
 
+def parse_spacing(value: object) -> timedelta:
+    """Like ``parse_duration`` but zero (``0``, ``"0s"``) is allowed."""
+    if value in (0, "0", "0s", "0ms"):
+        return timedelta(0)
+    return parse_duration(value)
+
+
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Spacing = Annotated[timedelta, BeforeValidator(parse_spacing)]
 Size = Annotated[int, BeforeValidator(parse_size)]
 
 
@@ -109,6 +117,14 @@ class FetchSettings(_Strict):
     max_bytes: Size = 10 * 1000 * 1000
     concurrency: int = Field(default=16, ge=1, le=512)
     """How many sources are fetched at once."""
+    per_host: int = Field(default=2, ge=1, le=64)
+    """How many requests to one host at once."""
+    host_spacing: Spacing = timedelta(seconds=1)
+    """At least this long between the starts of two requests to one host (0s: none)."""
+    min_interval: Duration = timedelta(minutes=1)
+    """The floor: no source is polled more often, whatever its interval or hints."""
+    max_interval: Duration = timedelta(hours=24)
+    """The ceiling: every source is polled at least this often (errors back off up to it)."""
     user_agent: str | None = None
 
 

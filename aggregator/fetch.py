@@ -47,7 +47,7 @@ _ACCEPT = (
 class Fetcher:
     """Fetches URLs politely; use as ``async with Fetcher(settings) as fetcher``."""
 
-    def __init__(self, settings: FetchSettings, *, per_host: int = 2) -> None:
+    def __init__(self, settings: FetchSettings) -> None:
         self._settings = settings
         self._client = httpx.AsyncClient(
             http2=True,
@@ -57,8 +57,10 @@ class Fetcher:
             limits=httpx.Limits(max_connections=settings.concurrency * 2),
         )
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(per_host)
+            lambda: asyncio.Semaphore(settings.per_host)
         )
+        self._host_turns: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._host_last: dict[str, float] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -119,6 +121,7 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         host = urlsplit(url).hostname or ""
         async with self._host_slots[host]:
+            await self._wait_turn(host)
             try:
                 async with self._client.stream("GET", url, headers=headers) as response:
                     body = b""
@@ -127,6 +130,18 @@ class Fetcher:
                     return response.status_code, response.headers, body
             except httpx.HTTPError as exc:
                 raise _network_error(exc, url) from exc
+
+    async def _wait_turn(self, host: str) -> None:
+        """Space the starts of requests to one host by ``host_spacing`` (politeness)."""
+        spacing = self._settings.host_spacing.total_seconds()
+        if spacing <= 0:
+            return
+        async with self._host_turns[host]:
+            loop = asyncio.get_running_loop()
+            wait = self._host_last.get(host, -spacing) + spacing - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._host_last[host] = loop.time()
 
     async def _read_limited(self, response: httpx.Response, url: str) -> bytes:
         limit = self._settings.max_bytes

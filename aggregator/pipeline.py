@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from aggregator import dedup, htmlsource
+from aggregator import dedup, htmlsource, polling
 from aggregator.config import DedupConfig, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, GoneError, TooManyRequestsError
 from aggregator.fetch import Fetcher
@@ -24,10 +24,6 @@ from aggregator.parse import parse_feed
 from aggregator.storage import CandidateRow, SourceState, Store, TermCounts
 
 log = logging.getLogger(__name__)
-
-MAX_BACKOFF = timedelta(hours=24)
-JITTER = 0.1
-"""Next-fetch times are spread by ±10% so sources added together drift apart."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +102,9 @@ async def _ingest(
         items = await with_full_text(items, fetcher, store)
         if folding.enabled:
             items = await asyncio.to_thread(_with_story_keys, items)
-    new_state = _success_state(state, result, settings, source, now, parsed.link)
+    recent = await asyncio.to_thread(store.recent_published, source.id)
+    cadence = polling.publishing_interval([*recent, *(i.published for i in items)])
+    new_state = _success_state(state, result, settings, source, now, parsed.link, parsed, cadence)
     saved = await asyncio.to_thread(
         store.save_items,
         new_state,
@@ -281,10 +279,16 @@ def _success_state(
     source: SourceConfig,
     now: datetime,
     site_link: str | None,
+    parsed: ParsedFeed | None = None,
+    cadence: timedelta | None = None,
 ) -> SourceState:
+    hints = _hints(result, parsed, now)
+    upcoming = polling.after_success(
+        now, settings.interval(source), _bounds(settings), hints, cadence
+    )
     return replace(
         state,
-        current_url=result.permanent_redirect or state.current_url,
+        **_moved(state, result, now),
         etag=result.etag or (state.etag if result.not_modified else None),
         last_modified=result.last_modified
         or (state.last_modified if result.not_modified else None),
@@ -294,9 +298,46 @@ def _success_state(
         last_error=None,
         error_kind=None,
         error_count=0,
-        next_fetch_at=now + _jittered(settings.interval(source)),
+        next_fetch_at=upcoming.at,
+        next_fetch_reason=upcoming.reason,
         site_link=site_link,
     )
+
+
+def _hints(result: FetchResult, parsed: ParsedFeed | None, now: datetime) -> polling.Hints:
+    http = polling.http_hints(result.cache_control, result.expires, now)
+    if parsed is None:
+        return http
+    return replace(
+        http,
+        ttl=timedelta(minutes=parsed.ttl_minutes) if parsed.ttl_minutes else None,
+        update_period=timedelta(minutes=parsed.update_period_minutes)
+        if parsed.update_period_minutes
+        else None,
+    )
+
+
+def _moved(state: SourceState, result: FetchResult, now: datetime) -> dict[str, Any]:
+    """Track a permanent redirect (301/308): use the new URL at once, and count how often
+    it is confirmed, so that the status can advise updating the config once it is stable.
+    302/307 never change anything."""
+    if result.permanent_redirect:
+        if result.permanent_redirect == state.moved_url:
+            return {"current_url": state.moved_url, "moved_count": state.moved_count + 1}
+        return {
+            "current_url": result.permanent_redirect,
+            "moved_url": result.permanent_redirect,
+            "moved_count": 1,
+            "moved_since": now,
+        }
+    if state.moved_url and state.current_url == state.moved_url:
+        return {"moved_count": state.moved_count + 1}
+    return {}
+
+
+def _bounds(settings: Settings) -> polling.Bounds:
+    fetch = settings.config.fetch
+    return polling.Bounds(floor=fetch.min_interval, ceiling=fetch.max_interval)
 
 
 async def _failed(
@@ -308,9 +349,10 @@ async def _failed(
     now: datetime,
 ) -> SourceOutcome:
     errors = state.error_count + 1
-    next_fetch = now + backoff(settings.interval(source), errors)
-    if isinstance(exc, TooManyRequestsError) and exc.retry_at:
-        next_fetch = max(next_fetch, exc.retry_at)
+    retry_at = exc.retry_at if isinstance(exc, TooManyRequestsError) else None
+    upcoming = polling.after_error(
+        now, settings.interval(source), _bounds(settings), errors, retry_at
+    )
     status = getattr(exc, "status", None)
     new_state = replace(
         state,
@@ -319,21 +361,12 @@ async def _failed(
         last_error=exc.message,
         error_kind=getattr(exc, "kind", "error"),
         error_count=errors,
-        next_fetch_at=next_fetch,
+        next_fetch_at=upcoming.at,
+        next_fetch_reason=upcoming.reason,
         disabled_reason=exc.message if isinstance(exc, GoneError) else state.disabled_reason,
     )
     await asyncio.to_thread(store.record_failure, new_state)
     return SourceOutcome(source.id, status=status, error=exc.message)
-
-
-def backoff(interval: timedelta, errors: int) -> timedelta:
-    """Exponential backoff after ``errors`` failures in a row, capped, with jitter."""
-    factor = 2 ** min(max(errors - 1, 0), 10)
-    return _jittered(min(interval * factor, max(MAX_BACKOFF, interval)))
-
-
-def _jittered(delay: timedelta) -> timedelta:
-    return delay * (1 + random.uniform(-JITTER, JITTER))
 
 
 def _log(outcome: SourceOutcome, url: str) -> None:
@@ -354,4 +387,4 @@ def _log(outcome: SourceOutcome, url: str) -> None:
         log.warning("feed_warning source_id=%s warning=%r", outcome.source_id, warning)
 
 
-__all__ = ["FetchError", "SourceOutcome", "backoff", "parse_and_normalize", "refresh_source"]
+__all__ = ["FetchError", "SourceOutcome", "parse_and_normalize", "refresh_source"]

@@ -40,6 +40,7 @@ output:
   title: Тестовая лента
 fetch:
   allow_private_addresses: true
+  host_spacing: 0s
   timeout: 3s
 sources:
   - id: ulysmedia
@@ -126,6 +127,7 @@ def test_stories_lists_folded_members(tmp_path: Path, fresh_server: FeedServer) 
         f"""\
 fetch:
   allow_private_addresses: true
+  host_spacing: 0s
 sources:
   - id: tengrinews
     name: Tengrinews.kz
@@ -142,3 +144,29 @@ sources:
     assert "1 story" in result.stdout
     assert "Tengrinews.kz: В Алматы с 1 января" in result.stdout
     assert "Ulysmedia.kz: В Алматы с 1 января" in result.stdout
+
+
+def test_status_and_check_advise_updating_a_moved_feed(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        f"""\
+fetch:
+  allow_private_addresses: true
+  host_spacing: 0s
+  interval: 1s
+  min_interval: 1s
+sources:
+  - id: moved
+    name: Moved
+    url: {fresh_server.url("/redirect/308/ulysmedia.rss")}
+""",
+        encoding="utf-8",
+    )
+    for _ in range(3):
+        assert run("fetch", cwd=tmp_path).returncode == 0
+    new_url = fresh_server.url("/feeds/ulysmedia.rss")
+    status = run("status", cwd=tmp_path)
+    assert f"moved permanently to {new_url}" in status.stdout.replace("\n", "")
+    check = run("check", cwd=tmp_path)
+    assert f"moved: moved permanently to {new_url}: update its url" in check.stdout

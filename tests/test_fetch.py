@@ -22,7 +22,9 @@ from aggregator.errors import (
 from aggregator.fetch import Fetcher, parse_retry_after
 from aggregator.models import FetchResult
 
-LOCAL = FetchSettings(allow_private_addresses=True, timeout=timedelta(seconds=5))
+LOCAL = FetchSettings(
+    allow_private_addresses=True, timeout=timedelta(seconds=5), host_spacing=timedelta(0)
+)
 
 
 def fetch(url: str, settings: FetchSettings = LOCAL, **validators: str | None) -> FetchResult:
@@ -159,3 +161,50 @@ def test_local_file(tmp_path: Path) -> None:
     assert (result.status, result.content) == (200, b"<rss/>")
     with pytest.raises(Exception, match="cannot read"):
         fetch(str(tmp_path / "missing.rss"))
+
+
+def test_requests_to_one_host_are_spaced(fresh_server: FeedServer) -> None:
+    settings = LOCAL.model_copy(update={"host_spacing": timedelta(seconds=0.3)})
+
+    async def go() -> None:
+        async with Fetcher(settings) as fetcher:
+            await asyncio.gather(
+                *(
+                    fetcher.fetch(fresh_server.url(f"/feeds/{name}"))
+                    for name in ("ulysmedia.rss", "kazinform.atom", "empty.rss")
+                )
+            )
+
+    asyncio.run(go())
+    starts = sorted(r.received_at for r in fresh_server.requests())
+    assert len(starts) == 3
+    assert all(b - a >= 0.28 for a, b in zip(starts, starts[1:], strict=False)), starts
+
+
+def test_per_host_limit_does_not_slow_other_hosts(fresh_server: FeedServer) -> None:
+    """Two slow requests to 127.0.0.1 with per_host=1 run one after the other, while
+    'localhost' (another host name for the same server) is served at once."""
+    settings = LOCAL.model_copy(update={"per_host": 1})
+    other = fresh_server.url("/feeds/empty.rss").replace("127.0.0.1", "localhost")
+    done: dict[str, float] = {}
+
+    async def timed(name: str, url: str, started: float) -> None:
+        await fetcher_ref[0].fetch(url)
+        done[name] = asyncio.get_running_loop().time() - started
+
+    fetcher_ref: list[Fetcher] = []
+
+    async def go() -> None:
+        async with Fetcher(settings) as fetcher:
+            fetcher_ref.append(fetcher)
+            started = asyncio.get_running_loop().time()
+            slow = fresh_server.url("/slow/empty.rss?delay=0.5")
+            await asyncio.gather(
+                timed("a", slow, started),
+                timed("b", slow + "&x=1", started),
+                timed("other", other, started),
+            )
+
+    asyncio.run(go())
+    assert max(done["a"], done["b"]) >= 0.95  # serialized on one host
+    assert done["other"] < 0.4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,7 +37,7 @@ def write_config(tmp_path: Path, server: FeedServer, sources: dict[str, tuple[st
     lines = [
         "store: store",
         "output:\n  title: Тест\n  link: http://127.0.0.1:8080/\n  max_items: 100",
-        "fetch:\n  allow_private_addresses: true\n  timeout: 2s",
+        "fetch:\n  allow_private_addresses: true\n  host_spacing: 0s\n  timeout: 2s",
         "sources:",
     ]
     for source_id, (name, path) in sources.items():
@@ -161,4 +161,86 @@ def test_throttled_source_waits_for_retry_after(tmp_path: Path, fresh_server: Fe
     assert state.next_fetch_at is not None and state.last_fetch_at is not None
     # Retry-After counts from the response, a few ms before last_fetch_at is taken.
     assert (state.next_fetch_at - state.last_fetch_at).total_seconds() >= 7199
+    store.close()
+
+
+def test_permanent_redirect_is_followed_and_reported_once_stable(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    settings = load_settings(
+        write_config(tmp_path, fresh_server, {"moved": ("Moved", "/redirect/301/ulysmedia.rss")})
+    )
+    settings.store_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url)
+    sync_sources(store, settings)
+    refresh(settings, store)
+    state = store.source_state("moved")
+    assert state.current_url == fresh_server.url("/feeds/ulysmedia.rss")
+    assert state.move_notice(datetime.now(UTC)) is None  # not yet proven stable
+    for _ in range(2):
+        refresh(settings, store)
+    requested = [r.route for r in fresh_server.requests()]
+    assert requested.count("/redirect/301/ulysmedia.rss") == 1  # the new URL is used
+    notice = store.source_state("moved").move_notice(datetime.now(UTC))
+    assert notice and fresh_server.url("/feeds/ulysmedia.rss") in notice
+    store.close()
+
+
+def test_temporary_redirect_never_changes_the_url(tmp_path: Path, fresh_server: FeedServer) -> None:
+    settings = load_settings(
+        write_config(tmp_path, fresh_server, {"temp": ("Temp", "/redirect/302/ulysmedia.rss")})
+    )
+    settings.store_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url)
+    sync_sources(store, settings)
+    refresh(settings, store)
+    refresh(settings, store)
+    state = store.source_state("temp")
+    assert state.current_url is None and state.moved_url is None
+    assert [r.route for r in fresh_server.requests()].count("/redirect/302/ulysmedia.rss") == 2
+    store.close()
+
+
+def test_retry_after_is_scoped_to_its_source(tmp_path: Path, fresh_server: FeedServer) -> None:
+    """A 429 from one feed of a host must not pause the host's other feeds."""
+    settings = load_settings(
+        write_config(
+            tmp_path,
+            fresh_server,
+            {
+                "busy": ("Busy", "/status/429?retry_after=7200"),
+                "fine": ("Fine", "/feeds/ulysmedia.rss"),
+            },
+        )
+    )
+    settings.store_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url)
+    sync_sources(store, settings)
+    refresh(settings, store)
+    busy, fine = store.source_state("busy"), store.source_state("fine")
+    assert busy.next_fetch_at and fine.next_fetch_at and busy.last_fetch_at
+    assert busy.next_fetch_at - busy.last_fetch_at >= timedelta(minutes=119)
+    assert "Retry-After" in (busy.next_fetch_reason or "")
+    assert fine.next_fetch_at < busy.next_fetch_at
+    assert "Retry-After" not in (fine.next_fetch_reason or "")
+    store.close()
+
+
+def test_feed_ttl_raises_the_next_fetch(tmp_path: Path, fresh_server: FeedServer) -> None:
+    feed = (fresh_server.content("ulysmedia.rss") or b"").replace(
+        b"<ttl>15</ttl>", b"<ttl>180</ttl>", 1
+    )
+    assert b"<ttl>180</ttl>" in feed
+    fresh_server.set_file("ttl.rss", feed)
+    settings = load_settings(
+        write_config(tmp_path, fresh_server, {"ttl": ("TTL", "/feeds/ttl.rss")})
+    )
+    settings.store_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url)
+    sync_sources(store, settings)
+    refresh(settings, store)
+    state = store.source_state("ttl")
+    assert state.next_fetch_at and state.last_fetch_at
+    assert state.next_fetch_at - state.last_fetch_at >= timedelta(minutes=160)
+    assert "ttl 3h" in (state.next_fetch_reason or "")
     store.close()

@@ -43,6 +43,7 @@ output:
   language: ru
 fetch:
   allow_private_addresses: true
+  host_spacing: 0s
 {extra}
 sources:
   - id: akorda

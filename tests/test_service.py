@@ -38,6 +38,7 @@ output:
   language: ru
 fetch:
   allow_private_addresses: true
+  host_spacing: 0s
   timeout: 3s
   interval: 1h
 sources:

@@ -28,7 +28,7 @@ AKORDA = """\
 
 def make(tmp_path: Path, sources: str) -> tuple[Settings, Store]:
     (tmp_path / "feeds.yaml").write_text(
-        "store: store\nfetch:\n  allow_private_addresses: true\nsources:\n" + sources,
+        "store: store\nfetch:\n  allow_private_addresses: true\n  host_spacing: 0s\nsources:\n" + sources,
         encoding="utf-8",
     )
     settings = load_settings(tmp_path / "feeds.yaml")

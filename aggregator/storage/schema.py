@@ -47,6 +47,10 @@ sources = sa.Table(
     sa.Column("disabled_reason", sa.Text),
     sa.Column("last_new_item_at", UTCDateTime),
     sa.Column("priority", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_fetch_reason", sa.Text),
+    sa.Column("moved_url", sa.Text),
+    sa.Column("moved_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("moved_since", UTCDateTime),
 )
 
 items = sa.Table(
@@ -75,6 +79,7 @@ items = sa.Table(
     sa.Column("changed_at", UTCDateTime, nullable=False),
     sa.Column("features", sa.Text),
     sa.UniqueConstraint("source_id", "key", name="uq_items_source_key"),
+    sa.Index("ix_items_source_published", "source_id", "published"),
 )
 
 stories = sa.Table(

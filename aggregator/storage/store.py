@@ -40,6 +40,8 @@ from aggregator.storage.stories import (
 
 _CHUNK = CHUNK
 DEFAULT_WINDOW = timedelta(hours=72)
+MOVE_STABLE_FETCHES = 3
+MOVE_STABLE_TIME = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class SourceRow:
 
 _FRESH_START: dict[str, Any] = {
     "current_url": None,
+    "moved_url": None,
+    "moved_count": 0,
+    "moved_since": None,
     "etag": None,
     "last_modified": None,
     "disabled_reason": None,
@@ -83,7 +88,22 @@ class SourceState:
     site_link: str | None = None
     last_new_item_at: datetime | None = None
     priority: int = 0
+    next_fetch_reason: str | None = None
+    moved_url: str | None = None
+    moved_count: int = 0
+    moved_since: datetime | None = None
     item_count: int = 0
+
+    def move_notice(self, now: datetime) -> str | None:
+        """Advice once a permanent redirect has proved stable (3 fetches or 24 hours)."""
+        if not self.moved_url or self.moved_url == self.url:
+            return None
+        stable = self.moved_count >= MOVE_STABLE_FETCHES or (
+            self.moved_since is not None and now - self.moved_since >= MOVE_STABLE_TIME
+        )
+        if not stable:
+            return None
+        return f"moved permanently to {self.moved_url}: update its url in the config"
 
 
 @dataclass(frozen=True)
@@ -269,6 +289,17 @@ class Store:
         return SaveResult(
             new=len(new), updated=len(changed), unchanged=len(unique) - len(new) - len(changed)
         )
+
+    def recent_published(self, source_id: str, limit: int = 20) -> list[datetime]:
+        """Publication times of the source's newest items (for its publishing cadence)."""
+        query = (
+            sa.select(items.c.published)
+            .where(items.c.source_id == source_id)
+            .order_by(items.c.published.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return list(connection.scalars(query))
 
     def known_hashes(self, source_id: str, keys: Sequence[str]) -> dict[str, str]:
         """Content hashes of the stored items of ``source_id`` among ``keys``."""
