@@ -1,15 +1,23 @@
 """``Entry`` → ``Item``: UTC dates, canonical URLs, sanitized HTML, plain text, language,
 and the item's identity inside its source. Pure: the caller passes ``now``.
+
+Language detection uses py3langid (a small naive-Bayes model, ~4.5 MB) when it is
+installed, and a script-based guess otherwise; Kazakh is told apart from Russian by its
+letters (ә ғ қ ң ө ұ ү һ і) before any model is asked, and Latin-script Kazakh (the 2018
+and 2021 alphabets) by its letters too, since the model does not know it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
+import importlib
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 import nh3
@@ -24,25 +32,44 @@ _TRACKING_PARAMS = frozenset(
     {
         "fbclid",
         "gclid",
+        "gclsrc",
         "dclid",
         "gbraid",
         "wbraid",
+        "msclkid",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
         "yclid",
         "ysclid",
         "_openstat",
         "from",
         "mc_cid",
         "mc_eid",
+        "mc_tc",
         "igshid",
+        "igsh",
         "_hsenc",
         "_hsmi",
         "mkt_tok",
         "ref_src",
+        "ref_url",
         "spm",
         "cmpid",
+        "_ga",
+        "_gl",
+        "rb_clid",
+        "s_cid",
+        "xtor",
+        "wickedid",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "vero_conv",
+        "__twitter_impression",
     }
 )
-_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
 
 ALLOWED_TAGS = frozenset(
     {
@@ -96,25 +123,55 @@ ALLOWED_TAGS = frozenset(
 )
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
+    # srcset is only kept after _prepare has checked every candidate URL (nh3 does not).
+    "img": {"src", "srcset", "sizes", "alt", "title", "width", "height"},
+    "ol": {"start", "reversed"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
     "time": {"datetime"},
     "blockquote": {"cite"},
     "q": {"cite"},
+    "abbr": {"title"},
 }
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
-_LAZY_SRC = ("data-src", "data-lazy-src", "data-original")
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_LAZY_SRC = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-url")
+_LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"\s+")
-_KAZAKH_LETTERS = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
-_CYRILLIC = re.compile("[а-яёА-ЯЁ]")
-_LATIN = re.compile("[a-zA-Z]")
+_BLOCK_TAG = re.compile(
+    r"<(?:/?(?:p|li|h\d|div|blockquote|tr|td|th|figcaption|figure|ul|ol|table|dt|dd)|br|hr)\b[^>]*>",
+    re.IGNORECASE,
+)
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+_DIMENSION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*\Z")
+_STYLE_SIZE = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?)px", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_WIDTH_DESCRIPTOR = re.compile(r"(\d+)w\Z")
+
+# Letters only Kazakh has among the Cyrillic alphabets we meet (і alone is also Ukrainian
+# and Belarusian; ғ/қ also Uzbek, which has ў/ҳ that Kazakh lacks).
+_KAZAKH_LETTERS = re.compile("[әғқңөұүһӘҒҚҢӨҰҮҺ]")
+_KAZAKH_I = re.compile("[іІ]")
+_UZBEK_LETTERS = re.compile("[ўҳЎҲ]")
+_UKRAINIAN_LETTERS = re.compile("[їєґЇЄҐ]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LATIN = re.compile("[a-zA-Z\u00c0-\u024f]")
+_KAZAKH_LATIN = re.compile("[áńóúýäñū]")
+_Q_WITHOUT_U = re.compile("q(?!u)")
+_CYRILLIC_LANGUAGES = ("ru", "kk", "uk", "be", "bg", "sr", "mk", "ky", "tt", "ba", "mn")
+_LANGUAGE_ALIASES = {"kz": "kk", "kaz": "kk", "qaz": "kk", "rus": "ru", "eng": "en"}
+_MIN_MODEL_LETTERS = 40
 
 
 def normalize_entry(
-    entry: Entry, *, source_id: str, now: datetime, default_language: str | None = None
+    entry: Entry,
+    *,
+    source_id: str,
+    now: datetime,
+    default_language: str | None = None,
+    feed_language: str | None = None,
 ) -> Item:
     """Make a stored ``Item`` of a parsed entry.
 
@@ -122,7 +179,9 @@ def normalize_entry(
         entry: as parsed.
         source_id: the source it came from; identity is per source.
         now: the fetch time (UTC), used for missing and future dates.
-        default_language: the feed's or the source's language, used when the entry has none.
+        default_language: the source's configured language (or the feed's, when the caller
+            has merged them), used when neither the entry nor ``feed_language`` has one.
+        feed_language: the feed's declared language.
     """
     base = entry.base_url or entry.link
     original_link = absolute_url(entry.link, base)
@@ -132,9 +191,15 @@ def normalize_entry(
     summary_source = entry.summary if entry.content and entry.summary else content_html
     summary = _lead(html_to_text(sanitize_html(summary_source or "", base)))
     title = clean_text(html_to_text(entry.title or "")) or _lead(text, 90) or "(untitled)"
+    language = (
+        language_code(entry.language)
+        or language_code(feed_language)
+        or language_code(default_language)
+        or detect_language(f"{title} {text}")
+    )
     return Item(
         source_id=source_id,
-        key=identity_key(entry.guid, link, title, text),
+        key=identity_key(entry.guid and clean_text(entry.guid), link, title, text),
         guid=clean_text(entry.guid or "") or None,
         link=link,
         original_link=original_link,
@@ -148,7 +213,7 @@ def normalize_entry(
         categories=tuple(dict.fromkeys(c for c in map(clean_text, entry.categories) if c)),
         image=absolute_url(entry.image, base),
         enclosures=tuple(_absolute_enclosures(entry.enclosures, base)),
-        language=entry.language or default_language or detect_language(f"{title} {text}"),
+        language=language,
         content_hash=_hash(title, content_html, link or ""),
     )
 
@@ -162,72 +227,187 @@ def identity_key(guid: str | None, link: str | None, title: str, text: str) -> s
     return f"hash:{_hash(title, text)}"
 
 
+# -- dates ----------------------------------------------------------------------------------
+
+
 def utc_date(value: datetime | None, now: datetime) -> datetime:
     """Any date → aware UTC; naive dates are taken as UTC; missing → ``now``;
     dates more than ``FUTURE_SKEW`` ahead → ``now``."""
     if value is None:
         return now
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        # Year 1 or 9999 with an offset: outside what UTC can hold, so not a real date.
+        return now
     return now if aware > now + FUTURE_SKEW else aware
 
 
+# -- URLs -------------------------------------------------------------------------------------
+
+
 def absolute_url(url: str | None, base: str | None) -> str | None:
-    """``url`` resolved against ``base``; None for empty or non-http(s) results."""
+    """``url`` resolved against ``base``; None for empty, unparsable or non-http(s) results
+    (``file:`` only under a ``file:`` base, for local sources)."""
     if not url or not url.strip():
         return None
-    resolved = urljoin(base or "", url.strip())
-    return resolved if urlsplit(resolved).scheme in ("http", "https", "file") else None
+    url = re.sub(r"[\t\r\n]", "", clean_text(url))
+    try:
+        resolved = urljoin(base or "", url)
+        scheme = urlsplit(resolved).scheme.lower()
+    except ValueError:
+        return None
+    if scheme in ("http", "https"):
+        return resolved
+    if scheme == "file" and (base or "").lower().startswith("file:"):
+        return resolved
+    return None
 
 
 def canonical_url(url: str) -> str:
-    """Lowercased scheme and host, no fragment, no tracking parameters (utm_*, fbclid…)."""
-    parts = urlsplit(url)
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith(_TRACKING_PREFIXES)
-    ]
-    netloc = parts.netloc.lower()
-    for scheme, port in (("http", ":80"), ("https", ":443")):
-        if parts.scheme.lower() == scheme and netloc.endswith(port):
-            netloc = netloc.removesuffix(port)
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+    """Lowercased scheme and host, default port dropped, no fragment, no tracking
+    parameters (utm_*, fbclid, gclid, yclid, _openstat, from…); the other parameters keep
+    their order and their exact encoding."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    userinfo, _, host = parts.netloc.rpartition("@")
+    host = host.lower()
+    if (scheme, port) in (("http", 80), ("https", 443)):
+        host = host.rsplit(":", 1)[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    query = "&".join(
+        segment for segment in parts.query.split("&") if segment and not _is_tracking(segment)
+    )
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def _is_tracking(segment: str) -> bool:
+    name = unquote_plus(segment.split("=", 1)[0]).lower()
+    return name in _TRACKING_PARAMS or name.startswith(_TRACKING_PREFIXES)
+
+
+# -- HTML ---------------------------------------------------------------------------------------
 
 
 def sanitize_html(fragment: str, base: str | None = None) -> str:
     """HTML reduced to a safe allowlist, relative URLs made absolute, lazy images loaded,
-    tracking pixels dropped. Never returns markup that can run script."""
-    fragment = _XML_ILLEGAL.sub("", fragment)
+    tracking pixels dropped; plain text becomes paragraphs. Never returns markup that can
+    run script."""
+    fragment = _CONTROL.sub("", fragment)
     if not fragment.strip():
         return ""
-    prepared = _prepare(fragment, base) if "<" in fragment else html.escape(fragment)
+    attributes = {tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()}
+    if "<" in fragment:
+        prepared = _prepare(fragment, base)
+        if prepared is None:  # lxml could not read it: nh3 alone, without srcset
+            prepared = fragment
+            attributes["img"].discard("srcset")
+    else:
+        prepared = _text_to_html(fragment)
     return nh3.clean(
         prepared,
         tags=set(ALLOWED_TAGS),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        attributes=attributes,
         url_schemes=set(_SAFE_SCHEMES),
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     ).strip()
 
 
-def _prepare(fragment: str, base: str | None) -> str:
-    """lxml pass before nh3: URLs absolute, data-src → src, 1×1 images removed."""
+def _text_to_html(text: str) -> str:
+    """Plain text (or entity-escaped text) → paragraphs."""
+    paragraphs = [p.strip() for p in _PARAGRAPHS.split(text) if p.strip()]
+    if len(paragraphs) <= 1:
+        return html.escape(text, quote=False)
+    return "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
+
+
+def _prepare(fragment: str, base: str | None) -> str | None:
+    """lxml pass before nh3: URLs absolute, data-src → src, srcset checked, 1×1 images
+    removed, ``<base>`` ignored. None when lxml cannot read the fragment."""
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
-        return fragment
-    for element in root.iter("script", "style"):
+        return None
+    for element in list(root.iter("script", "style", "base")):
         element.drop_tree()
+    lazy_sources = set()
     for img in list(root.iter("img")):
-        lazy = next((img.get(a) for a in _LAZY_SRC if img.get(a)), None)
-        if lazy and (not img.get("src") or img.get("src", "").startswith("data:")):
-            img.set("src", lazy)
-        if _is_pixel(img):
+        lazy_sources |= _load_lazy(img)
+        _check_srcset(img, base)
+        if urlsplit(img.get("src") or "").scheme.lower() not in ("", "http", "https"):
+            del img.attrib["src"]  # javascript:, data: (nh3 would leave an empty <img>)
+        if _is_pixel(img) or not (img.get("src") or img.get("srcset")):
             img.drop_tree()
+    for noscript in list(root.iter("noscript")):
+        # Lazy-load markup repeats the image in <noscript>: keep one copy.
+        if lazy_sources and all(i.get("src") in lazy_sources for i in noscript.iter("img")):
+            noscript.drop_tree()
+        else:
+            noscript.drop_tag()
     if base:
-        root.make_links_absolute(base, resolve_base_href=True, handle_failures="discard")
+        try:
+            root.make_links_absolute(base, resolve_base_href=False, handle_failures="discard")
+        except ValueError:
+            return None
     return _inner_html(root)
+
+
+def _load_lazy(img: lxml.html.HtmlElement) -> set[str]:
+    lazy = next((value for a in _LAZY_SRC if (value := (img.get(a) or "").strip())), None)
+    if lazy:
+        img.set("src", lazy)
+    lazy_srcset = next((img.get(a) for a in _LAZY_SRCSET if (img.get(a) or "").strip()), None)
+    if lazy_srcset:
+        img.set("srcset", lazy_srcset)
+    return {lazy} if lazy else set()
+
+
+def _check_srcset(img: lxml.html.HtmlElement, base: str | None) -> None:
+    """Keep the srcset candidates with http(s) URLs that are not 1-pixel wide."""
+    raw = img.get("srcset")
+    if raw is None:
+        return
+    kept = []
+    for url, descriptor in _srcset_candidates(raw):
+        absolute = absolute_url(url, base)
+        width = _WIDTH_DESCRIPTOR.match(descriptor)
+        if absolute is None or not absolute.startswith(("http://", "https://")):
+            continue
+        if width and int(width.group(1)) <= 1:
+            continue
+        kept.append(f"{absolute} {descriptor}".strip())
+    if kept:
+        img.set("srcset", ", ".join(kept))
+        if not img.get("src"):
+            img.set("src", kept[0].split()[0])
+    else:
+        del img.attrib["srcset"]
+
+
+def _srcset_candidates(value: str) -> list[tuple[str, str]]:
+    """The HTML "parse a srcset attribute" algorithm, reduced: (URL, descriptor) pairs."""
+    candidates, pos, size = [], 0, len(value)
+    while pos < size:
+        while pos < size and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < size and not value[pos].isspace():
+            pos += 1
+        url, descriptor = value[start:pos], ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            comma = value.find(",", pos)
+            end = size if comma < 0 else comma
+            descriptor, pos = value[pos:end].strip(), end + 1
+        if url:
+            candidates.append((url, descriptor))
+    return candidates
 
 
 def _inner_html(root: lxml.html.HtmlElement) -> str:
@@ -237,43 +417,128 @@ def _inner_html(root: lxml.html.HtmlElement) -> str:
 
 
 def _is_pixel(img: lxml.html.HtmlElement) -> bool:
-    return img.get("width", "").strip() in ("0", "1") and img.get("height", "").strip() in (
-        "0",
-        "1",
-    )
+    """A tracking pixel: at most 1×1 (attributes or inline style), 0 in either dimension,
+    or hidden by its style."""
+    style = img.get("style") or ""
+    if _HIDDEN_STYLE.search(style):
+        return True
+    sizes = {name.lower(): float(number) for name, number in _STYLE_SIZE.findall(style)}
+    width = sizes.get("width", _dimension(img.get("width")))
+    height = sizes.get("height", _dimension(img.get("height")))
+    if width == 0 or height == 0:
+        return True
+    return width is not None and height is not None and width <= 1 and height <= 1
+
+
+def _dimension(value: str | None) -> float | None:
+    match = _DIMENSION.match(value or "")
+    return float(match.group(1)) if match else None
+
+
+# -- text ----------------------------------------------------------------------------------------
 
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment: tags gone, entities decoded, whitespace folded."""
     if "<" not in fragment and "&" not in fragment:
         return clean_text(fragment)
-    stripped = nh3.clean(
-        re.sub(r"<(br|/p|/li|/h\d|/div|/blockquote)\b[^>]*>", r" \g<0>", fragment), tags=set()
-    )
+    stripped = nh3.clean(_BLOCK_TAG.sub(r" \g<0>", _CONTROL.sub("", fragment)), tags=set())
     return clean_text(html.unescape(stripped))
 
 
 def clean_text(text: str) -> str:
-    """Invisible characters and XML-illegal controls removed, NBSP and runs of whitespace
-    folded to one space; typographic quotes are kept."""
-    text = _XML_ILLEGAL.sub("", _INVISIBLE.sub("", text.replace("\u00a0", " ")))
+    """Invisible characters (soft hyphen, zero-width, bidi controls) and control characters
+    removed, NBSP and runs of whitespace folded to one space; typographic quotes are kept."""
+    text = _CONTROL.sub("", _INVISIBLE.sub("", text))
     return _SPACES.sub(" ", text).strip()
 
 
 def strip_xml_illegal(text: str) -> str:
-    """Remove the characters XML 1.0 forbids (C0 controls but tab, LF and CR)."""
+    """Remove the characters XML 1.0 forbids (C0 controls but tab, LF and CR, surrogates)."""
     return _XML_ILLEGAL.sub("", text)
 
 
+# -- language ----------------------------------------------------------------------------------
+
+
+def language_code(value: str | None) -> str | None:
+    """A BCP 47 tag or a common mistake for one → its primary language: ``ru-RU`` → ``ru``,
+    ``kz``/``kaz``/``kk-Latn`` → ``kk``."""
+    if not value or not value.strip():
+        return None
+    primary = value.strip().replace("_", "-").split("-")[0].lower()[:8]
+    if not primary.isalpha():
+        return None
+    return _LANGUAGE_ALIASES.get(primary, primary)
+
+
 def detect_language(text: str) -> str | None:
-    """A cheap script-based guess: Kazakh letters → kk, Cyrillic → ru, Latin → en."""
+    """Guess the language of ``text``: Kazakh (Cyrillic or Latin) by its letters, then the
+    py3langid model when installed and the text is long enough, else by script
+    (Cyrillic → ru, Latin → en)."""
     sample = text[:2000]
-    if _KAZAKH_LETTERS.search(sample) and len(_KAZAKH_LETTERS.findall(sample)) >= 2:
-        return "kk"
     cyrillic, latin = len(_CYRILLIC.findall(sample)), len(_LATIN.findall(sample))
     if not cyrillic and not latin:
         return None
-    return "ru" if cyrillic >= latin else "en"
+    if cyrillic >= latin:
+        return _cyrillic_language(sample, cyrillic)
+    if _is_latin_kazakh(sample):
+        return "kk"
+    guess = _model_guess(sample[:600], None) if latin >= _MIN_MODEL_LETTERS else None
+    return guess or "en"
+
+
+def _cyrillic_language(sample: str, letters: int) -> str:
+    kazakh = len(_KAZAKH_LETTERS.findall(sample))
+    if (kazakh >= 2 or (kazakh and _KAZAKH_I.search(sample))) and not _UZBEK_LETTERS.search(sample):
+        return "kk"
+    if _UKRAINIAN_LETTERS.search(sample):
+        return "uk"
+    guess = (
+        _model_guess(sample[:600], _CYRILLIC_LANGUAGES) if letters >= _MIN_MODEL_LETTERS else None
+    )
+    return guess or "ru"
+
+
+def _is_latin_kazakh(sample: str) -> bool:
+    """Kazakh in the 2018 Latin alphabet (á ǵ ń ó ú ý, ı) or the 2021 one (ä ñ ū, ı):
+    ǵ alone, or those letters with ı or with q not followed by u (Qazaqstan)."""
+    lower = sample.lower()
+    if "ǵ" in lower:
+        return True
+    if not _KAZAKH_LATIN.search(lower):
+        return False
+    return "ı" in lower or len(_Q_WITHOUT_U.findall(lower)) >= 2
+
+
+def _model_guess(sample: str, candidates: tuple[str, ...] | None) -> str | None:
+    """The model's answer when it is confident (≥ 0.8 among the candidates)."""
+    identifier = _identifier()
+    if identifier is None:
+        return None
+    ranked = identifier.rank(sample)
+    if candidates:
+        ranked = [(lang, p) for lang, p in ranked if lang in candidates]
+    total = sum(p for _, p in ranked) or 1.0
+    if not ranked or ranked[0][1] / total < 0.8:
+        return None
+    return str(ranked[0][0])
+
+
+@functools.cache
+def _identifier() -> Any:
+    """py3langid's identifier with probabilities, loaded once; None when not installed."""
+    try:
+        langid = importlib.import_module("py3langid.langid")
+    except ImportError:
+        return None
+    loader = getattr(langid.LanguageIdentifier, "from_model_file", None) or getattr(
+        langid.LanguageIdentifier, "from_pickled_model", None
+    )
+    return loader(langid.MODEL_FILE, norm_probs=True) if loader else None
+
+
+# -- helpers ---------------------------------------------------------------------------------------
 
 
 def _lead(text: str, limit: int = 300) -> str:

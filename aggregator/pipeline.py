@@ -132,9 +132,14 @@ def parse_and_normalize(
         ParseError: the body is not a feed.
     """
     parsed = parse_source(result, source, now)
-    language = source.language or parsed.language
     items = [
-        normalize_entry(entry, source_id=source.id, now=now, default_language=language)
+        normalize_entry(
+            entry,
+            source_id=source.id,
+            now=now,
+            feed_language=parsed.language,
+            default_language=source.language,
+        )
         for entry in parsed.entries
     ]
     if story_keys:

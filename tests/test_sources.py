@@ -22,13 +22,20 @@ AKORDA = """\
     name: Акорда
     url: {url}
     type: html
-    selectors: {{item: ".news-item", title: "h3 a", link: "h3 a", date: ".date", summary: ".lead", image: "img"}}
+    selectors:
+      item: .news-item
+      title: h3 a
+      link: h3 a
+      date: .date
+      summary: .lead
+      image: img
 """
 
 
 def make(tmp_path: Path, sources: str) -> tuple[Settings, Store]:
     (tmp_path / "feeds.yaml").write_text(
-        "store: store\nfetch:\n  allow_private_addresses: true\n  host_spacing: 0s\nsources:\n" + sources,
+        "store: store\nfetch:\n  allow_private_addresses: true\n  host_spacing: 0s\nsources:\n"
+        + sources,
         encoding="utf-8",
     )
     settings = load_settings(tmp_path / "feeds.yaml")
@@ -77,7 +84,8 @@ def test_html_source_with_no_matching_items_fails_alone(
     wrong = AKORDA.format(url=fresh_server.url("/feeds/not-a-feed.html")).replace(
         ".news-item", ".no-such-class"
     )
-    good = f"  - id: ulys\n    name: Ulysmedia.kz\n    url: {fresh_server.url('/feeds/ulysmedia.rss')}\n"
+    ulysmedia = fresh_server.url("/feeds/ulysmedia.rss")
+    good = f"  - id: ulys\n    name: Ulysmedia.kz\n    url: {ulysmedia}\n"
     settings, store = make(tmp_path, wrong + good)
     outcomes = refresh(settings, store)
     assert "no items matched selector '.no-such-class'" in (outcomes["akorda"].error or "")

@@ -36,7 +36,11 @@ def rss(outlet: str, items: list[tuple[str, str, str, str]]) -> bytes:
 def make_env(
     tmp_path: Path, server: FeedServer, sources: dict[str, tuple[str, str, int]]
 ) -> tuple[Settings, Store]:
-    lines = ["store: store", "fetch:\n  allow_private_addresses: true\n  host_spacing: 0s", "sources:"]
+    lines = [
+        "store: store",
+        "fetch:\n  allow_private_addresses: true\n  host_spacing: 0s",
+        "sources:",
+    ]
     for source_id, (name, path, priority) in sources.items():
         lines.append(
             f"  - id: {source_id}\n    name: {name}\n    url: {server.url(path)}\n"

@@ -1,0 +1,318 @@
+"""normalize.py in depth: canonical links, dates, sanitized HTML, text, language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from importlib.util import find_spec
+
+import pytest
+
+from aggregator.models import Enclosure, Entry
+from aggregator.normalize import (
+    FUTURE_SKEW,
+    absolute_url,
+    canonical_url,
+    clean_text,
+    detect_language,
+    html_to_text,
+    language_code,
+    normalize_entry,
+    sanitize_html,
+    utc_date,
+)
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+BASE = "https://news.example/2026/11/story/"
+
+
+def item(**fields: object) -> object:
+    return normalize_entry(Entry(**fields), source_id="s", now=NOW)  # type: ignore[arg-type]
+
+
+# -- links ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        (
+            "https://News.Example/a?utm_source=rss&utm_medium=feed&id=5#comments",
+            "https://news.example/a?id=5",
+        ),
+        ("https://news.example/a?fbclid=X&gclid=Y&yclid=Z&_openstat=Q", "https://news.example/a"),
+        ("https://news.example/a?from=yxnews&page=2", "https://news.example/a?page=2"),
+        ("https://news.example/a?UTM_Campaign=x&ysclid=1&mc_cid=2", "https://news.example/a"),
+        ("HTTP://NEWS.EXAMPLE:80", "http://news.example/"),
+        ("https://news.example:443/x", "https://news.example/x"),
+        ("https://news.example:8443/x", "https://news.example:8443/x"),
+        # Other parameters keep their order and exact encoding.
+        ("https://news.example/s?q=a+b&flag&x=%2F", "https://news.example/s?q=a+b&flag&x=%2F"),
+        ("https://User@News.Example/Path/Case", "https://User@news.example/Path/Case"),
+        ("http://[broken/x", "http://[broken/x"),
+    ],
+)
+def test_canonical_url(url: str, canonical: str) -> None:
+    assert canonical_url(url) == canonical
+
+
+def test_the_original_link_is_kept_beside_the_canonical_one() -> None:
+    result = item(title="t", link="https://News.example/a?utm_source=tg#top")
+    assert result.original_link == "https://News.example/a?utm_source=tg#top"  # type: ignore[attr-defined]
+    assert result.link == "https://news.example/a"  # type: ignore[attr-defined]
+    assert result.key == "link:https://news.example/a"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "expected"),
+    [
+        ("/x", BASE, "https://news.example/x"),
+        ("img/a.jpg", BASE, "https://news.example/2026/11/story/img/a.jpg"),
+        ("//cdn.example/a.jpg", BASE, "https://cdn.example/a.jpg"),
+        ("javascript:alert(1)", BASE, None),
+        ("data:text/html,<script>", BASE, None),
+        ("file:///etc/passwd", BASE, None),
+        ("file:///srv/feeds/a.html", "file:///srv/feeds/", "file:///srv/feeds/a.html"),
+        ("  https://ok.example/a\n", None, "https://ok.example/a"),
+        ("http://[::1", None, None),
+        ("", BASE, None),
+    ],
+)
+def test_absolute_url(url: str, base: str | None, expected: str | None) -> None:
+    assert absolute_url(url, base) == expected
+
+
+# -- dates ----------------------------------------------------------------------------------
+
+
+def test_dates_become_utc() -> None:
+    almaty = timezone(timedelta(hours=5))
+    assert utc_date(datetime(2026, 11, 24, 14, 0, tzinfo=almaty), NOW) == datetime(
+        2026, 11, 24, 9, 0, tzinfo=UTC
+    )
+    assert utc_date(datetime(2026, 11, 24, 9, 0), NOW) == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def test_future_dates_are_clamped_to_the_fetch_time() -> None:
+    assert utc_date(NOW + FUTURE_SKEW - timedelta(seconds=1), NOW) == NOW + FUTURE_SKEW - timedelta(
+        seconds=1
+    )
+    assert utc_date(NOW + FUTURE_SKEW + timedelta(seconds=1), NOW) == NOW
+    assert utc_date(datetime(2099, 1, 1, tzinfo=UTC), NOW) == NOW
+
+
+def test_missing_and_impossible_dates_become_first_seen() -> None:
+    assert utc_date(None, NOW) == NOW
+    far = timezone(timedelta(hours=-5))
+    assert utc_date(datetime(9999, 12, 31, 23, 0, tzinfo=far), NOW) == NOW
+    assert utc_date(datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=5))), NOW) == NOW
+    result = item(title="t", updated=datetime(2026, 11, 20, tzinfo=UTC))
+    assert result.published == datetime(2026, 11, 20, tzinfo=UTC)  # type: ignore[attr-defined]
+
+
+# -- HTML -----------------------------------------------------------------------------------
+
+
+ALLOWED_MARKUP = (
+    "<h2>Head</h2><p>Para <strong>b</strong> <em>i</em></p><ul><li>one</li></ul>"
+    "<ol><li>two</li></ol><blockquote>quote</blockquote>"
+    '<figure><img src="https://news.example/a.jpg" alt="A"><figcaption>Cap</figcaption></figure>'
+    "<table><tbody><tr><td>cell</td></tr></tbody></table>"
+)
+
+
+def test_allowed_markup_survives() -> None:
+    clean = sanitize_html(ALLOWED_MARKUP)
+    for tag in ("<h2>", "<p>", "<strong>", "<ul>", "<ol>", "<li>", "<blockquote>", "<figure>"):
+        assert tag in clean
+    assert "<figcaption>Cap</figcaption>" in clean and "<td>cell</td>" in clean
+    assert '<img src="https://news.example/a.jpg" alt="A">' in clean
+
+
+@pytest.mark.parametrize(
+    ("dirty", "forbidden"),
+    [
+        ("<p>a</p><script>alert(1)</script>", ["<script", "alert"]),
+        ("<style>p{color:red}</style><p>a</p>", ["<style", "color"]),
+        ('<iframe src="https://evil.example"></iframe><p>a</p>', ["<iframe", "evil"]),
+        ('<form action="/x"><input name="q"><button>go</button></form>', ["<form", "<input"]),
+        ('<p onclick="steal()">a</p><img src="x.jpg" onerror="steal()">', ["onclick", "onerror"]),
+        ('<a href="javascript:alert(1)">a</a>', ["javascript:"]),
+        ('<a href="JaVaScRiPt&colon;alert(1)">a</a>', ["javascript", "alert"]),
+        ('<a href="data:text/html;base64,PHNjcmlwdD4=">a</a>', ["data:"]),
+        ('<img src="data:image/svg+xml,<svg onload=alert(1)>">', ["data:", "onload"]),
+        ('<object data="x.swf"></object><embed src="x.swf">', ["<object", "<embed"]),
+        ("<svg><script>alert(1)</script></svg><math><mi>x</mi></math>", ["<svg", "<script"]),
+        ('<p style="background:url(javascript:x)">a</p>', ["style", "javascript"]),
+        ('<base href="https://evil.example/"><a href="/x">a</a>', ["<base", "evil.example"]),
+        ('<meta http-equiv="refresh" content="0;url=https://evil.example">', ["<meta", "evil"]),
+    ],
+)
+def test_hostile_markup_is_removed(dirty: str, forbidden: list[str]) -> None:
+    clean = sanitize_html(dirty, BASE).lower()
+    for needle in forbidden:
+        assert needle not in clean, clean
+
+
+def test_links_get_safe_rel() -> None:
+    assert 'rel="noopener noreferrer nofollow"' in sanitize_html(
+        '<a href="https://x.example">x</a>'
+    )
+
+
+def test_relative_urls_resolve_against_the_base() -> None:
+    clean = sanitize_html('<a href="../other/">o</a><img src="pic.jpg" alt="">', BASE)
+    assert 'href="https://news.example/2026/11/other/"' in clean
+    assert 'src="https://news.example/2026/11/story/pic.jpg"' in clean
+
+
+def test_relative_urls_resolve_against_the_feed_link_without_item_link() -> None:
+    result = item(title="t", content='<a href="/x">x</a>', base_url="https://site.example/")
+    assert 'href="https://site.example/x"' in result.content_html  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("markup", "src"),
+    [
+        ('<img data-src="/real.jpg" alt="x">', "https://news.example/real.jpg"),
+        (
+            '<img src="data:image/gif;base64,R0lGOD" data-src="/real.jpg">',
+            "https://news.example/real.jpg",
+        ),
+        ('<img src="/placeholder.gif" data-lazy-src="/real.jpg">', "https://news.example/real.jpg"),
+        ('<img data-original="https://cdn.example/r.jpg">', "https://cdn.example/r.jpg"),
+    ],
+)
+def test_lazy_images_get_their_real_src(markup: str, src: str) -> None:
+    clean = sanitize_html(markup, "https://news.example/")
+    assert f'src="{src}"' in clean
+    assert "data-" not in clean and "placeholder" not in clean
+
+
+def test_lazy_image_repeated_in_noscript_is_kept_once() -> None:
+    markup = '<img data-src="/real.jpg"><noscript><img src="/real.jpg"></noscript><p>t</p>'
+    clean = sanitize_html(markup, "https://news.example/")
+    assert clean.count("real.jpg") == 1 and "<p>t</p>" in clean
+
+
+@pytest.mark.parametrize(
+    "pixel",
+    [
+        '<img src="https://t.example/p.gif" width="1" height="1">',
+        '<img src="https://t.example/p.gif" width="1px" height="1px">',
+        '<img src="https://t.example/p.gif" width="0" height="0">',
+        '<img src="https://t.example/p.gif" height="0">',
+        '<img src="https://t.example/p.gif" style="width:1px;height:1px">',
+        '<img src="https://t.example/p.gif" style="display:none">',
+        '<img src="https://t.example/p.gif" style="visibility: hidden">',
+        '<img srcset="https://t.example/p.gif 1w">',
+        '<img src="javascript:alert(1)" srcset="javascript:alert(2) 2x">',
+        "<img>",
+    ],
+)
+def test_tracking_pixels_and_empty_images_are_dropped(pixel: str) -> None:
+    clean = sanitize_html(f"<p>Before {pixel} after</p>")
+    assert clean == "<p>Before  after</p>"
+
+
+def test_srcset_is_checked_candidate_by_candidate() -> None:
+    markup = (
+        '<img src="a.jpg" srcset="a-1x.jpg 1x, javascript:alert(1) 2x, '
+        'https://t.example/p.gif 1w, /big.jpg 1200w, data:image/png;base64,AAA 3x">'
+    )
+    clean = sanitize_html(markup, "https://news.example/")
+    assert 'srcset="https://news.example/a-1x.jpg 1x, https://news.example/big.jpg 1200w"' in clean
+    assert "javascript" not in clean and "data:" not in clean and "p.gif" not in clean
+    # Only a srcset: its first good candidate becomes the src.
+    only = sanitize_html('<img srcset="/s.jpg 480w, /l.jpg 1080w">', "https://news.example/")
+    assert 'src="https://news.example/s.jpg"' in only
+    # A width-1 image with a real srcset stays only when it is not 1×1.
+    assert "<img" in sanitize_html('<img src="https://x.example/w.jpg" width="1" height="400">')
+
+
+def test_plain_text_content_becomes_paragraphs() -> None:
+    assert sanitize_html("First para.\n\nSecond para & more.") == (
+        "<p>First para.</p><p>Second para &amp; more.</p>"
+    )
+    assert sanitize_html("One line & “quotes”") == "One line &amp; “quotes”"
+
+
+# -- text -----------------------------------------------------------------------------------
+
+
+def test_text_entities_invisibles_and_spaces() -> None:
+    assert html_to_text("<p>a&nbsp;b&amp;c &laquo;d&raquo; &#8212; &quot;e&quot;</p>") == (
+        'a b&c «d» — "e"'
+    )
+    assert clean_text("re\u00adport\u200b \u200dzero\ufeff  \t\n wide\u2009space") == (
+        "report zero wide space"
+    )
+    assert clean_text("«Казгидромет» “quoted” „низ“") == "«Казгидромет» “quoted” „низ“"
+    assert clean_text("rtl\u202eevil\u202c ctl\x07\x1b\x85") == "rtlevil ctl"
+    assert html_to_text("<p>One</p><p>Two</p><br>Three<li>Four</li>") == "One Two Three Four"
+
+
+def test_title_falls_back_to_the_text_lead() -> None:
+    result = item(content="<p>" + "слово " * 40 + "</p>")
+    assert result.title.startswith("слово слово") and result.title.endswith("…")  # type: ignore[attr-defined]
+    assert item(title="  \u200b ").title == "(untitled)"  # type: ignore[attr-defined]
+
+
+def test_enclosures_and_image_are_absolute_and_safe() -> None:
+    result = item(
+        title="t",
+        link="https://news.example/a/",
+        image="img/cover.jpg",
+        enclosures=(Enclosure("audio.mp3", "audio/mpeg", 10), Enclosure("javascript:x")),
+    )
+    assert result.image == "https://news.example/a/img/cover.jpg"  # type: ignore[attr-defined]
+    assert result.enclosures == (  # type: ignore[attr-defined]
+        Enclosure("https://news.example/a/audio.mp3", "audio/mpeg", 10),
+    )
+
+
+# -- language -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Тоқаев Ильхам Әлиевті туған күнімен құттықтады", "kk"),
+        ("Мемлекет басшысы жиналыста сөз сөйледі", "kk"),
+        ("Токаев поздравил Алиева с днём рождения", "ru"),
+        ("Нацбанк", "ru"),
+        ("В Алматы с 1 января подорожает проезд в общественном транспорте", "ru"),
+        ("Tokayev Congratulates Aliyev on His Birthday", "en"),
+        ("Qazaqstan Respýblıkasynyń Prezıdenti jıynda sóz sóıledi", "kk"),
+        ("Memleket basşısı Qazaqstan halqına ündeu jasady, däl qazir", "kk"),
+        ("Президент України провів зустріч із прем'єр-міністром", "uk"),
+        ("12345 — 678", None),
+    ],
+)
+def test_detect_language(text: str, language: str | None) -> None:
+    assert detect_language(text) == language
+
+
+@pytest.mark.skipif(find_spec("py3langid") is None, reason="py3langid not installed")
+def test_longer_text_uses_the_model() -> None:
+    german = "Die Regierung hat heute ein neues Gesetz über die Verkehrssicherheit beschlossen."
+    assert detect_language(german) == "de"
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("ru-RU", "ru"), ("kz", "kk"), ("KAZ", "kk"), ("kk_Latn", "kk"), ("en", "en"), ("", None)],
+)
+def test_language_code(value: str, code: str | None) -> None:
+    assert language_code(value) == code
+
+
+def test_language_order_item_feed_source_detected() -> None:
+    def lang(**kwargs: str | None) -> str | None:
+        entry = Entry(title="Тоқаев Әлиевті құттықтады", language=kwargs.pop("entry", None))
+        result = normalize_entry(entry, source_id="s", now=NOW, **kwargs)  # type: ignore[arg-type]
+        return result.language
+
+    assert lang(entry="en", feed_language="ru", default_language="de") == "en"
+    assert lang(feed_language="ru-RU", default_language="de") == "ru"
+    assert lang(default_language="kz") == "kk"
+    assert lang() == "kk"
