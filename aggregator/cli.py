@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -16,14 +18,14 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from aggregator import __version__
+from aggregator import __version__, logs
 from aggregator.config import Settings, SourceConfig, load_settings
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import SourceOutcome, refresh_source
 from aggregator.publish import publish, source_refs
 from aggregator.scheduler import Service, enabled_sources, sync_sources
-from aggregator.server import create_app
+from aggregator.server import AppContext, create_app
 from aggregator.storage import SourceState, Store
 
 log = logging.getLogger("aggregator")
@@ -48,17 +50,18 @@ err_console = Console(stderr=True)
     type=click.Choice(["debug", "info", "warning", "error"]),
     help="How much the service logs to stderr.",
 )
+@click.option(
+    "--log-format",
+    default="text",
+    show_default=True,
+    type=click.Choice(["text", "json"]),
+    help="key=value lines, or one JSON object per line.",
+)
 @click.version_option(__version__, prog_name="aggregator")
 @click.pass_context
-def main(ctx: click.Context, config_path: str, log_level: str) -> None:
+def main(ctx: click.Context, config_path: str, log_level: str, log_format: str) -> None:
     """Fetch news sources, fold duplicates and republish one combined feed."""
-    logging.basicConfig(
-        level=log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    for noisy in ("httpx", "httpcore", "apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logs.configure(log_level, log_format)
     ctx.obj = config_path
 
 
@@ -99,9 +102,40 @@ def _open_store(settings: Settings) -> Iterator[Store]:
 def run(ctx: click.Context, host: str, port: int) -> None:
     """Run the service: the scheduler and the HTTP server in one process."""
     settings = _settings(ctx)
-    with _open_store(settings) as store:
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    with _single_scheduler(settings), _open_store(settings) as store:
         exit_code = asyncio.run(_serve(settings, store, host, port))
     ctx.exit(exit_code)
+
+
+@contextlib.contextmanager
+def _single_scheduler(settings: Settings) -> Iterator[None]:
+    """Only one ``aggregator run`` per SQLite store: a second one says so and exits 1.
+    (With PostgreSQL, several processes share the database by design.)"""
+    if settings.config.database is not None:
+        yield
+        return
+    lock_path = settings.store_dir / "aggregator.lock"
+    with open(lock_path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "unknown"
+            click.echo(
+                f"error: another 'aggregator run' (pid {owner}) is using the store "
+                f"{settings.store_dir}; stop it first",
+                err=True,
+            )
+            sys.exit(1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class _Server(uvicorn.Server):
@@ -115,7 +149,14 @@ class _Server(uvicorn.Server):
 
 async def _serve(settings: Settings, store: Store, host: str, port: int) -> int:
     service = Service(settings, store)
-    app = create_app(settings.public_dir, healthy=lambda: service.running and store.ping())
+    app = create_app(
+        AppContext(
+            settings=lambda: service.settings,
+            store=store,
+            healthy=lambda: service.running and store.ping(),
+            config_error=lambda: service.config_error,
+        )
+    )
     server = _Server(
         uvicorn.Config(
             app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
@@ -124,7 +165,7 @@ async def _serve(settings: Settings, store: Store, host: str, port: int) -> int:
     loop = asyncio.get_running_loop()
 
     def request_stop(signum: int) -> None:
-        log.info("stopping signal=%s", signal.Signals(signum).name)
+        logs.event(log, logging.INFO, "stopping", signal=signal.Signals(signum).name)
         if server.should_exit:
             server.force_exit = True
         server.should_exit = True
@@ -132,7 +173,9 @@ async def _serve(settings: Settings, store: Store, host: str, port: int) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop, signum)
     await service.start()
-    log.info("serving url=http://%s:%d/ store=%s", host, port, settings.store_dir)
+    logs.event(
+        log, logging.INFO, "serving", url=f"http://{host}:{port}/", store=str(settings.store_dir)
+    )
     try:
         await server.serve()
     finally:

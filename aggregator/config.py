@@ -109,6 +109,24 @@ class OutputSettings(_Strict):
         return value
 
 
+class FilteredOutput(_Strict):
+    """An extra output with its own path and filters, e.g. ``/feeds/politics.xml``.
+    Empty filters let everything through; keywords match the title, summary and
+    categories, case-insensitively."""
+
+    id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
+    title: str | None = None
+    description: str | None = None
+    sources: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    """At least one of these words must appear."""
+    exclude: tuple[str, ...] = ()
+    """None of these words may appear."""
+    max_items: int | None = Field(default=None, ge=1, le=10_000)
+
+
 class FetchSettings(_Strict):
     interval: Duration = timedelta(minutes=15)
     timeout: Duration = timedelta(seconds=20)
@@ -246,7 +264,32 @@ class Config(_Strict):
     fetch: FetchSettings = FetchSettings()
     dedup: DedupConfig = DedupConfig()
     attribution: AttributionConfig = AttributionConfig()
+    outputs: tuple[FilteredOutput, ...] = ()
+    websub_hub: str | None = None
+    """A WebSub hub: the outputs declare it and the service pings it after each change."""
+    retention: Duration = timedelta(days=90)
+    """Items and stories older than this are purged daily (never those still shown)."""
     sources: tuple[SourceConfig, ...] = ()
+
+    @field_validator("websub_hub")
+    @classmethod
+    def _hub_url(cls, value: str | None) -> str | None:
+        if value is not None and not _is_http_url(value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @model_validator(mode="after")
+    def _known_output_sources(self) -> Config:
+        ids = {source.id for source in self.sources}
+        for output in self.outputs:
+            unknown = [s for s in output.sources if s not in ids]
+            if unknown:
+                raise ValueError(
+                    f"outputs[{output.id}].sources: unknown source id(s) {', '.join(unknown)}"
+                )
+        if len({o.id for o in self.outputs}) != len(self.outputs):
+            raise ValueError("outputs: two outputs share an id")
+        return self
 
 
 @dataclass(frozen=True)

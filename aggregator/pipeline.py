@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aggregator import dedup, htmlsource, polling
+from aggregator import dedup, htmlsource, logs, metrics, polling
 from aggregator.config import DedupConfig, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, GoneError, TooManyRequestsError
 from aggregator.fetch import Fetcher
@@ -37,6 +37,9 @@ class SourceOutcome:
     error: str | None = None
     warnings: tuple[str, ...] = ()
     duration_ms: float = 0.0
+    kind: str = "ok"
+    """``ok``, ``not_modified`` or the error's kind (``http``, ``network``, ``parse``…)."""
+    new_stories: int = 0
 
     @property
     def changed(self) -> bool:
@@ -78,7 +81,16 @@ async def refresh_source(
     elapsed = (clock() - started).total_seconds() * 1000
     outcome = replace(outcome, duration_ms=elapsed)
     _log(outcome, url)
+    _count(outcome)
     return outcome
+
+
+def _count(outcome: SourceOutcome) -> None:
+    metrics.FETCHES.labels(outcome.kind).inc()
+    metrics.FETCH_SECONDS.observe(outcome.duration_ms / 1000)
+    metrics.ITEMS.inc(outcome.new)
+    metrics.ITEMS_UPDATED.inc(outcome.updated)
+    metrics.STORIES.inc(outcome.new_stories)
 
 
 async def _ingest(
@@ -120,6 +132,7 @@ async def _ingest(
         new=saved.new,
         updated=saved.updated,
         warnings=parsed.warnings,
+        new_stories=saved.new_stories,
     )
 
 
@@ -274,7 +287,7 @@ async def _not_modified(
 ) -> SourceOutcome:
     new_state = _success_state(state, result, settings, source, now, state.site_link)
     await asyncio.to_thread(store.record_failure, new_state)
-    return SourceOutcome(source.id, status=304)
+    return SourceOutcome(source.id, status=304, kind="not_modified")
 
 
 def _success_state(
@@ -371,25 +384,31 @@ async def _failed(
         disabled_reason=exc.message if isinstance(exc, GoneError) else state.disabled_reason,
     )
     await asyncio.to_thread(store.record_failure, new_state)
-    return SourceOutcome(source.id, status=status, error=exc.message)
+    return SourceOutcome(
+        source.id, status=status, error=exc.message, kind=getattr(exc, "kind", "error")
+    )
 
 
 def _log(outcome: SourceOutcome, url: str) -> None:
-    fields = {
-        "source_id": outcome.source_id,
-        "url": url,
-        "status": outcome.status,
-        "new": outcome.new,
-        "updated": outcome.updated,
-        "duration_ms": round(outcome.duration_ms),
-    }
-    text = " ".join(f"{key}={value}" for key, value in fields.items())
-    if outcome.error:
-        log.error("fetch_failed %s error=%r", text, outcome.error)
-    else:
-        log.info("fetched %s", text)
+    """One line per fetch."""
+    level = logging.ERROR if outcome.error else logging.INFO
+    logs.event(
+        log,
+        level,
+        "fetch_failed" if outcome.error else "fetched",
+        source_id=outcome.source_id,
+        url=url,
+        status=outcome.status,
+        outcome=outcome.kind,
+        new=outcome.new,
+        updated=outcome.updated,
+        duration_ms=round(outcome.duration_ms),
+        error=outcome.error,
+    )
     for warning in outcome.warnings:
-        log.warning("feed_warning source_id=%s warning=%r", outcome.source_id, warning)
+        logs.event(
+            log, logging.WARNING, "feed_warning", source_id=outcome.source_id, warning=warning
+        )
 
 
 __all__ = ["FetchError", "SourceOutcome", "parse_and_normalize", "refresh_source"]

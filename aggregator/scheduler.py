@@ -1,28 +1,39 @@
-"""The service's clock: APScheduler jobs that refresh due sources and publish on change.
+"""The service's clock: APScheduler jobs that refresh due sources, publish on change,
+purge old items and reload the configuration.
 
-One "tick" job runs every few seconds, asks the store which sources are due, and starts a
-refresh for each that is not already in flight, at most ``fetch.concurrency`` at once.
-The output is re-rendered after refreshes that changed something, at most once per tick.
+One "tick" job runs every few seconds: it reloads ``feeds.yaml`` if the file changed (an
+invalid edit is reported and the last good configuration keeps running), asks the store
+which sources are due and starts a refresh for each that is not in flight, at most
+``fetch.concurrency`` at once. The output is re-rendered at most once per tick, and only
+after a refresh changed something (debounced). A daily job purges what is older than
+``retention`` and no longer shown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import time
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from aggregator.config import Settings, SourceConfig
+from aggregator import logs, metrics
+from aggregator.config import Settings, SourceConfig, load_settings
+from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Clock, SourceOutcome, refresh_source, utc_now
-from aggregator.publish import publish
+from aggregator.publish import KINDS, output_views, publish, shown_story_ids
 from aggregator.storage import SourceRow, Store
 
 log = logging.getLogger(__name__)
 
 TICK = timedelta(seconds=2)
+PURGE_EVERY = timedelta(days=1)
 
 
 def enabled_sources(settings: Settings) -> list[SourceConfig]:
@@ -62,17 +73,21 @@ class Service:
         self.tick_interval = tick
         self.fetcher = Fetcher(settings.config.fetch)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.config_error: str | None = None
+        self._config_stamp = _stamp(settings.path)
+        self._retired: list[Fetcher] = []
         self._in_flight: dict[str, asyncio.Task[SourceOutcome]] = {}
         self._limit = asyncio.Semaphore(settings.config.fetch.concurrency)
         self._dirty = False
         self._stopping = False
+        self._published_digest = ""
 
     @property
     def running(self) -> bool:
         return bool(self.scheduler.running) and not self._stopping
 
     async def start(self) -> None:
-        """Register sources, publish what the store has, and start the tick job."""
+        """Register sources, publish what the store has, and start the jobs."""
         await asyncio.to_thread(sync_sources, self.store, self.settings)
         await self._publish()
         self.scheduler.add_job(
@@ -84,13 +99,26 @@ class Service:
             max_instances=1,
             coalesce=True,
         )
+        self.scheduler.add_job(
+            self.purge,
+            "interval",
+            seconds=PURGE_EVERY.total_seconds(),
+            next_run_time=utc_now() + timedelta(minutes=1),
+            id="purge",
+            max_instances=1,
+            coalesce=True,
+        )
         self.scheduler.start()
-        log.info("scheduler_started sources=%d", len(enabled_sources(self.settings)))
+        logs.event(
+            log, logging.INFO, "scheduler_started", sources=len(enabled_sources(self.settings))
+        )
 
     async def tick(self) -> None:
-        """Start refreshes of the due sources; publish if the last ones changed anything."""
+        """Reload the config if it changed, start refreshes of the due sources, and
+        publish if the last refreshes changed anything."""
         if self._stopping:
             return
+        await self.reload_if_changed()
         sources = {s.id: s for s in enabled_sources(self.settings)}
         due = await asyncio.to_thread(self.store.due_sources, list(sources), utc_now())
         for source_id in due:
@@ -100,6 +128,50 @@ class Service:
         if self._dirty:
             self._dirty = False
             await self._publish()
+
+    async def reload_if_changed(self) -> bool:
+        """Apply ``feeds.yaml`` if it changed on disk; True when a new one was applied."""
+        stamp = _stamp(self.settings.path)
+        if stamp == self._config_stamp:
+            return False
+        self._config_stamp = stamp
+        try:
+            new = await asyncio.to_thread(load_settings, self.settings.path)
+        except ConfigError as exc:
+            self.config_error = str(exc)
+            metrics.CONFIG_RELOADS.labels("invalid").inc()
+            logs.event(
+                log,
+                logging.ERROR,
+                "config_invalid",
+                path=str(self.settings.path),
+                problems=len(exc.problems),
+                error=str(exc),
+            )
+            return False
+        await self._apply(new)
+        return True
+
+    async def _apply(self, new: Settings) -> None:
+        old = self.settings
+        if new.config.fetch != old.config.fetch:
+            self._retired.append(self.fetcher)
+            self.fetcher = Fetcher(new.config.fetch)
+        self.settings = new
+        self.config_error = None
+        await asyncio.to_thread(sync_sources, self.store, new)
+        self._dirty = True  # titles, names and outputs may have changed
+        metrics.CONFIG_RELOADS.labels("applied").inc()
+        added = {s.id for s in new.sources} - {s.id for s in old.sources}
+        removed = {s.id for s in old.sources} - {s.id for s in new.sources}
+        logs.event(
+            log,
+            logging.INFO,
+            "config_reloaded",
+            sources=len(new.sources),
+            added=",".join(sorted(added)) or None,
+            removed=",".join(sorted(removed)) or None,
+        )
 
     async def _refresh(self, source: SourceConfig) -> SourceOutcome:
         try:
@@ -112,11 +184,52 @@ class Service:
             self._in_flight.pop(source.id, None)
 
     async def _publish(self) -> None:
+        started = time.perf_counter()
         try:
-            await asyncio.to_thread(publish, self.store, self.settings, utc_now())
-            log.info("published path=%s", self.settings.public_dir)
+            outputs = await asyncio.to_thread(publish, self.store, self.settings, utc_now())
         except Exception:
+            logs.event(log, logging.ERROR, "publish_failed")
             log.exception("publish_failed")
+            return
+        elapsed = time.perf_counter() - started
+        metrics.PUBLISH_SECONDS.observe(elapsed)
+        digest = hashlib.sha256(outputs.rss).hexdigest()
+        logs.event(
+            log,
+            logging.INFO,
+            "published",
+            path=str(self.settings.public_dir),
+            duration_ms=round(elapsed * 1000),
+        )
+        if digest != self._published_digest and self._published_digest:
+            await self._ping_hub()
+        self._published_digest = digest
+
+    async def _ping_hub(self) -> None:
+        """WebSub (W3C, §7): tell the hub that the outputs changed."""
+        hub = self.settings.config.websub_hub
+        if not hub:
+            return
+        urls = [
+            view.url(kind)
+            for view, _ in output_views(self.settings).values()
+            for kind in KINDS
+            if kind != "html"
+        ]
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                response = await client.post(hub, data={"hub.mode": "publish", "hub.url": urls})
+            logs.event(log, logging.INFO, "websub_ping", hub=hub, status=response.status_code)
+        except httpx.HTTPError as exc:
+            logs.event(log, logging.WARNING, "websub_ping_failed", hub=hub, error=str(exc))
+
+    async def purge(self) -> int:
+        """Delete items and stories older than ``retention`` that no output shows."""
+        before = utc_now() - self.settings.config.retention
+        keep = await asyncio.to_thread(shown_story_ids, self.store, self.settings)
+        purged = await asyncio.to_thread(self.store.purge, before, keep)
+        logs.event(log, logging.INFO, "purged", stories=purged, before=before.isoformat())
+        return purged
 
     async def stop(self, deadline: float = 10.0) -> None:
         """Stop claiming work, let refreshes in flight finish (up to ``deadline`` seconds),
@@ -133,5 +246,14 @@ class Service:
                 await asyncio.wait(not_done, timeout=2)
         if self._dirty:
             await self._publish()
-        await self.fetcher.aclose()
-        log.info("scheduler_stopped")
+        for fetcher in [self.fetcher, *self._retired]:
+            await fetcher.aclose()
+        logs.event(log, logging.INFO, "scheduler_stopped")
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size

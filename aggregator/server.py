@@ -1,13 +1,15 @@
-"""The Starlette app: the output feeds with ETag/304/gzip, /healthz.
+"""The Starlette app: the outputs with ETag/304/gzip, paging, /status, /healthz, /metrics.
 
-The files are rendered by ``publish`` into the store's ``public/`` folder; the app serves
-them from memory, re-reading a file only when it changed on disk.
+The first page of every output is rendered into the store's ``public/`` folder by
+``publish``; the app serves those files from memory, re-reading one only when it changed
+on disk. Later pages (``?page=2``) are rendered from the store on request.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -20,13 +22,19 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from aggregator import metrics
+from aggregator.config import Settings
+from aggregator.publish import KINDS, output_file, output_views, render_view
+from aggregator.storage import SourceState, Store
+
 CONTENT_TYPES = {
-    "feed.xml": "application/rss+xml; charset=utf-8",
-    "feed.atom": "application/atom+xml; charset=utf-8",
-    "feed.json": "application/feed+json; charset=utf-8",
-    "index.html": "text/html; charset=utf-8",
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+    "html": "text/html; charset=utf-8",
 }
 CACHE_CONTROL = "public, max-age=60"
+MAX_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -48,45 +56,133 @@ class OutputFiles:
         path = self.public_dir / name
         try:
             mtime_ns = path.stat().st_mtime_ns
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         cached = self._cache.get(name)
         if cached is None or cached.mtime_ns != mtime_ns:
             body = path.read_bytes()
-            cached = _Cached(
-                mtime_ns=mtime_ns,
-                body=body,
-                etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
-                last_modified=datetime.fromtimestamp(mtime_ns // 1_000_000_000, tz=UTC),
-            )
+            cached = _cached(body, datetime.fromtimestamp(mtime_ns // 1_000_000_000, tz=UTC))
+            cached = _Cached(mtime_ns, cached.body, cached.etag, cached.last_modified)
             self._cache[name] = cached
         return cached
 
 
-def create_app(public_dir: Path, healthy: Callable[[], bool] = lambda: True) -> Starlette:
-    """The HTTP app serving the output of ``public_dir``."""
-    files = OutputFiles(public_dir)
+def _cached(body: bytes, modified: datetime) -> _Cached:
+    return _Cached(0, body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', modified)
 
-    def serve(name: str) -> Callable[[Request], Awaitable[Response]]:
-        async def endpoint(request: Request) -> Response:
-            return _file_response(request, files.get(name), name)
 
-        return endpoint
+@dataclass
+class AppContext:
+    """What the app reads: the current settings (they change on reload), the store, and
+    the service's health."""
+
+    settings: Callable[[], Settings]
+    store: Store | None = None
+    healthy: Callable[[], bool] = lambda: True
+    config_error: Callable[[], str | None] = lambda: None
+
+
+def create_app(context: AppContext | Path) -> Starlette:
+    """The HTTP app serving the outputs (a bare ``Path`` serves a public folder alone)."""
+    if isinstance(context, Path):
+        folder = context
+        return _app(folder, None)
+    return _app(None, context)
+
+
+def _app(folder: Path | None, context: AppContext | None) -> Starlette:
+    def public_dir() -> Path:
+        return context.settings().public_dir if context else folder  # type: ignore[return-value]
+
+    files: dict[Path, OutputFiles] = {}
+
+    def output_file(name: str) -> _Cached | None:
+        directory = public_dir()
+        return files.setdefault(directory, OutputFiles(directory)).get(name)
+
+    async def serve_output(request: Request) -> Response:
+        found = _resolve(request.url.path, context)
+        if found is None:
+            return _count(request, PlainTextResponse("not found\n", status_code=404))
+        output_id, kind = found
+        page = _page(request)
+        if page is None:
+            return _count(request, PlainTextResponse("bad page number\n", status_code=400))
+        if page == 1 or context is None or context.store is None:
+            name = _file_name(output_id, kind)
+            return _count(request, _file_response(request, output_file(name), kind))
+        rendered = render_view(
+            context.store, context.settings(), output_id, page, datetime.now(UTC)
+        )
+        if rendered is None:
+            return _count(request, PlainTextResponse("not found\n", status_code=404))
+        body = getattr(rendered, kind)
+        return _count(request, _file_response(request, _cached(body, datetime.now(UTC)), kind))
 
     async def healthz(_request: Request) -> Response:
-        ok = healthy()
+        ok = context.healthy() if context else True
         return PlainTextResponse("ok\n" if ok else "unhealthy\n", status_code=200 if ok else 503)
 
+    async def metrics_endpoint(_request: Request) -> Response:
+        if context and context.store:
+            ids = [s.id for s in context.settings().sources]
+            metrics.SOURCES_IN_ERROR.set(context.store.sources_in_error(ids))
+        return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    async def status_page(_request: Request) -> Response:
+        if context is None or context.store is None:
+            return PlainTextResponse("no store\n", status_code=404)
+        settings = context.settings()
+        states = context.store.source_states([s.id for s in settings.sources])
+        page = render_status(states, settings, context.config_error(), datetime.now(UTC))
+        return Response(
+            page, media_type=CONTENT_TYPES["html"], headers={"Cache-Control": "no-cache"}
+        )
+
     routes = [
-        Route("/" if name == "index.html" else f"/{name}", serve(name), methods=["GET", "HEAD"])
-        for name in CONTENT_TYPES
+        Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/status", status_page, methods=["GET", "HEAD"]),
+        Route("/{path:path}", serve_output, methods=["GET", "HEAD"]),
     ]
-    routes.append(Route("/index.html", serve("index.html"), methods=["GET", "HEAD"]))
-    routes.append(Route("/healthz", healthz, methods=["GET", "HEAD"]))
     return Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=500)])
 
 
-def _file_response(request: Request, cached: _Cached | None, name: str) -> Response:
+def _resolve(path: str, context: AppContext | None) -> tuple[str, str] | None:
+    """URL path → (output id, kind); ``""`` is the combined output."""
+    names = {"/": ("", "html"), "/index.html": ("", "html")}
+    names.update({"/" + output_file("", kind): ("", kind) for kind in KINDS})
+    if path in names:
+        return names[path]
+    if not path.startswith("/feeds/") or "." not in path:
+        return None
+    stem, _, suffix = path.removeprefix("/feeds/").rpartition(".")
+    kind = {"xml": "rss", "atom": "atom", "json": "json", "html": "html"}.get(suffix)
+    if kind is None:
+        return None
+    if context is not None and stem not in output_views(context.settings()):
+        return None
+    return stem, kind
+
+
+def _file_name(output_id: str, kind: str) -> str:
+    return output_file(f"feeds/{output_id}" if output_id else "", kind)
+
+
+def _page(request: Request) -> int | None:
+    raw = request.query_params.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        return None
+    return int(raw)
+
+
+def _count(request: Request, response: Response) -> Response:
+    path = request.url.path if request.url.path.count("/") <= 2 else "/feeds/*"
+    metrics.OUTPUT_REQUESTS.labels(path, str(response.status_code)).inc()
+    return response
+
+
+def _file_response(request: Request, cached: _Cached | None, kind: str) -> Response:
     if cached is None:
         return PlainTextResponse(
             "not published yet\n", status_code=503, headers={"Retry-After": "5"}
@@ -98,7 +194,7 @@ def _file_response(request: Request, cached: _Cached | None, name: str) -> Respo
     }
     if _not_modified(request, cached):
         return Response(status_code=304, headers=headers)
-    return Response(cached.body, media_type=CONTENT_TYPES[name], headers=headers)
+    return Response(cached.body, media_type=CONTENT_TYPES[kind], headers=headers)
 
 
 def _not_modified(request: Request, cached: _Cached) -> bool:
@@ -114,3 +210,74 @@ def _not_modified(request: Request, cached: _Cached) -> bool:
         except (TypeError, ValueError):
             return False
     return False
+
+
+# -- the status page ---------------------------------------------------------------------
+
+_STATUS_STYLE = """
+body{font:15px/1.45 system-ui,sans-serif;margin:1rem;color:#1d2330}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #dde1e7;
+padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f3f5f8}
+.error{color:#b42318}.ok{color:#067647}.notice{background:#fff4e5;padding:.6rem;
+border-radius:6px}@media (max-width:700px){td,th{font-size:.8rem;padding:.25rem}}
+"""
+
+
+def render_status(
+    states: list[SourceState], settings: Settings, config_error: str | None, now: datetime
+) -> bytes:
+    """The operator's page: per source the last fetch, HTTP status, items, last new item,
+    errors, next fetch and why."""
+    esc = html.escape
+    rows = "\n".join(_status_row(state, now) for state in states)
+    warning = (
+        f'<p class="notice error">The configuration file has an error; the last good '
+        f"configuration keeps running.<br><code>{esc(config_error)}</code></p>"
+        if config_error
+        else ""
+    )
+    failing = sum(1 for s in states if s.error_count or s.disabled_reason)
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Status — {esc(settings.config.output.title)}</title><style>{_STATUS_STYLE}</style></head>
+<body><h1>Status</h1>
+<p>{len(states)} sources, {failing} failing. Times in UTC; rendered {now:%Y-%m-%d %H:%M:%S}.</p>
+{warning}
+<table><thead><tr><th>source</th><th>last fetch</th><th>HTTP</th><th>items</th>
+<th>last new item</th><th>errors</th><th>next fetch (why)</th><th>last error / notice</th>
+</tr></thead><tbody>
+{rows}
+</tbody></table></body></html>
+"""
+    return page.encode("utf-8")
+
+
+def _status_row(state: SourceState, now: datetime) -> str:
+    esc = html.escape
+    notes = []
+    if state.disabled_reason:
+        notes.append(f"DISABLED: {state.disabled_reason}")
+    elif state.last_error:
+        notes.append(state.last_error)
+    if move := state.move_notice(now):
+        notes.append(move)
+    css = "error" if state.error_count or state.disabled_reason else "ok"
+    next_fetch = _when(state.next_fetch_at)
+    if state.next_fetch_reason:
+        next_fetch += f" ({state.next_fetch_reason})"
+    cells = [
+        state.id,
+        _when(state.last_fetch_at),
+        str(state.last_status or "–"),
+        str(state.item_count),
+        _when(state.last_new_item_at),
+        str(state.error_count),
+        next_fetch,
+        "; ".join(notes),
+    ]
+    return f'<tr class="{css}">' + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>"
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else "never"

@@ -218,3 +218,29 @@ def test_write_outputs_reports_an_unwritable_folder(tmp_path: Path) -> None:
     blocker.write_text("a file where the folder should be")
     with pytest.raises(Exception, match="cannot write the output"):
         write_outputs(render_all(ENTRIES, SETTINGS, NOW), blocker)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"include": ("Алиева",)}, True),
+        ({"include": ("спорт",)}, False),
+        ({"exclude": ("Токаев",)}, False),
+        ({"exclude": ("спорт",)}, True),  # "спорт" is not a word of "транспорт"
+        ({"languages": ("kk",)}, False),
+        ({"sources": ("ulysmedia",)}, True),
+        ({"categories": ("политика",)}, True),
+        ({"categories": ("Спорт",)}, False),
+    ],
+)
+def test_filtered_output_matching(changes: dict[str, tuple[str, ...]], expected: bool) -> None:
+    from aggregator.config import FilteredOutput
+    from aggregator.publish import matches
+
+    subject = entry(
+        1,
+        summary="Новый транспорт для Астаны",
+        language="ru",
+        members=(StoryMember(ULYS, None, "x", NOW),),
+    )
+    assert matches(subject, FilteredOutput(id="x", **changes)) is expected

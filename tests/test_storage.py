@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -61,7 +62,9 @@ def test_open_twice_runs_migrations_once(database_url: str) -> None:
     with store.engine.connect() as connection:
         versions = connection.scalars(sa.text("SELECT version_num FROM alembic_version")).all()
     store.close()
-    assert versions == ["0002"]
+    migrations = Path(__file__).parent.parent / "aggregator" / "migrations"
+    versions_dir = sorted(p.name[:4] for p in (migrations / "versions").glob("0*.py"))
+    assert versions == [versions_dir[-1]]  # at head, once
 
 
 def test_save_is_idempotent_and_updates_changed_items(store: Store) -> None:
@@ -165,3 +168,20 @@ def test_item_row_keeps_cyrillic_and_json_fields(store: Store) -> None:
         row = connection.execute(sa.select(items)).one()
     assert row.title == "Новость №1"
     assert row.categories == '["Политика", "Қоғам"]'
+
+
+def test_purge_deletes_old_stories_but_never_shown_ones(store: Store) -> None:
+    state = store.source_state("ulys")
+    old = [item(n, published=NOW - timedelta(days=100 + n)) for n in (1, 2, 3)]
+    store.save_items(state, [*old, item(4)], NOW - timedelta(days=95))
+    shown = story_id_for("ulys", "guid:1")
+    purged = store.purge(NOW - timedelta(days=90), keep={shown})
+    assert purged == 2
+    remaining = {e.id for e in store.latest_entries(10, REFS)}
+    assert remaining == {shown, story_id_for("ulys", "guid:4")}
+    assert store.item_count() == 2
+    with store.engine.connect() as connection:
+        orphans = connection.execute(
+            sa.text("SELECT count(*) FROM story_keys WHERE item_id NOT IN (SELECT id FROM items)")
+        ).scalar()
+    assert orphans == 0

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from aggregator.errors import StoreError
 from aggregator.models import Enclosure, Item, OutputEntry, SourceRef, StoryMember
-from aggregator.storage.schema import UTCDateTime, items, sources, stories
+from aggregator.storage.schema import UTCDateTime, items, sources, stories, story_keys
 from aggregator.storage.stories import (
     CHUNK,
     StoryDecider,
@@ -111,6 +111,8 @@ class SaveResult:
     new: int
     updated: int
     unchanged: int
+    new_stories: int = 0
+    """How many of the new items founded a story (the rest joined one)."""
 
 
 def database_url_for(path: Path) -> str:
@@ -158,6 +160,15 @@ class Store:
     def _write(self) -> Iterator[Connection]:
         with self._write_lock, self.engine.begin() as connection:
             yield connection
+
+    def sources_in_error(self, ids: Sequence[str]) -> int:
+        """How many of ``ids`` failed their last fetch (or are disabled)."""
+        query = sa.select(sa.func.count()).where(
+            sources.c.id.in_(list(ids)),
+            sa.or_(sources.c.error_count > 0, sources.c.disabled_reason.is_not(None)),
+        )
+        with self.engine.connect() as connection:
+            return int(connection.scalar(query) or 0)
 
     def ping(self) -> bool:
         try:
@@ -280,14 +291,19 @@ class Store:
             for item in changed:
                 _update_item(connection, known[item.key][0], item, now)
             counts = TermCounts(connection)
+            founded = 0
             for item in new:
                 story_id = _decide(connection, item, counts, decide, window, max_candidates)
+                founded += story_id is None
                 _insert_item(connection, item, now, story_id, counts)
             if new:
                 state = replace(state, last_new_item_at=now)
             _update_source(connection, state)
         return SaveResult(
-            new=len(new), updated=len(changed), unchanged=len(unique) - len(new) - len(changed)
+            new=len(new),
+            updated=len(changed),
+            unchanged=len(unique) - len(new) - len(changed),
+            new_stories=founded,
         )
 
     def recent_published(self, source_id: str, limit: int = 20) -> list[datetime]:
@@ -301,20 +317,41 @@ class Store:
         with self.engine.connect() as connection:
             return list(connection.scalars(query))
 
+    def purge(self, before: datetime, keep: set[str]) -> int:
+        """Delete the stories (with their items and index keys) whose every member is
+        older than ``before``, except those in ``keep``; returns how many."""
+        query = sa.select(stories.c.id).where(
+            stories.c.published < before, stories.c.updated < before
+        )
+        with self.engine.connect() as connection:
+            old = [story_id for story_id in connection.scalars(query) if story_id not in keep]
+        for start in range(0, len(old), _CHUNK):
+            chunk = old[start : start + _CHUNK]
+            with self._write() as connection:
+                members = sa.select(items.c.id).where(items.c.story_id.in_(chunk))
+                connection.execute(story_keys.delete().where(story_keys.c.item_id.in_(members)))
+                connection.execute(stories.delete().where(stories.c.id.in_(chunk)))
+                connection.execute(items.delete().where(items.c.story_id.in_(chunk)))
+        return len(old)
+
     def known_hashes(self, source_id: str, keys: Sequence[str]) -> dict[str, str]:
         """Content hashes of the stored items of ``source_id`` among ``keys``."""
         with self.engine.connect() as connection:
             known = _known_items(connection, source_id, list(keys))
         return {key: content_hash for key, (_id, content_hash) in known.items()}
 
-    def latest_entries(self, limit: int, sources_by_id: dict[str, SourceRef]) -> list[OutputEntry]:
-        """The newest ``limit`` stories, each shown through its representative item."""
+    def latest_entries(
+        self, limit: int, sources_by_id: dict[str, SourceRef], *, offset: int = 0
+    ) -> list[OutputEntry]:
+        """The newest stories (``limit`` of them after ``offset``), each shown through its
+        representative item."""
         query = (
             sa.select(
                 stories.c.id.label("story_id"), stories.c.updated.label("story_updated"), items
             )
             .join(items, items.c.id == stories.c.representative_id)
             .order_by(stories.c.published.desc(), stories.c.id)
+            .offset(offset)
             .limit(limit)
         )
         with self.engine.connect() as connection:

@@ -1,0 +1,172 @@
+"""The republished output: the newest stories → RSS 2.0, Atom 1.0, JSON Feed 1.1 and an
+HTML page, for the combined output and each filtered output of ``outputs:``.
+
+Rendering is pure (``render_all`` takes values and returns bytes); ``publish`` reads the
+store, attributes every entry and writes the files atomically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from aggregator.config import FilteredOutput, OutputSettings, Settings
+from aggregator.models import OutputEntry, SourceRef
+from aggregator.publish.feeds import render_atom, render_json_feed, render_rss
+from aggregator.publish.files import Outputs, write_outputs
+from aggregator.publish.page import render_html
+from aggregator.publish.provenance import (
+    attribute_entry,
+    other_outlets,
+    source_directory,
+    with_provenance,
+)
+from aggregator.publish.view import KINDS, View, output_file
+from aggregator.storage import Store
+
+__all__ = [
+    "KINDS",
+    "Outputs",
+    "View",
+    "attribute_entry",
+    "other_outlets",
+    "output_file",
+    "output_views",
+    "publish",
+    "render_all",
+    "render_view",
+    "shown_story_ids",
+    "source_directory",
+    "source_refs",
+    "write_outputs",
+]
+
+FILTER_WINDOW = 2000
+"""How many of the newest stories a filtered output chooses from."""
+
+
+def render_all(
+    entries: Sequence[OutputEntry], view: View | OutputSettings, now: datetime
+) -> Outputs:
+    """Every format of one view of the given (already attributed) entries."""
+    view = view if isinstance(view, View) else View(view)
+    shown = [with_provenance(entry, view.settings.language) for entry in entries]
+    return Outputs(
+        view=view,
+        rss=render_rss(shown, view, now),
+        atom=render_atom(shown, view, now),
+        json=render_json_feed(shown, view),
+        html=render_html(entries, view, now),
+    )
+
+
+def output_views(settings: Settings) -> dict[str, tuple[View, FilteredOutput | None]]:
+    """Every output by id (``""`` for the combined one), as its first page."""
+    base = settings.config.output
+    hub = settings.config.websub_hub
+    views: dict[str, tuple[View, FilteredOutput | None]] = {"": (View(base, hub=hub), None)}
+    for output in settings.config.outputs:
+        own = base.model_copy(
+            update={
+                "title": output.title or f"{base.title}: {output.id}",
+                "description": output.description or base.description,
+                "max_items": output.max_items or base.max_items,
+            }
+        )
+        views[output.id] = (View(own, path=f"feeds/{output.id}", hub=hub), output)
+    return views
+
+
+def render_view(
+    store: Store, settings: Settings, output_id: str, page: int, now: datetime
+) -> Outputs | None:
+    """One page of one output, rendered from the store (None: no such output)."""
+    views = output_views(settings)
+    if output_id not in views:
+        return None
+    view, output = views[output_id]
+    size = view.settings.max_items
+    entries = _entries(store, settings, output, (page - 1) * size, size + 1)
+    view = View(view.settings, view.path, page, len(entries) > size, view.hub)
+    directory = source_directory(settings)
+    shown = [attribute_entry(entry, directory, settings) for entry in entries[:size]]
+    return render_all(shown, view, now)
+
+
+def publish(store: Store, settings: Settings, now: datetime) -> Outputs:
+    """Render the first page of every output and write its files; returns the combined
+    output's.
+
+    Raises:
+        PublishError: the output folder cannot be written.
+    """
+    combined: Outputs | None = None
+    for output_id in output_views(settings):
+        rendered = render_view(store, settings, output_id, 1, now)
+        assert rendered is not None
+        write_outputs(rendered, settings.public_dir)
+        combined = combined or rendered
+    assert combined is not None
+    return combined
+
+
+def shown_story_ids(store: Store, settings: Settings) -> set[str]:
+    """The ids of the stories on the first page of any output (never purged)."""
+    shown: set[str] = set()
+    for output_id, (view, output) in output_views(settings).items():
+        del output_id
+        shown.update(e.id for e in _entries(store, settings, output, 0, view.settings.max_items))
+    return shown
+
+
+def _entries(
+    store: Store, settings: Settings, output: FilteredOutput | None, offset: int, limit: int
+) -> list[OutputEntry]:
+    refs = source_refs(store, settings)
+    if output is None:
+        return store.latest_entries(limit, refs, offset=offset)
+    chosen = [e for e in store.latest_entries(FILTER_WINDOW, refs) if matches(e, output)]
+    return chosen[offset : offset + limit]
+
+
+def matches(entry: OutputEntry, output: FilteredOutput) -> bool:
+    """Whether an entry belongs in a filtered output."""
+    if output.sources and not {m.source.id for m in entry.members} & set(output.sources):
+        return False
+    if output.languages and entry.language not in output.languages:
+        return False
+    if output.categories and not {c.casefold() for c in entry.categories} & {
+        c.casefold() for c in output.categories
+    }:
+        return False
+    text = " ".join((entry.title, entry.summary, *entry.categories))
+    if output.include and not any(_has_word(text, word) for word in output.include):
+        return False
+    return not any(_has_word(text, word) for word in output.exclude)
+
+
+def _has_word(text: str, word: str) -> bool:
+    """Whether a word starts in ``text`` (so "спорт" matches "спорта" but not
+    "транспорт": inflected forms count, other words that contain it do not)."""
+    return re.search(rf"(?<!\w){re.escape(word)}", text, re.IGNORECASE) is not None
+
+
+def source_refs(store: Store, settings: Settings) -> dict[str, SourceRef]:
+    """How the output names each source: configured name, feed URL, site link."""
+    refs = {}
+    for state in store.source_states():
+        try:
+            source = settings.source(state.id)
+        except KeyError:
+            refs[state.id] = SourceRef(
+                id=state.id, name=state.name, url=state.url, link=state.site_link
+            )
+            continue
+        url = settings.source_location(source)
+        public_url = url if url.startswith(("http://", "https://")) else Path(url).as_uri()
+        refs[state.id] = SourceRef(
+            id=source.id, name=source.name, url=public_url, link=state.site_link
+        )
+    return refs

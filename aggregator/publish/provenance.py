@@ -1,0 +1,167 @@
+"""Provenance of output entries: the attribution line, credited chain and origin (through
+``aggregator.attribution``), and the other outlets of each story."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+
+import lxml.html
+from lxml import etree
+
+from aggregator import attribution
+from aggregator.config import Settings
+from aggregator.models import Credited, OutputEntry, Provenance, StoryMember
+from aggregator.normalize import html_to_text
+
+ALSO_REPORTED = {"ru": "Также сообщают", "kk": "Сондай-ақ хабарлайды", "en": "Also reported by"}
+
+
+def other_outlets(entry: OutputEntry) -> list[StoryMember]:
+    """The story's members from other outlets than the shown one, one per outlet."""
+    seen = {entry.source.id}
+    others = []
+    for member in entry.members:
+        if member.source.id not in seen:
+            seen.add(member.source.id)
+            others.append(member)
+    return others
+
+
+def other_outlets_html(entry: OutputEntry, language: str) -> str:
+    """``<p>Также сообщают: <a href=…>Tengrinews.kz</a>, Kazinform</p>``, or ""."""
+    others = other_outlets(entry)
+    if not others:
+        return ""
+    links = ", ".join(
+        f'<a href="{html.escape(m.link)}">{html.escape(m.source.name)}</a>'
+        if m.link
+        else html.escape(m.source.name)
+        for m in others
+    )
+    label = ALSO_REPORTED.get(language, ALSO_REPORTED["en"])
+    return f'<p class="also">{label}: {links}</p>'
+
+
+def with_provenance(entry: OutputEntry, language: str) -> OutputEntry:
+    """The entry with its attribution line and the other outlets of its story after its
+    content, as readers show it."""
+    footer = attribution_html(entry.provenance) + other_outlets_html(entry, language)
+    return replace(entry, content_html=entry.content_html + footer) if footer else entry
+
+
+def attribution_html(provenance: Provenance | None) -> str:
+    """The attribution line as a paragraph, the publisher's and the origin's names linked
+    to their items when we have them."""
+    if provenance is None or not provenance.line:
+        return ""
+    line = html.escape(provenance.line)
+    line = _link_first(line, html.escape(provenance.publisher.name), provenance.publisher_url)
+    if provenance.origin_url and provenance.origin_name != provenance.publisher.name:
+        line = _link_inflected(line, provenance.origin_name, provenance.origin_url)
+    return (
+        f'<p class="attribution">{line}.</p>'
+        if not line.endswith(".")
+        else (f'<p class="attribution">{line}</p>')
+    )
+
+
+def _link_first(text: str, name: str, url: str | None) -> str:
+    start = text.find(name)
+    if not url or start < 0:
+        return text
+    link = f'<a href="{html.escape(url)}">{name}</a>'
+    return text[:start] + link + text[start + len(name) :]
+
+
+def _link_inflected(text: str, name: str, url: str) -> str:
+    """Link ``name`` in whatever case the line put it: match the stem of its first word
+    (the line declines names: "Акорда" stands as "Акорду"), searching from the end."""
+    words = html.escape(name).split()
+    stem = words[0][: max(3, len(words[0]) - 2)]
+    start = text.rfind(stem)
+    if start < 0 or "<a " in text[start:]:
+        return text
+    end = start
+    for _ in words:
+        space = text.find(" ", end + 1)
+        end = len(text) if space < 0 else space
+    link = f'<a href="{html.escape(url)}">{text[start:end]}</a>'
+    return text[:start] + link + text[end:]
+
+
+def source_directory(settings: Settings) -> attribution.SourceDirectory:
+    """The names texts may credit: the configured sources (with their aliases and forms),
+    the extra names of ``attribution.known`` and, unless switched off, the built-in
+    directory of Kazakhstan outlets and institutions."""
+    config = settings.config.attribution
+    known = [
+        attribution.KnownSource(id=s.id, name=s.name, aliases=s.aliases, forms=s.forms)
+        for s in settings.sources
+    ]
+    known += [
+        attribution.KnownSource(id=None, name=k.name, aliases=k.aliases, forms=k.forms, kind=k.kind)
+        for k in config.known
+    ]
+    return attribution.SourceDirectory(known, include_builtin=config.builtin)
+
+
+def attribute_entry(
+    entry: OutputEntry, directory: attribution.SourceDirectory, settings: Settings
+) -> OutputEntry:
+    """The entry with its provenance: who publishes it, whom its text credits, the origin
+    (the last credited name, else an earlier outlet of its story, else the publisher)."""
+    paragraphs = paragraphs_of(entry.content_html) or [entry.summary]
+    publisher = _publisher(entry, settings)
+    members = [
+        attribution.StoryMember(m.source.id, m.source.name, m.link, m.published)
+        for m in entry.members
+    ]
+    found = attribution.attribute(
+        publisher,
+        entry.link,
+        entry.title,
+        paragraphs[0],
+        paragraphs[-1],
+        directory,
+        settings.config.output.language,
+        members,
+        entry.published,
+        settings.config.attribution.templates or None,
+    )
+    provenance = Provenance(
+        line=found.line,
+        publisher=entry.source,
+        publisher_url=entry.link,
+        credited=tuple(Credited(c.name, c.source_id) for c in found.credited),
+        origin_name=found.origin_name,
+        origin_source_id=found.origin_source_id,
+        origin_url=found.origin_url,
+    )
+    return replace(entry, provenance=provenance)
+
+
+def _publisher(entry: OutputEntry, settings: Settings) -> attribution.KnownSource:
+    try:
+        source = settings.source(entry.source.id)
+    except KeyError:
+        return attribution.KnownSource(id=entry.source.id, name=entry.source.name)
+    return attribution.KnownSource(
+        id=source.id, name=source.name, aliases=source.aliases, forms=source.forms
+    )
+
+
+def paragraphs_of(content_html: str) -> list[str]:
+    """The plain text of each block (paragraph, list item, heading) of an HTML fragment."""
+    if not content_html.strip():
+        return []
+    try:
+        root = lxml.html.fragment_fromstring(content_html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return [html_to_text(content_html)]
+    blocks = [
+        html_to_text(lxml.html.tostring(b, encoding="unicode"))
+        for b in root.iter("p", "li", "h1", "h2", "h3", "h4", "blockquote")
+    ]
+    blocks = [b for b in blocks if b]
+    return blocks or [html_to_text(content_html)]
