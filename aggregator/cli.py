@@ -11,6 +11,8 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn
 
 import click
 import uvicorn
@@ -18,7 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from aggregator import __version__, logs
+from aggregator import __version__, feedsfile, logs, manage
 from aggregator.config import Settings, SourceConfig, load_settings
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
@@ -348,6 +350,105 @@ def stories(ctx: click.Context, limit: int, show_all: bool) -> None:
         table.add_row(entry.id.removeprefix("urn:uuid:")[:13], _when(entry.published), members)
     console.print(table)
     console.print("* the member shown in the output", highlight=False)
+
+
+# -- sources and OPML ----------------------------------------------------------------------
+
+
+@main.group()
+def sources() -> None:
+    """List, add and remove sources (editing the config file, comments kept)."""
+
+
+@sources.command(name="list")
+@click.pass_context
+def sources_list(ctx: click.Context) -> None:
+    """List the configured sources."""
+    settings = _settings(_root(ctx))
+    table = Table(title=f"{len(settings.sources)} source(s)")
+    for column in ("id", "name", "type", "url", "enabled"):
+        table.add_column(column, overflow="fold")
+    for source in settings.sources:
+        table.add_row(
+            source.id, source.name, source.type, source.url, "yes" if source.enabled else "no"
+        )
+    console.print(table)
+
+
+@sources.command(name="add")
+@click.argument("url")
+@click.option("--id", "source_id", help="The source id (default: made from the name).")
+@click.option("--name", help="The display name (default: the feed's title).")
+@click.pass_context
+def sources_add(ctx: click.Context, url: str, source_id: str | None, name: str | None) -> None:
+    """Find the feed of URL (a feed, or a page that links to one), check it and add it."""
+    root = _root(ctx)
+    settings = _settings(root)
+    try:
+        found = asyncio.run(manage.find_feed(url, settings))
+        entry = manage.new_source_entry(found, settings, source_id, name)
+        manage.add_found(settings.path, entry)
+    except ConfigError as exc:
+        _fail(root, "\n".join(exc.problems), 2)
+    except AggregatorError as exc:
+        _fail(root, str(exc), 1)
+    console.print(
+        f"added {entry['id']}: {entry['name']} <{entry['url']}> ({found.entries} entries now)",
+        highlight=False,
+    )
+
+
+@sources.command(name="remove")
+@click.argument("source_id")
+@click.pass_context
+def sources_remove(ctx: click.Context, source_id: str) -> None:
+    """Remove a source from the config file (its stored items stay until purged)."""
+    root = _root(ctx)
+    settings = _settings(root)
+    try:
+        feedsfile.remove_source(settings.path, source_id)
+    except ConfigError as exc:
+        _fail(root, "\n".join(exc.problems), 2)
+    console.print(f"removed {source_id}", highlight=False)
+
+
+@main.group()
+def opml() -> None:
+    """Import sources from OPML, or export them."""
+
+
+@opml.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def opml_import(ctx: click.Context, file: Path) -> None:
+    """Add the feeds of an OPML file that are not configured yet."""
+    root = _root(ctx)
+    settings = _settings(root)
+    try:
+        added = manage.import_opml(settings.path, file.read_bytes(), settings)
+    except ConfigError as exc:
+        _fail(root, "\n".join(exc.problems), 2)
+    except AggregatorError as exc:
+        _fail(root, str(exc), 1)
+    console.print(f"added {len(added)} source(s): {', '.join(added) or 'none'}", highlight=False)
+
+
+@opml.command(name="export")
+@click.pass_context
+def opml_export(ctx: click.Context) -> None:
+    """Write the sources as OPML 2.0 to standard output."""
+    settings = _settings(_root(ctx))
+    click.echo(manage.export_opml(settings).decode("utf-8"), nl=False)
+
+
+def _root(ctx: click.Context) -> click.Context:
+    return ctx.find_root()
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    ctx.exit(code)
+    raise SystemExit(code)  # unreachable: ctx.exit raises
 
 
 def _status_table(states: Sequence[SourceState]) -> Table:

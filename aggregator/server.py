@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from aggregator import metrics
 from aggregator.config import Settings
+from aggregator.manage import export_opml
 from aggregator.publish import KINDS, output_file, output_views, render_view
 from aggregator.storage import SourceState, Store
 
@@ -32,6 +33,7 @@ CONTENT_TYPES = {
     "atom": "application/atom+xml; charset=utf-8",
     "json": "application/feed+json; charset=utf-8",
     "html": "text/html; charset=utf-8",
+    "opml": "text/x-opml; charset=utf-8",
 }
 CACHE_CONTROL = "public, max-age=60"
 MAX_PAGE = 1000
@@ -139,7 +141,14 @@ def _app(folder: Path | None, context: AppContext | None) -> Starlette:
             page, media_type=CONTENT_TYPES["html"], headers={"Cache-Control": "no-cache"}
         )
 
+    async def sources_opml(_request: Request) -> Response:
+        if context is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        body = export_opml(context.settings())
+        return _file_response(_request, _cached(body, datetime.now(UTC)), "opml")
+
     routes = [
+        Route("/sources.opml", sources_opml, methods=["GET", "HEAD"]),
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/status", status_page, methods=["GET", "HEAD"]),

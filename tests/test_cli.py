@@ -170,3 +170,57 @@ sources:
     assert f"moved permanently to {new_url}" in status.stdout.replace("\n", "")
     check = run("check", cwd=tmp_path)
     assert f"moved: moved permanently to {new_url}: update its url" in check.stdout
+
+
+def test_sources_add_discovers_checks_and_keeps_comments(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        "# My news\nfetch:\n  allow_private_addresses: true  # local tests\n"
+        "sources:\n  # the first one\n  - id: kazinform\n    name: Kazinform\n"
+        f"    url: {fresh_server.url('/feeds/kazinform.atom')}\n",
+        encoding="utf-8",
+    )
+    page = fresh_server.url("/feeds/not-a-feed.html")
+    added = run("sources", "add", page, "--name", "Ulysmedia.kz", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert "added ulysmedia-kz: Ulysmedia.kz" in added.stdout
+    text = config.read_text(encoding="utf-8")
+    assert text.startswith("# My news\n") and "# local tests" in text and "# the first one" in text
+    assert fresh_server.url("/feeds/ulysmedia.rss") in text
+    listed = run("sources", "list", cwd=tmp_path)
+    assert "ulysmedia-kz" in listed.stdout and "kazinform" in listed.stdout
+    again = run("sources", "add", fresh_server.url("/feeds/ulysmedia.rss"), cwd=tmp_path)
+    assert again.returncode == 2 and "already" in again.stderr
+    nothing = run("sources", "add", fresh_server.url("/status/404"), cwd=tmp_path)
+    assert nothing.returncode == 1 and "404" in nothing.stderr
+    removed = run("sources", "remove", "kazinform", cwd=tmp_path)
+    assert removed.returncode == 0
+    assert "kazinform" not in config.read_text(encoding="utf-8")
+    assert run("sources", "remove", "nope", cwd=tmp_path).returncode == 2
+
+
+def test_opml_export_and_import_round_trip(tmp_path: Path) -> None:
+    source_dir = tmp_path / "a"
+    source_dir.mkdir()
+    (source_dir / "feeds.yaml").write_text(
+        "sources:\n  - id: tengrinews\n    name: Tengrinews.kz\n"
+        "    url: https://tengrinews.kz/news.rss\n    language: ru\n"
+        "  - id: astanatimes\n    name: The Astana Times\n    url: https://astanatimes.com/feed/\n",
+        encoding="utf-8",
+    )
+    exported = run("opml", "export", cwd=source_dir)
+    assert exported.returncode == 0 and "<opml" in exported.stdout
+    (tmp_path / "export.opml").write_text(exported.stdout, encoding="utf-8")
+    target = tmp_path / "b"
+    target.mkdir()
+    (target / "feeds.yaml").write_text(
+        "sources:\n  - id: tengri\n    name: Tengri\n    url: https://tengrinews.kz/news.rss\n",
+        encoding="utf-8",
+    )
+    imported = run("opml", "import", str(tmp_path / "export.opml"), cwd=target)
+    assert imported.returncode == 0, imported.stderr
+    assert "added 1 source(s)" in imported.stdout  # tengrinews was already there
+    assert "https://astanatimes.com/feed/" in (target / "feeds.yaml").read_text(encoding="utf-8")
+    assert run("check", cwd=target).returncode == 0

@@ -145,6 +145,9 @@ def test_status_health_metrics_and_json_logs(started: Callable[..., Service]) ->
     for text in ("ulysmedia", "tengrinews", "next fetch (why)", "(publishes every ~"):
         assert text in status.text
     assert service.get("/healthz").text == "ok\n"
+    opml = service.get("/sources.opml")
+    assert opml.headers["content-type"].startswith("text/x-opml")
+    assert b"Tengrinews.kz" in opml.content and b"xmlUrl=" in opml.content
     service.get("/feed.xml")
     metrics = service.get("/metrics").text
     for name in (
