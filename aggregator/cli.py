@@ -20,12 +20,12 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from aggregator import __version__, feedsfile, logs, manage
+from aggregator import __version__, attribution, feedsfile, logs, manage
 from aggregator.config import Settings, SourceConfig, load_settings
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import SourceOutcome, refresh_source
-from aggregator.publish import publish, source_refs
+from aggregator.publish import publish, source_directory, source_refs
 from aggregator.scheduler import Service, enabled_sources, sync_sources
 from aggregator.server import AppContext, create_app
 from aggregator.storage import SourceState, Store
@@ -350,6 +350,66 @@ def stories(ctx: click.Context, limit: int, show_all: bool) -> None:
         table.add_row(entry.id.removeprefix("urn:uuid:")[:13], _when(entry.published), members)
     console.print(table)
     console.print("* the member shown in the output", highlight=False)
+
+
+@main.command(name="attribution")
+@click.argument("text")
+@click.option(
+    "--publisher",
+    "publisher_id",
+    metavar="ID",
+    help="The source publishing the text (default: the first configured).",
+)
+@click.option(
+    "--language",
+    type=click.Choice(["ru", "kk", "en"]),
+    help="The line's language (default: the output's).",
+)
+@click.pass_context
+def attribution_command(
+    ctx: click.Context, text: str, publisher_id: str | None, language: str | None
+) -> None:
+    """Show what attribution finds in TEXT and the line it would write (to tune aliases)."""
+    settings = _settings(ctx)
+    directory = source_directory(settings)
+    publisher = _publisher_for(settings, publisher_id)
+    found = attribution.attribute(
+        publisher,
+        None,
+        "",
+        text,
+        text,
+        directory,
+        language or settings.config.output.language,
+        templates=settings.config.attribution.templates or None,
+    )
+    table = Table(title="Credited chain, outermost first")
+    for column in ("#", "name (dictionary form)", "role", "matched source"):
+        table.add_column(column)
+    for number, credit in enumerate(found.credited, 1):
+        table.add_row(str(number), credit.name, credit.role, credit.source_id or "–")
+    console.print(table)
+    console.print(f"publisher: {publisher.name}", highlight=False)
+    console.print(
+        f"origin: {found.origin_name} ({found.origin_source_id or 'not a source'})", highlight=False
+    )
+    console.print(f"line: {found.line}", highlight=False)
+
+
+def _publisher_for(settings: Settings, publisher_id: str | None) -> attribution.KnownSource:
+    chosen = (
+        [s for s in settings.sources if s.id == publisher_id]
+        if publisher_id
+        else list(settings.sources[:1])
+    )
+    if publisher_id and not chosen:
+        raise click.BadParameter(f"unknown source id {publisher_id!r}", param_hint="--publisher")
+    if not chosen:
+        return attribution.KnownSource(id=None, name="Publisher")
+    source = chosen[0]
+    return attribution.KnownSource(
+        id=source.id, name=source.name, aliases=source.aliases, forms=source.forms
+    )
 
 
 # -- sources and OPML ----------------------------------------------------------------------

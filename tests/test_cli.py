@@ -224,3 +224,32 @@ def test_opml_export_and_import_round_trip(tmp_path: Path) -> None:
     assert "added 1 source(s)" in imported.stdout  # tengrinews was already there
     assert "https://astanatimes.com/feed/" in (target / "feeds.yaml").read_text(encoding="utf-8")
     assert run("check", cwd=target).returncode == 0
+
+
+def test_attribution_command_shows_chain_origin_and_line(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        "sources:\n  - id: ulysmedia\n    name: Ulysmedia.kz\n    url: https://ulysmedia.kz/rss/\n"
+        "  - id: akorda\n    name: Акорда\n    url: https://akorda.kz/\n"
+        "    aliases: [Akorda, Ақорда]\n",
+        encoding="utf-8",
+    )
+    result = run(
+        "attribution",
+        "Токаев поздравил Алиева, передаёт Ulysmedia.kz со ссылкой на Акорду.",
+        "--publisher",
+        "ulysmedia",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Акорда" in result.stdout and "akorda" in result.stdout
+    assert "line: Передаёт Ulysmedia.kz со ссылкой на Акорду" in result.stdout
+    english = run(
+        "attribution",
+        "Ulysmedia.kz reports, citing Akorda.",
+        "--publisher",
+        "ulysmedia",
+        "--language",
+        "en",
+        cwd=tmp_path,
+    )
+    assert "line: Ulysmedia.kz reports, citing Akorda" in english.stdout, english.stdout

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import replace
 
@@ -96,14 +97,37 @@ def source_directory(settings: Settings) -> attribution.SourceDirectory:
     directory of Kazakhstan outlets and institutions."""
     config = settings.config.attribution
     known = [
-        attribution.KnownSource(id=s.id, name=s.name, aliases=s.aliases, forms=s.forms)
-        for s in settings.sources
+        _with_builtin(s.id, s.name, s.aliases, s.forms, config.builtin) for s in settings.sources
     ]
     known += [
         attribution.KnownSource(id=None, name=k.name, aliases=k.aliases, forms=k.forms, kind=k.kind)
         for k in config.known
     ]
     return attribution.SourceDirectory(known, include_builtin=config.builtin)
+
+
+def _with_builtin(
+    source_id: str, name: str, aliases: tuple[str, ...], forms: dict[str, str], builtin: bool
+) -> attribution.KnownSource:
+    """A configured source, completed by the built-in entry of the same outlet or
+    institution when there is one (its Kazakh and English names, its other aliases);
+    what the config says wins."""
+    known = _builtin_directory().match(name) if builtin else None
+    if known is None:
+        return attribution.KnownSource(id=source_id, name=name, aliases=aliases, forms=forms)
+    merged_aliases = tuple(dict.fromkeys((*aliases, *known.aliases)))
+    return attribution.KnownSource(
+        id=source_id,
+        name=name,
+        aliases=merged_aliases,
+        forms={**known.forms, **forms},
+        kind=known.kind,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_directory() -> attribution.SourceDirectory:
+    return attribution.SourceDirectory([], include_builtin=True)
 
 
 def attribute_entry(
