@@ -62,6 +62,7 @@ __all__ = [
     "detect_language",
     "extract_features",
     "index_keys",
+    "lookup_keys",
     "similarity",
     "term_keys",
 ]
@@ -513,6 +514,30 @@ def index_keys(features: StoryFeatures) -> list[str]:
     ordered += [f"n:{n}" for n in sorted(features.numbers) if not _is_year(n)]
     unique = list(dict.fromkeys(k[:_MAX_KEY_LEN] for k in ordered))
     return unique[:MAX_INDEX_KEYS]
+
+
+_KEY_TERM_PREFIX = {"t": "", "d": "@", "n": "#", "k": "~"}
+
+
+def lookup_keys(
+    keys: Sequence[str], stats: TermStats, max_keys: int = 16, max_share: float = 0.02
+) -> list[str]:
+    """The index keys worth looking candidates up by: the rarest ``max_keys``, without
+    those in more than ``max_share`` of all items (a date or a common title word would
+    fetch thousands of rows that the decision then rejects). SimHash bands count as rare.
+    With fewer than 1,000 items the frequencies say little, and every key is used."""
+    total = stats.document_count()
+    if total < 1000:
+        return list(keys)
+    ranked = []
+    for key in keys:
+        kind, _, value = key.partition(":")
+        prefix = _KEY_TERM_PREFIX.get(kind)
+        df = 0 if prefix is None else stats.document_frequency(prefix + value)
+        if df <= max_share * total:
+            ranked.append((df, key))
+    ranked.sort()
+    return [key for _df, key in ranked[:max_keys]]
 
 
 # --------------------------------------------------------------------- similarity

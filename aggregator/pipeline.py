@@ -7,6 +7,7 @@ an exception that stops the others.
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 from collections.abc import Callable, Sequence
@@ -175,6 +176,22 @@ def parse_source(result: FetchResult, source: SourceConfig, now: datetime) -> Pa
     return parse_feed(result.content, content_type=result.content_type, url=result.url)
 
 
+@functools.lru_cache(maxsize=20_000)
+def _features(data: str) -> dedup.StoryFeatures:
+    """Parsed story features, cached: the same stored items are candidates again and again
+    (bounded: about 20k items' features, some tens of MB)."""
+    return dedup.StoryFeatures.from_json(data)
+
+
+def _key_terms(keys: Sequence[str]) -> list[str]:
+    prefixes = {"t": "", "d": "@", "n": "#", "k": "~"}
+    return [
+        prefixes[kind] + value
+        for kind, _, value in (k.partition(":") for k in keys)
+        if kind in prefixes
+    ]
+
+
 def _with_story_keys(items: Sequence[Item]) -> list[Item]:
     return [replace(item, story_keys=compute_story_keys(item)) for item in items]
 
@@ -256,19 +273,20 @@ class StoryDecision:
             max_candidates=config.max_candidates,
         )
 
+    def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:
+        if item.story_keys is None:
+            return ()
+        counts.prefetch(_key_terms(item.story_keys.index_keys))
+        return dedup.lookup_keys(item.story_keys.index_keys, counts)
+
     def __call__(
         self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
     ) -> str | None:
         if item.story_keys is None:
             return None
-        new = dedup.StoryFeatures.from_json(item.story_keys.features)
+        new = _features(item.story_keys.features)
         found = [
-            dedup.Candidate(
-                row.story_id,
-                row.source_id,
-                row.published,
-                dedup.StoryFeatures.from_json(row.features),
-            )
+            dedup.Candidate(row.story_id, row.source_id, row.published, _features(row.features))
             for row in candidates
         ]
         counts.prefetch(

@@ -256,7 +256,8 @@ def test_keep_alive_reuses_connection_quickly(
         assert client.get(url).status_code == 200
     elapsed = time.perf_counter() - started
     assert len({r.peer_port for r in fresh_server.requests()}) == 1
-    assert elapsed < 0.6, f"30 keep-alive requests took {elapsed:.3f}s"
+    # Nagle would cost ~40 ms a response (1.2 s); allow for a busy machine below that.
+    assert elapsed < 1.0, f"30 keep-alive requests took {elapsed:.3f}s"
 
 
 # -- gzip ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The database: SQLAlchemy Core tables and queries; SQLite by default, PostgreSQL by URL.
 
 ``schema`` holds the tables, ``store`` the ``Store`` (sources, items, output queries),
-``stories`` the candidate index and story bookkeeping.
+``storyindex`` the candidate index and story bookkeeping.
 """
 
 from __future__ import annotations
@@ -15,11 +15,18 @@ from aggregator.storage.schema import (
     term_stats,
 )
 from aggregator.storage.store import SaveResult, SourceRow, SourceState, Store
-from aggregator.storage.stories import CandidateRow, StoryDecider, TermCounts, story_id_for
+from aggregator.storage.storyindex import (
+    CandidateRow,
+    SharedCounts,
+    StoryDecider,
+    TermCounts,
+    story_id_for,
+)
 
 __all__ = [
     "CandidateRow",
     "SaveResult",
+    "SharedCounts",
     "SourceRow",
     "SourceState",
     "Store",

@@ -24,8 +24,9 @@ from sqlalchemy.engine import Connection, Engine
 from aggregator.errors import StoreError
 from aggregator.models import Enclosure, Item, OutputEntry, SourceRef, StoryMember
 from aggregator.storage.schema import UTCDateTime, items, sources, stories, story_keys
-from aggregator.storage.stories import (
+from aggregator.storage.storyindex import (
     CHUNK,
+    SharedCounts,
     StoryDecider,
     TermCounts,
     candidates,
@@ -126,6 +127,8 @@ class Store:
         self.url = url
         self.engine: Engine = _make_engine(url, engine_options or {})
         self._write_lock = threading.Lock()
+        self.term_cache = SharedCounts()
+        """Term frequencies of the story decision, kept across transactions."""
 
     @classmethod
     def open(cls, url: str, **engine_options: Any) -> Store:
@@ -290,7 +293,7 @@ class Store:
             ]
             for item in changed:
                 _update_item(connection, known[item.key][0], item, now)
-            counts = TermCounts(connection)
+            counts = TermCounts(connection, self.term_cache)
             founded = 0
             for item in new:
                 story_id = _decide(connection, item, counts, decide, window, max_candidates)
@@ -433,7 +436,8 @@ def _decide(
 ) -> str | None:
     if decide is None or item.story_keys is None:
         return None
-    found = candidates(connection, item.story_keys.index_keys, item.published, window, limit)
+    keys = decide.lookup_keys(item, counts)
+    found = candidates(connection, keys, item.published, window, limit)
     return decide(item, found, counts) if found else None
 
 

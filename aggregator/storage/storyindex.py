@@ -5,10 +5,12 @@ storage stays free of the dedup logic.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -41,33 +43,73 @@ class CandidateRow:
     shared_keys: int
 
 
+class SharedCounts:
+    """Document frequencies remembered across transactions, for ``max_age`` seconds: the
+    weights of the story decision drift slowly, and reading thousands of counts per new
+    item would dominate its cost. Bounded: beyond ``max_terms`` the oldest are dropped."""
+
+    def __init__(self, max_age: float = 600.0, max_terms: int = 200_000) -> None:
+        self.max_age = max_age
+        self.max_terms = max_terms
+        self._values: dict[str, tuple[int, float]] = {}
+
+    def get(self, term: str, now: float) -> int | None:
+        found = self._values.get(term)
+        if found is None or now - found[1] > self.max_age:
+            return None
+        return found[0]
+
+    def put(self, term: str, value: int, now: float) -> None:
+        if len(self._values) >= self.max_terms and term not in self._values:
+            for old in list(self._values)[: self.max_terms // 10]:
+                del self._values[old]
+        self._values[term] = (value, now)
+
+
 class TermCounts:
     """Document frequencies read from ``term_stats``, fetched in batches and cached for
-    one transaction (the counts this transaction adds are applied to the cache too)."""
+    one transaction (the counts this transaction adds are applied to the cache too), and
+    optionally read through a ``SharedCounts`` kept across transactions."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, shared: SharedCounts | None = None) -> None:
         self._connection = connection
         self._cache: dict[str, int] = {}
+        self._shared = shared
 
     def prefetch(self, terms: Iterable[str]) -> None:
-        missing = sorted(
-            {t for t in terms if t not in self._cache} | {DOCUMENTS} - set(self._cache)
-        )
+        wanted = {t for t in terms if t not in self._cache}
+        if DOCUMENTS not in self._cache:
+            wanted.add(DOCUMENTS)
+        if not wanted:
+            return
+        now = time.monotonic()
+        if self._shared is not None:
+            for term in list(wanted):
+                value = self._shared.get(term, now)
+                if value is not None:
+                    self._cache[term] = value
+                    wanted.discard(term)
+        missing = sorted(wanted)
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start : start + CHUNK]
             query = sa.select(term_stats.c.term, term_stats.c.df).where(
                 term_stats.c.term.in_(chunk)
             )
             found = {row[0]: row[1] for row in self._connection.execute(query)}
-            self._cache.update({term: int(found.get(term, 0)) for term in chunk})
+            for term in chunk:
+                self._cache[term] = int(found.get(term, 0))
+                if self._shared is not None:
+                    self._shared.put(term, self._cache[term], now)
 
     def document_count(self) -> int:
         return self.document_frequency(DOCUMENTS)
 
     def document_frequency(self, term: str) -> int:
-        if term not in self._cache:
+        value = self._cache.get(term)
+        if value is None:
             self.prefetch([term])
-        return self._cache[term]
+            value = self._cache[term]
+        return value
 
     def increment(self, terms: Sequence[str]) -> None:
         """Count one more item having each of ``terms``."""
@@ -84,12 +126,23 @@ class TermCounts:
             )
         if fresh:
             self._connection.execute(term_stats.insert(), [{"term": t, "df": 1} for t in fresh])
+        now = time.monotonic()
         for term in counted:
             self._cache[term] += 1
+            if self._shared is not None:
+                self._shared.put(term, self._cache[term], now)
 
 
-StoryDecider = Callable[[Item, Sequence[CandidateRow], TermCounts], str | None]
-"""Given a new item, its candidates and the term counts: the story it joins, or None."""
+class StoryDecider(Protocol):
+    """The story decision, as storage calls it inside the transaction."""
+
+    def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:
+        """Which of the item's index keys to look candidates up by (the rare ones)."""
+
+    def __call__(
+        self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
+    ) -> str | None:
+        """The story the item joins, or None."""
 
 
 def candidates(
