@@ -73,6 +73,8 @@ class ParsedFeed:
     update_period_minutes: int | None = None
     entries: tuple[Entry, ...] = ()
     warnings: tuple[str, ...] = ()
+    parser: str = "feedparser"
+    """Which reader took the document: ``fast`` (lxml), ``feedparser``, ``json``, ``html``."""
 
 
 @dataclass(frozen=True)

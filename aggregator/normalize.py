@@ -354,7 +354,19 @@ def _prepare(fragment: str, base: str | None) -> str | None:
             root.make_links_absolute(base, resolve_base_href=False, handle_failures="discard")
         except ValueError:
             return None
+    _sort_attributes(root)
     return _inner_html(root)
+
+
+def _sort_attributes(root: lxml.html.HtmlElement) -> None:
+    """One attribute order whatever the parser did (feedparser re-serializes HTML with
+    sorted attributes, the fast path keeps the feed's): the sanitized HTML and so the
+    content hash do not depend on which parser read the feed."""
+    for element in root.iter():
+        if len(element.attrib) > 1:
+            ordered = sorted(element.attrib.items())
+            element.attrib.clear()
+            element.attrib.update(ordered)
 
 
 def _load_lazy(img: lxml.html.HtmlElement) -> set[str]:

@@ -33,6 +33,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +42,7 @@ from charset_normalizer import from_bytes
 from dateutil import parser as dateparser
 
 from aggregator.errors import NotAFeedError, ParseError
+from aggregator.fastparse import parse_fast
 from aggregator.models import Enclosure, Entry, ParsedFeed
 
 MAX_BYTES = 16 * 1024 * 1024
@@ -89,6 +91,7 @@ def parse_feed(
     url: str | None = None,
     max_items: int = MAX_ITEMS,
     max_bytes: int = MAX_BYTES,
+    fast_path: bool = True,
 ) -> ParsedFeed:
     """Parse a feed document of any supported format.
 
@@ -113,11 +116,11 @@ def parse_feed(
     if not start:
         raise NotAFeedError("not a feed: the response body is empty")
     if start in "{[" or (start != "<" and media_type in _JSON_TYPES):
-        parsed = _json_feed(text)
+        parsed = replace(_json_feed(text), parser="json")
     else:
         if "<" not in text[:4096]:
             raise ParseError("not a feed: the body is neither XML nor JSON (no markup found)")
-        parsed = _parse_xml_feed(text, content_type, url)
+        parsed = _parse_xml_feed(text, content_type, url, fast_path)
     return _finish(parsed, tuple(warnings), max_items)
 
 
@@ -135,6 +138,7 @@ def _finish(parsed: ParsedFeed, warnings: tuple[str, ...], max_items: int) -> Pa
         update_period_minutes=parsed.update_period_minutes,
         entries=entries,
         warnings=warnings + parsed.warnings,
+        parser=parsed.parser,
     )
 
 
@@ -274,19 +278,30 @@ def _utf8_document(text: str) -> bytes:
 # -- XML ----------------------------------------------------------------------------------
 
 
-def _parse_xml_feed(text: str, content_type: str | None, url: str | None) -> ParsedFeed:
+def _looks_truncated(text: str) -> bool:
+    return "<item" in text or "<entry" in text
+
+
+def _parse_xml_feed(
+    text: str, content_type: str | None, url: str | None, fast_path: bool = True
+) -> ParsedFeed:
     doctype, root = _prolog(text)
     if doctype is not None:
         _refuse_entities(doctype)
     media_type = (content_type or "").split(";")[0].strip().lower()
     if root.lower().startswith("<html") or (doctype or "")[:14].lower() == "<!doctype html":
         raise NotAFeedError(f"not a feed: got {_html_label(media_type)}")
+    document = _utf8_document(text)
+    if doctype is None and fast_path:
+        fast = parse_fast(document)
+        if fast is not None and (fast.entries or not _looks_truncated(text)):
+            return fast
     headers = {"content-type": "application/xml; charset=utf-8"}
     if url:
         headers["content-location"] = url
     # A stream, never bytes: feedparser opens bytes that name a file or a URL.
     parsed = feedparser.parse(
-        io.BytesIO(_utf8_document(text)),
+        io.BytesIO(document),
         response_headers=headers,
         sanitize_html=False,
         resolve_relative_uris=True,
