@@ -7,6 +7,7 @@ on disk. Later pages (``?page=2``) are rendered from the store on request.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import html
 from collections.abc import Callable
@@ -39,12 +40,19 @@ CACHE_CONTROL = "public, max-age=60"
 MAX_PAGE = 1000
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Cached:
     mtime_ns: int
     body: bytes
     etag: str
     last_modified: datetime
+    _gzipped: bytes | None = None
+
+    def gzipped(self) -> bytes:
+        """The body compressed once, not on every request (it dominated serving)."""
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gzipped
 
 
 class OutputFiles:
@@ -64,7 +72,7 @@ class OutputFiles:
         if cached is None or cached.mtime_ns != mtime_ns:
             body = path.read_bytes()
             cached = _cached(body, datetime.fromtimestamp(mtime_ns // 1_000_000_000, tz=UTC))
-            cached = _Cached(mtime_ns, cached.body, cached.etag, cached.last_modified)
+            cached.mtime_ns = mtime_ns
             self._cache[name] = cached
         return cached
 
@@ -196,13 +204,19 @@ def _file_response(request: Request, cached: _Cached | None, kind: str) -> Respo
         return PlainTextResponse(
             "not published yet\n", status_code=503, headers={"Retry-After": "5"}
         )
+    compress = "gzip" in request.headers.get("accept-encoding", "") and len(cached.body) > 500
     headers = {
-        "ETag": cached.etag,
+        # A strong ETag names one representation: the gzipped one gets its own.
+        "ETag": cached.etag[:-1] + '-gz"' if compress else cached.etag,
         "Last-Modified": format_datetime(cached.last_modified, usegmt=True),
         "Cache-Control": CACHE_CONTROL,
+        "Vary": "Accept-Encoding",
     }
     if _not_modified(request, cached):
         return Response(status_code=304, headers=headers)
+    if compress:
+        headers["Content-Encoding"] = "gzip"
+        return Response(cached.gzipped(), media_type=CONTENT_TYPES[kind], headers=headers)
     return Response(cached.body, media_type=CONTENT_TYPES[kind], headers=headers)
 
 
@@ -211,7 +225,8 @@ def _not_modified(request: Request, cached: _Cached) -> bool:
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return cached.etag in tags or "*" in tags
+        # Either representation's tag validates: the content is the same.
+        return bool({cached.etag, cached.etag[:-1] + '-gz"', "*"} & tags)
     since = request.headers.get("if-modified-since")
     if since:
         try:
