@@ -209,3 +209,14 @@ def test_per_host_limit_does_not_slow_other_hosts(fresh_server: FeedServer) -> N
     asyncio.run(go())
     assert max(done["a"], done["b"]) >= 0.95  # serialized on one host
     assert done["other"] < 0.4
+
+
+def test_gzip_bomb_stops_at_the_decoded_limit(fresh_server: FeedServer) -> None:
+    """20 MB of padding gzips to ~20 KB: the limit counts decoded bytes."""
+    bomb = b'<?xml version="1.0"?><rss version="2.0"><channel>' + b" " * 20_000_000
+    fresh_server.set_file("bomb.rss", bomb)
+    settings = LOCAL.model_copy(update={"max_bytes": 1_000_000})
+    with pytest.raises(ResponseTooLargeError, match="decoded"):
+        fetch(fresh_server.url("/feeds/bomb.rss?gzip=1"), settings)
+    (request,) = fresh_server.requests("/feeds/bomb.rss")
+    assert "gzip" in (request.header("Accept-Encoding") or "")
