@@ -24,7 +24,7 @@ from aggregator import __version__, attribution, feedsfile, logs, manage
 from aggregator.config import Settings, SourceConfig, load_settings
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
-from aggregator.pipeline import SourceOutcome, refresh_source
+from aggregator.pipeline import SourceOutcome, refresh_source, shutdown_pools
 from aggregator.publish import publish, source_directory, source_refs
 from aggregator.scheduler import Service, enabled_sources, sync_sources
 from aggregator.server import AppContext, create_app
@@ -213,7 +213,10 @@ def fetch(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
     )
     with _open_store(settings) as store:
         sync_sources(store, settings)
-        outcomes = asyncio.run(_fetch_all(settings, store, chosen))
+        try:
+            outcomes = asyncio.run(_fetch_all(settings, store, chosen))
+        finally:
+            shutdown_pools()
         publish(store, settings, datetime.now(UTC))
     console.print(_outcome_table(outcomes))
 

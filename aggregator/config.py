@@ -144,6 +144,8 @@ class FetchSettings(_Strict):
     max_interval: Duration = timedelta(hours=24)
     """The ceiling: every source is polled at least this often (errors back off up to it)."""
     user_agent: str | None = None
+    parse_workers: int = Field(default=-1, ge=-1, le=64)
+    """Processes that parse feeds: -1, one per core beyond the first; 0, none (a thread)."""
 
 
 class DedupConfig(_Strict):

@@ -10,10 +10,13 @@ import asyncio
 import functools
 import html
 import logging
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from aggregator import dedup, htmlsource, logs, metrics, polling
 from aggregator.config import DedupConfig, Settings, SourceConfig
@@ -25,6 +28,7 @@ from aggregator.parse import parse_feed
 from aggregator.storage import CandidateRow, SourceState, Store, TermCounts
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -104,12 +108,10 @@ async def _ingest(
     fetcher: Fetcher,
 ) -> SourceOutcome:
     folding = settings.config.dedup
-    parsed, items = await asyncio.to_thread(
-        parse_and_normalize,
-        result,
-        source,
-        now,
-        story_keys=folding.enabled and not source.full_text,
+    keys = folding.enabled and not source.full_text
+    parsed, items = await run_cpu(
+        settings.config.fetch.parse_workers,
+        functools.partial(parse_and_normalize, result, source, now, story_keys=keys),
     )
     if source.full_text:
         items = await with_full_text(items, fetcher, store)
@@ -174,6 +176,37 @@ def parse_source(result: FetchResult, source: SourceConfig, now: datetime) -> Pa
             content_type=result.content_type,
         )
     return parse_feed(result.content, content_type=result.content_type, url=result.url)
+
+
+_pools: dict[int, ProcessPoolExecutor] = {}
+
+
+def cpu_pool(workers: int) -> ProcessPoolExecutor | None:
+    """The process pool for parsing (``fetch.parse_workers``: -1 picks one process per core
+    beyond the first; 0 keeps parsing on a thread of this process)."""
+    if workers < 0:
+        workers = max(0, (os.cpu_count() or 1) - 1)
+    if workers == 0:
+        return None
+    if workers not in _pools:
+        context = multiprocessing.get_context("forkserver")
+        _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return _pools[workers]
+
+
+async def run_cpu(workers: int, job: Callable[[], T]) -> T:
+    """Run CPU work (parse, normalize, story keys) off the event loop: in the process pool
+    so that both cores are used, else on a thread."""
+    pool = cpu_pool(workers)
+    if pool is None:
+        return await asyncio.to_thread(job)
+    return await asyncio.get_running_loop().run_in_executor(pool, job)
+
+
+def shutdown_pools() -> None:
+    for pool in _pools.values():
+        pool.shutdown(wait=True, cancel_futures=True)
+    _pools.clear()
 
 
 @functools.lru_cache(maxsize=20_000)

@@ -26,7 +26,7 @@ from aggregator import logs, metrics
 from aggregator.config import Settings, SourceConfig, load_settings
 from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher
-from aggregator.pipeline import Clock, SourceOutcome, refresh_source, utc_now
+from aggregator.pipeline import Clock, SourceOutcome, refresh_source, shutdown_pools, utc_now
 from aggregator.publish import KINDS, output_views, publish, shown_story_ids
 from aggregator.storage import SourceRow, Store
 
@@ -248,6 +248,7 @@ class Service:
             await self._publish()
         for fetcher in [self.fetcher, *self._retired]:
             await fetcher.aclose()
+        await asyncio.to_thread(shutdown_pools)
         logs.event(log, logging.INFO, "scheduler_stopped")
 
 
