@@ -81,7 +81,14 @@ class DedupSettings:
     body_weight: float = 0.7
     name_boost: float = 1.5
     date_conflict: float = 0.25
-    number_conflict: float = 0.45
+    number_conflict: float = 0.35
+    name_conflict: float = 0.5
+    """Each title names someone or somewhere the other item never mentions."""
+    linkage: float = 0.5
+    """A story joins only if the mean score over its candidate members reaches this share
+    of the threshold (against chaining)."""
+    cast_conflict: float = 0.3
+    """Both items name several rare people or places, and share none of them."""
     number_bonus: float = 0.15
     day_penalty: float = 0.25
     cross_language_threshold: float = 0.4
@@ -612,10 +619,29 @@ def _evidence(a: StoryFeatures, b: StoryFeatures, s: DedupSettings) -> float:
             factor *= s.number_conflict
         else:
             factor *= 1.0 + s.number_bonus * min(1.0, len(shared) / min(len(na), len(nb)))
+    only_a = (a.title & a.names) - b.names
+    only_b = (b.title & b.names) - a.names
+    if only_a and only_b and a.language == b.language:
+        factor *= s.name_conflict  # "жителей Тараза" vs "жителей Атырау"
     ta, tb = _salient(a.title_numbers), _salient(b.title_numbers)
     if ta and tb and (not _loose(ta) & _loose(nb | tb) or not _loose(tb) & _loose(na | ta)):
         factor *= s.number_conflict
     return factor
+
+
+def _cast(a: StoryFeatures, b: StoryFeatures, weights: _Weights, s: DedupSettings) -> float:
+    """Retellings keep the event's people and places. Two items that each name at least
+    three rare ones (weight above the median) and share none report different events,
+    however alike their wording ("инфляция составила…" quoting different officials)."""
+    rare_a = {n for n in a.names if weights(n) >= _RARE_NAME}
+    rare_b = {n for n in b.names if weights(n) >= _RARE_NAME}
+    if len(rare_a) >= 3 and len(rare_b) >= 3 and not rare_a & rare_b:
+        return s.cast_conflict
+    return 1.0
+
+
+_RARE_NAME = 4.0
+"""BM25 IDF above which a name is rare (in ~2% of items or fewer)."""
 
 
 def _pair_score(a: StoryFeatures, b: StoryFeatures, weights: _Weights, s: DedupSettings) -> float:
@@ -623,8 +649,9 @@ def _pair_score(a: StoryFeatures, b: StoryFeatures, weights: _Weights, s: DedupS
         return _cross_language_score(a, b, weights, s)
     # A near-copy needs no term weights, but formulaic reports are near-copies of each
     # other too ("Курс доллара на 25 ноября"), so dates and numbers still apply.
-    if bin(a.simhash ^ b.simhash).count("1") <= s.near_copy_bits:
-        return min(1.0, _evidence(a, b, s))
+    evidence = _evidence(a, b, s) * _cast(a, b, weights, s)
+    if bin(a.simhash ^ b.simhash).count("1") <= s.near_copy_bits and evidence >= 1.0:
+        return 1.0  # a near-copy that no date, number or name contradicts
     names = a.names | b.names
     body = _cosine(
         a.terms | _prefixed(a.numbers, "#"), b.terms | _prefixed(b.numbers, "#"),
@@ -635,7 +662,7 @@ def _pair_score(a: StoryFeatures, b: StoryFeatures, weights: _Weights, s: DedupS
         names, weights, s.name_boost,
     )  # fmt: skip
     score = s.body_weight * body + (1.0 - s.body_weight) * title
-    return min(1.0, score * _evidence(a, b, s))
+    return min(1.0, score * evidence)
 
 
 def _cross_language_score(
@@ -675,15 +702,15 @@ def _story_scores(
     candidates: Iterable[Candidate],
     weights: _Weights,
     settings: DedupSettings,
-) -> Iterator[tuple[str, float]]:
+) -> Iterator[tuple[str, float, float]]:
+    """(story, score, score relative to its threshold) of each candidate."""
     for cand in candidates:
         score = _pair_score(new, cand.features, weights, settings)
         score *= _time_factor(_hours_apart(new_published, cand.published), settings)
         limit = settings.threshold
         if new.language != cand.features.language:
             limit = settings.cross_language_threshold
-        if score >= limit:
-            yield cand.story_id, score
+        yield cand.story_id, score, score / limit
 
 
 def choose_story(
@@ -711,10 +738,18 @@ def choose_story(
     if not settings.exclusive_sources:
         blocked = set()
     others = [c for c in in_window if c.source_id != new_source_id and c.story_id not in blocked]
-    best: dict[str, float] = {}
-    for story_id, score in _story_scores(new, new_published, others, _Weights(stats), settings):
-        if score > best.get(story_id, -1.0):
-            best[story_id] = score
+    scores: dict[str, list[tuple[float, float]]] = {}
+    weights = _Weights(stats)
+    for story_id, score, ratio in _story_scores(new, new_published, others, weights, settings):
+        scores.setdefault(story_id, []).append((score, ratio))
+    # A story qualifies on a member above the threshold, but only if the new item also
+    # agrees with its members on the whole: one look-alike must not chain other events.
+    best = {
+        story_id: max(score for score, ratio in found if ratio >= 1.0)
+        for story_id, found in scores.items()
+        if any(ratio >= 1.0 for _, ratio in found)
+        and sum(ratio for _, ratio in found) / len(found) >= settings.linkage
+    }
     if not best:
         return None
     return max(best, key=lambda sid: best[sid])

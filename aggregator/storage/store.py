@@ -214,11 +214,11 @@ class Store:
                     )
 
     def source_states(self, ids: Sequence[str] | None = None) -> list[SourceState]:
-        counts = (
-            sa.select(items.c.source_id, sa.func.count().label("n"))
-            .group_by(items.c.source_id)
-            .subquery()
-        )
+        """States with item counts, for the status (counted on the source index)."""
+        counting = sa.select(items.c.source_id, sa.func.count().label("n"))
+        if ids is not None:
+            counting = counting.where(items.c.source_id.in_(list(ids)))
+        counts = counting.group_by(items.c.source_id).subquery()
         query = (
             sa.select(sources, sa.func.coalesce(counts.c.n, 0).label("item_count"))
             .outerjoin(counts, counts.c.source_id == sources.c.id)
@@ -230,10 +230,12 @@ class Store:
             return [SourceState(**row._asdict()) for row in connection.execute(query)]
 
     def source_state(self, source_id: str) -> SourceState:
-        found = self.source_states([source_id])
-        if not found:
+        """One source's state, without its item count (the refresh path: no scan)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(sources).where(sources.c.id == source_id)).first()
+        if row is None:
             raise StoreError(f"unknown source {source_id!r}", source_id=source_id)
-        return found[0]
+        return SourceState(**row._asdict())
 
     def due_sources(self, ids: Sequence[str], now: datetime) -> list[str]:
         """Of ``ids``, those not disabled whose next fetch time has come."""
