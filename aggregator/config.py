@@ -157,7 +157,7 @@ class DedupConfig(_Strict):
     threshold: float = Field(default=0.16, gt=0, le=1)
     """Score at or above which an item joins a story (same language)."""
     cross_language_threshold: float = Field(default=0.4, gt=0, le=1)
-    max_candidates: int = Field(default=50, ge=1, le=1000)
+    max_candidates: int = Field(default=20, ge=1, le=1000)
 
 
 class KnownName(_Strict):

@@ -58,6 +58,7 @@ __all__ = [
     "DedupSettings",
     "StoryFeatures",
     "TermStats",
+    "all_terms",
     "choose_story",
     "detect_language",
     "extract_features",
@@ -94,7 +95,7 @@ class DedupSettings:
     cross_language_threshold: float = 0.4
     near_copy_bits: int = 3
     exclusive_sources: bool = True
-    max_candidates: int = 50
+    max_candidates: int = 20
 
 
 @dataclass(frozen=True)
@@ -491,6 +492,16 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
 # --------------------------------------------------------------------- index keys
 
 
+def all_terms(features: StoryFeatures) -> set[str]:
+    """The terms the decision weighs for an item (``term_keys`` unsorted, uncut)."""
+    keys = set(features.terms)
+    keys.update(features.title)
+    keys.update("#" + n for n in features.numbers | features.title_numbers)
+    keys.update("@" + d for d in features.dates)
+    keys.update("~" + s for s in features.skeletons)
+    return keys
+
+
 def term_keys(features: StoryFeatures) -> list[str]:
     """Terms whose document frequency grows by one when the item is stored (sorted)."""
     keys = set(features.terms)
@@ -551,12 +562,22 @@ def lookup_keys(
 
 
 class _Weights:
-    """BM25 IDF per term, computed once per decision and cached."""
+    """BM25 IDF per term. Weights are shared across decisions while the number of stored
+    items stays within 2% of the one they were computed for (they drift slowly, and
+    recomputing a logarithm per term per candidate dominated the decision)."""
+
+    _shared: dict[str, float] = {}  # noqa: RUF012 (deliberately shared)
+    _shared_n = 0
 
     def __init__(self, stats: TermStats) -> None:
         self._stats = stats
         self._n = max(stats.document_count(), 1)
-        self._cache: dict[str, float] = {}
+        if abs(self._n - _Weights._shared_n) > 0.02 * max(_Weights._shared_n, 50):
+            _Weights._shared = {}
+            _Weights._shared_n = self._n
+        self._cache = _Weights._shared
+        if len(self._cache) > 500_000:
+            self._cache.clear()
 
     def __call__(self, term: str) -> float:
         weight = self._cache.get(term)
@@ -567,7 +588,14 @@ class _Weights:
         return weight
 
     def total(self, terms: Iterable[str], boosted: frozenset[str], boost: float) -> float:
-        return sum(self(t) * (boost if t in boosted else 1.0) for t in terms)
+        get = self._cache.get
+        total = 0.0
+        for term in terms:
+            weight = get(term)
+            if weight is None:
+                weight = self(term)
+            total += weight * boost if term in boosted else weight
+        return total
 
 
 def _cosine(

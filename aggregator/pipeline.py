@@ -322,9 +322,10 @@ class StoryDecision:
             dedup.Candidate(row.story_id, row.source_id, row.published, _features(row.features))
             for row in candidates
         ]
-        counts.prefetch(
-            [*dedup.term_keys(new), *(t for c in found for t in dedup.term_keys(c.features))]
-        )
+        wanted = dedup.all_terms(new)
+        for candidate in found:
+            wanted |= dedup.all_terms(candidate.features)
+        counts.prefetch(wanted)
         return dedup.choose_story(new, item.source_id, item.published, found, counts, self.settings)
 
 
