@@ -30,8 +30,8 @@ from aggregator.storage.storyindex import (
     StoryDecider,
     TermCounts,
     candidates,
-    create_story,
-    index_item,
+    create_stories,
+    index_items,
     refresh_story,
     reindex_item,
     source_ref,
@@ -296,11 +296,9 @@ class Store:
             for item in changed:
                 _update_item(connection, known[item.key][0], item, now)
             counts = TermCounts(connection, self.term_cache)
-            founded = 0
-            for item in new:
-                story_id = _decide(connection, item, counts, decide, window, max_candidates)
-                founded += story_id is None
-                _insert_item(connection, item, now, story_id, counts)
+            stories_of = _decide_all(connection, new, counts, decide, window, max_candidates)
+            founded = sum(story_id is None for story_id in stories_of)
+            _insert_items(connection, new, stories_of, now, counts)
             if new:
                 state = replace(state, last_new_item_at=now)
             _update_source(connection, state)
@@ -443,27 +441,70 @@ def _decide(
     return decide(item, found, counts) if found else None
 
 
-def _insert_item(
-    connection: Connection, item: Item, now: datetime, story_id: str | None, counts: TermCounts
+def _decide_all(
+    connection: Connection,
+    new: Sequence[Item],
+    counts: TermCounts,
+    decide: StoryDecider | None,
+    window: timedelta,
+    limit: int,
+) -> list[str | None]:
+    """The story each new item joins (None: it founds one), decided before any of them is
+    stored: items of one source never join each other's stories, and two of them never
+    join the same story (an outlet reports an event once)."""
+    chosen: list[str | None] = []
+    taken: set[str] = set()
+    for item in new:
+        story_id = _decide(connection, item, counts, decide, window, limit)
+        if story_id in taken:
+            story_id = None
+        if story_id is not None:
+            taken.add(story_id)
+        chosen.append(story_id)
+    return chosen
+
+
+def _insert_items(
+    connection: Connection,
+    new: Sequence[Item],
+    stories_of: Sequence[str | None],
+    now: datetime,
+    counts: TermCounts,
 ) -> None:
-    joined = story_id is not None
-    story_id = story_id or story_id_for(item.source_id, item.key)
-    result = connection.execute(
-        items.insert().values(
-            source_id=item.source_id,
-            key=item.key,
-            story_id=story_id,
-            first_seen=now,
-            changed_at=now,
+    """Store a batch of new items with their stories, index keys and term counts in a few
+    statements (one per table) instead of several per item."""
+    if not new:
+        return
+    story_ids = [
+        joined or story_id_for(item.source_id, item.key)
+        for item, joined in zip(new, stories_of, strict=True)
+    ]
+    rows = [
+        {
+            "source_id": item.source_id,
+            "key": item.key,
+            "story_id": story_id,
+            "first_seen": now,
+            "changed_at": now,
             **_item_values(item),
-        )
+        }
+        for item, story_id in zip(new, story_ids, strict=True)
+    ]
+    inserted = connection.execute(
+        items.insert().returning(items.c.id, sort_by_parameter_order=True), rows
     )
-    item_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-    if joined:
+    item_ids = [int(row[0]) for row in inserted]
+    founders = [
+        (item, story_id, item_id)
+        for item, story_id, item_id, joined in zip(
+            new, story_ids, item_ids, stories_of, strict=True
+        )
+        if joined is None
+    ]
+    create_stories(connection, founders)
+    for story_id in sorted({joined for joined in stories_of if joined is not None}):
         refresh_story(connection, story_id, now)
-    else:
-        create_story(connection, story_id, item, item_id)
-    index_item(connection, item, item_id, counts)
+    index_items(connection, list(zip(new, item_ids, strict=True)), counts)
 
 
 def _update_item(connection: Connection, item_id: int, item: Item, now: datetime) -> None:

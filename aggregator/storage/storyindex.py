@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -111,24 +112,29 @@ class TermCounts:
             value = self._cache[term]
         return value
 
-    def increment(self, terms: Sequence[str]) -> None:
-        """Count one more item having each of ``terms``."""
-        counted = sorted({*terms, DOCUMENTS})
-        self.prefetch(counted)
-        existing = [t for t in counted if self._cache[t] > 0]
-        fresh = [t for t in counted if self._cache[t] == 0]
+    def increment_many(self, items_terms: Sequence[Sequence[str]]) -> None:
+        """Count items: one more document for each item, one more for each of its terms."""
+        if not items_terms:
+            return
+        added = Counter(term for terms in items_terms for term in set(terms))
+        added[DOCUMENTS] = len(items_terms)
+        self.prefetch(added)
+        existing = [t for t in added if self._cache[t] > 0]
+        fresh = [t for t in added if self._cache[t] == 0]
         if existing:
             self._connection.execute(
                 term_stats.update()
                 .where(term_stats.c.term == sa.bindparam("t"))
-                .values(df=term_stats.c.df + 1),
-                [{"t": t} for t in existing],
+                .values(df=term_stats.c.df + sa.bindparam("n")),
+                [{"t": t, "n": added[t]} for t in existing],
             )
         if fresh:
-            self._connection.execute(term_stats.insert(), [{"term": t, "df": 1} for t in fresh])
+            self._connection.execute(
+                term_stats.insert(), [{"term": t, "df": added[t]} for t in fresh]
+            )
         now = time.monotonic()
-        for term in counted:
-            self._cache[term] += 1
+        for term, count in added.items():
+            self._cache[term] += count
             if self._shared is not None:
                 self._shared.put(term, self._cache[term], now)
 
@@ -179,17 +185,19 @@ def candidates(
     return [CandidateRow(*row) for row in connection.execute(query)]
 
 
-def index_item(connection: Connection, item: Item, item_id: int, counts: TermCounts) -> None:
-    """Add an item's keys to the candidate index and its terms to the counts."""
-    if item.story_keys is None:
-        return
-    keys = dict.fromkeys(item.story_keys.index_keys)
-    if keys:
-        connection.execute(
-            story_keys.insert(),
-            [{"key": key, "item_id": item_id, "published": item.published} for key in keys],
-        )
-    counts.increment(item.story_keys.term_keys)
+def index_items(
+    connection: Connection, stored: Sequence[tuple[Item, int]], counts: TermCounts
+) -> None:
+    """Add items' keys to the candidate index and their terms to the counts."""
+    keyed = [(item, item_id) for item, item_id in stored if item.story_keys is not None]
+    rows = [
+        {"key": key, "item_id": item_id, "published": item.published}
+        for item, item_id in keyed
+        for key in dict.fromkeys(item.story_keys.index_keys)  # type: ignore[union-attr]
+    ]
+    if rows:
+        connection.execute(story_keys.insert(), rows)
+    counts.increment_many([item.story_keys.term_keys for item, _ in keyed])  # type: ignore[union-attr]
 
 
 def reindex_item(connection: Connection, item: Item, item_id: int) -> None:
@@ -205,15 +213,21 @@ def reindex_item(connection: Connection, item: Item, item_id: int) -> None:
         )
 
 
-def create_story(connection: Connection, story_id: str, item: Item, item_id: int) -> None:
-    connection.execute(
-        stories.insert().values(
-            id=story_id,
-            representative_id=item_id,
-            published=item.published,
-            updated=item.updated or item.published,
+def create_stories(connection: Connection, founders: Sequence[tuple[Item, str, int]]) -> None:
+    """One story per founding item: (item, story id, item id)."""
+    if founders:
+        connection.execute(
+            stories.insert(),
+            [
+                {
+                    "id": story_id,
+                    "representative_id": item_id,
+                    "published": item.published,
+                    "updated": item.updated or item.published,
+                }
+                for item, story_id, item_id in founders
+            ],
         )
-    )
 
 
 def refresh_story(connection: Connection, story_id: str, now: datetime) -> None:
