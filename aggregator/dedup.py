@@ -450,13 +450,15 @@ def _extract_numbers(text: str) -> set[str]:
 
 
 def _simhash(terms: Sequence[str]) -> int:
-    counts = [0] * 64
     shingles = [" ".join(terms[i : i + 3]) for i in range(max(len(terms) - 2, 1))]
-    for shingle in shingles:
-        value = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
-        for bit in range(64):
-            counts[bit] += 1 if value >> bit & 1 else -1
-    return sum(1 << bit for bit in range(64) if counts[bit] > 0)
+    values = [
+        int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
+        for shingle in shingles
+    ]
+    half = len(values) / 2
+    # A bit is set when more than half of the shingles' hashes have it (the same result
+    # as summing ±1 per bit, with one pass per bit over ints instead of 64 per shingle).
+    return sum(1 << bit for bit in range(64) if sum(v >> bit & 1 for v in values) > half)
 
 
 def extract_features(title: str, text: str, language: str | None) -> StoryFeatures:
@@ -492,14 +494,16 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
 # --------------------------------------------------------------------- index keys
 
 
-def all_terms(features: StoryFeatures) -> set[str]:
-    """The terms the decision weighs for an item (``term_keys`` unsorted, uncut)."""
+@functools.lru_cache(maxsize=20_000)
+def all_terms(features: StoryFeatures) -> frozenset[str]:
+    """The terms the decision weighs for an item (``term_keys`` unsorted, uncut);
+    cached, as the same stored items are candidates again and again."""
     keys = set(features.terms)
     keys.update(features.title)
     keys.update("#" + n for n in features.numbers | features.title_numbers)
     keys.update("@" + d for d in features.dates)
     keys.update("~" + s for s in features.skeletons)
-    return keys
+    return frozenset(keys)
 
 
 def term_keys(features: StoryFeatures) -> list[str]:

@@ -55,8 +55,15 @@ def configure(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler", "alembic", "hpack", "trafilatura",
-                  "pymorphy3"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "apscheduler",
+        "alembic",
+        "hpack",
+        "trafilatura",
+        "pymorphy3",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -48,13 +48,17 @@ async def find_feed(url: str, settings: Settings) -> FoundFeed:
     raise NotAFeedError(f"no feed found at {url} ({tried})", url=url)
 
 
-def new_source_entry(found: FoundFeed, settings: Settings, source_id: str | None,
-                     name: str | None) -> dict[str, object]:
+def new_source_entry(
+    found: FoundFeed, settings: Settings, source_id: str | None, name: str | None
+) -> dict[str, object]:
     """The feeds.yaml entry for a found feed: a unique id and a display name."""
     taken = {s.id for s in settings.sources}
     display = name or found.title or urlsplit(found.url).hostname or found.url
-    return {"id": source_id or suggest_id(display, found.url, taken), "name": display,
-            "url": found.url}
+    return {
+        "id": source_id or suggest_id(display, found.url, taken),
+        "name": display,
+        "url": found.url,
+    }
 
 
 def add_found(path: Path, entry: dict[str, object]) -> None:

@@ -322,7 +322,7 @@ class StoryDecision:
             dedup.Candidate(row.story_id, row.source_id, row.published, _features(row.features))
             for row in candidates
         ]
-        wanted = dedup.all_terms(new)
+        wanted = set(dedup.all_terms(new))
         for candidate in found:
             wanted |= dedup.all_terms(candidate.features)
         counts.prefetch(wanted)

@@ -11,13 +11,21 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from aggregator.models import Item, SourceRef, StoryMember
-from aggregator.storage.schema import DOCUMENTS, items, sources, stories, story_keys, term_stats
+from aggregator.storage.schema import (
+    DOCUMENTS,
+    UTCDateTime,
+    items,
+    sources,
+    stories,
+    story_keys,
+    term_stats,
+)
 
 STORY_NAMESPACE = uuid.UUID("6f1c1d1e-8a53-4d0b-9a35-3c2f4a0b7e11")
 """Story ids are UUIDv5 of (source id, item key) of the item that founded the story: the
@@ -151,25 +159,21 @@ class StoryDecider(Protocol):
         """The story the item joins, or None."""
 
 
-def candidates(
-    connection: Connection, keys: Sequence[str], published: datetime, window: timedelta, limit: int
-) -> list[CandidateRow]:
-    """Stored items within ``window`` of ``published`` sharing at least one of ``keys``,
-    most shared keys first: an indexed lookup on (key, published), never a scan."""
-    if not keys:
-        return []
+def _candidate_query() -> sa.Select[Any]:
+    """Built once: SQLAlchemy then reuses its compiled form (building it per item cost
+    more than running it)."""
     shared = (
         sa.select(story_keys.c.item_id, sa.func.count().label("shared"))
         .where(
-            story_keys.c.key.in_(list(keys)),
-            story_keys.c.published.between(published - window, published + window),
+            story_keys.c.key.in_(sa.bindparam("keys", expanding=True)),
+            story_keys.c.published.between(sa.bindparam("low"), sa.bindparam("high")),
         )
         .group_by(story_keys.c.item_id)
         .order_by(sa.desc("shared"), story_keys.c.item_id)
-        .limit(limit)
+        .limit(sa.bindparam("limit"))
         .subquery()
     )
-    query = (
+    return (
         sa.select(
             items.c.id,
             items.c.story_id,
@@ -182,7 +186,22 @@ def candidates(
         .where(items.c.features.is_not(None))
         .order_by(shared.c.shared.desc(), items.c.published, items.c.id)
     )
-    return [CandidateRow(*row) for row in connection.execute(query)]
+
+
+_CANDIDATES = _candidate_query()
+
+
+def candidates(
+    connection: Connection, keys: Sequence[str], published: datetime, window: timedelta, limit: int
+) -> list[CandidateRow]:
+    """Stored items within ``window`` of ``published`` sharing at least one of ``keys``,
+    most shared keys first: an indexed lookup on (key, published), never a scan."""
+    if not keys:
+        return []
+    low = UTCDateTime().process_bind_param(published - window, connection.dialect)
+    high = UTCDateTime().process_bind_param(published + window, connection.dialect)
+    parameters = {"keys": list(keys), "low": low, "high": high, "limit": limit}
+    return [CandidateRow(*row) for row in connection.execute(_CANDIDATES, parameters)]
 
 
 def index_items(
