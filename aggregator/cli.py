@@ -21,11 +21,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from aggregator import __version__, attribution, feedsfile, logs, manage
-from aggregator.config import Settings, SourceConfig, load_settings
+from aggregator.config import Settings, SourceConfig, load_settings, parse_duration
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import SourceOutcome, refresh_source, shutdown_pools
-from aggregator.publish import publish, source_directory, source_refs
+from aggregator.publish import publish, shown_story_ids, source_directory, source_refs
 from aggregator.scheduler import Service, enabled_sources, sync_sources
 from aggregator.server import AppContext, create_app
 from aggregator.storage import SourceState, Store
@@ -353,6 +353,34 @@ def stories(ctx: click.Context, limit: int, show_all: bool) -> None:
         table.add_row(entry.id.removeprefix("urn:uuid:")[:13], _when(entry.published), members)
     console.print(table)
     console.print("* the member shown in the output", highlight=False)
+
+
+@main.command()
+@click.option(
+    "--older-than",
+    "older_than",
+    default=None,
+    metavar="DURATION",
+    help="Override the config's retention (e.g. 30d).",
+)
+@click.pass_context
+def purge(ctx: click.Context, older_than: str | None) -> None:
+    """Delete stories older than the retention that no output shows (the service does
+    this daily), then republish."""
+    settings = _settings(ctx)
+    try:
+        retention = parse_duration(older_than) if older_than else settings.config.retention
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from exc
+    with _open_store(settings) as store:
+        keep = shown_story_ids(store, settings)
+        purged = store.purge(datetime.now(UTC) - retention, keep)
+        publish(store, settings, datetime.now(UTC))
+    console.print(
+        f"purged {purged} stor{'y' if purged == 1 else 'ies'} older than "
+        f"{_duration(retention.total_seconds())}",
+        highlight=False,
+    )
 
 
 @main.command(name="attribution")
