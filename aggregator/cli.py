@@ -21,6 +21,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from aggregator import __version__, attribution, feedsfile, logs, manage
+from aggregator import status as source_status
 from aggregator.config import Settings, SourceConfig, load_settings, parse_duration
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
@@ -347,10 +348,12 @@ def stories(ctx: click.Context, limit: int, show_all: bool) -> None:
     for entry in shown:
         members = "\n".join(
             f"{'*' if m.source.id == entry.source.id and m.link == entry.link else ' '} "
-            f"{m.source.name}: {m.title} ({_when(m.published)})"
+            f"{m.source.name}: {m.title} ({source_status.when(m.published)})"
             for m in entry.members
         )
-        table.add_row(entry.id.removeprefix("urn:uuid:")[:13], _when(entry.published), members)
+        table.add_row(
+            entry.id.removeprefix("urn:uuid:")[:13], source_status.when(entry.published), members
+        )
     console.print(table)
     console.print("* the member shown in the output", highlight=False)
 
@@ -544,51 +547,12 @@ def _fail(ctx: click.Context, message: str, code: int) -> NoReturn:
 
 def _status_table(states: Sequence[SourceState]) -> Table:
     table = Table(title="Sources")
-    columns = (
-        "source",
-        "last fetch",
-        "HTTP",
-        "items",
-        "last new item",
-        "errors",
-        "next fetch (why)",
-        "last error / notice",
-    )
-    for column in columns:
+    for column in source_status.COLUMNS:
         table.add_column(column, overflow="fold")
     now = datetime.now(UTC)
     for state in states:
-        next_fetch = _when(state.next_fetch_at)
-        if state.next_fetch_reason:
-            next_fetch += f" ({state.next_fetch_reason})"
-        table.add_row(
-            state.id,
-            _when(state.last_fetch_at),
-            str(state.last_status or "–"),
-            str(state.item_count),
-            _when(state.last_new_item_at),
-            str(state.error_count),
-            next_fetch,
-            source_notice(state, now),
-        )
+        table.add_row(*source_status.status_cells(state, now))
     return table
-
-
-def source_notice(state: SourceState, now: datetime) -> str:
-    """What a user should know of a source: disabled, its last error, a stable move."""
-    notes = []
-    if state.disabled_reason:
-        notes.append(f"DISABLED: {state.disabled_reason}")
-    elif state.last_error:
-        notes.append(state.last_error)
-    move = state.move_notice(now)
-    if move:
-        notes.append(move)
-    return "; ".join(notes)
-
-
-def _when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "never"
 
 
 def _duration(seconds: float) -> str:

@@ -354,7 +354,7 @@ def load_settings(path: str | Path) -> Settings:
     data = _read_yaml(path)
     problems = list(_duplicate_ids(path, data))
     try:
-        config = Config.model_validate(_plain(data))
+        config = Config.model_validate(plain(data))
     except ValidationError as exc:
         problems = [_describe(path, data, error) for error in exc.errors()] + problems
         problems.sort(key=_line_number)
@@ -378,6 +378,15 @@ def _read_yaml(path: Path) -> Any:
         line = f":{mark.line + 1}" if mark else ""
         reason = exc.problem or exc.context or "invalid YAML"
         raise ConfigError([f"{path}{line}: {reason}"], path=str(path)) from exc
+    return top_level_mapping(path, data)
+
+
+def top_level_mapping(path: Path, data: Any) -> CommentedMap:
+    """The document as a mapping (an empty one for an empty file).
+
+    Raises:
+        ConfigError: the top level is a list or a scalar.
+    """
     if data is None:
         return CommentedMap()
     if not isinstance(data, CommentedMap):
@@ -385,12 +394,12 @@ def _read_yaml(path: Path) -> Any:
     return data
 
 
-def _plain(node: Any) -> Any:
-    """ruamel's commented containers → plain dicts and lists for pydantic."""
+def plain(node: Any) -> Any:
+    """ruamel's commented containers → plain dicts and lists (for pydantic, comparisons)."""
     if isinstance(node, dict):
-        return {str(key): _plain(value) for key, value in node.items()}
+        return {str(key): plain(value) for key, value in node.items()}
     if isinstance(node, list):
-        return [_plain(value) for value in node]
+        return [plain(value) for value in node]
     return node
 
 

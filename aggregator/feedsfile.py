@@ -36,7 +36,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from aggregator.config import load_settings
+from aggregator.config import load_settings, plain, top_level_mapping
 from aggregator.errors import ConfigError
 
 #: Keys written first, in this order; the others follow in the order given.
@@ -169,7 +169,7 @@ class _Editor:
         """The text split at ``\\n``; the last item follows the last newline."""
         self.eol = "\r" if "\r\n" in text else ""
         """What ends a line besides ``\\n``: ``\\r`` in a CRLF file."""
-        self.expected = _plain(_load(path, self.text))
+        self.expected = plain(_load(path, self.text))
 
     # -- add
 
@@ -208,7 +208,7 @@ class _Editor:
 
     def _append(self, data: CommentedMap, entries: list[CommentedMap]) -> None:
         sources = self.expected.setdefault("sources", [])
-        sources.extend(_plain(entry) for entry in entries)
+        sources.extend(plain(entry) for entry in entries)
         if data.get("sources"):
             layout = self._layout(data)
             separate = _blank_between_entries(self.lines, layout)
@@ -336,7 +336,7 @@ class _Editor:
     def verify(self) -> None:
         """The edited text must load to the expected data: nothing else may change."""
         try:
-            actual = _plain(_load(self.path, self.text))
+            actual = plain(_load(self.path, self.text))
         except ConfigError as exc:
             actual = exc
         if actual != self.expected:
@@ -523,17 +523,4 @@ def _load(path: Path, text: str) -> CommentedMap:
         data = _yaml().load(text)
     except YAMLError as exc:
         raise ConfigError([f"{path}: not valid YAML: {exc}"], path=str(path)) from exc
-    if data is None:
-        return CommentedMap()
-    if not isinstance(data, CommentedMap):
-        raise ConfigError([f"{path}:1: the top level must be a mapping of keys"], path=str(path))
-    return data
-
-
-def _plain(node: Any) -> Any:
-    """Commented containers → plain dicts and lists, for comparing data."""
-    if isinstance(node, dict):
-        return {str(key): _plain(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_plain(value) for value in node]
-    return node
+    return top_level_mapping(path, data)

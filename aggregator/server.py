@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from aggregator import metrics
+from aggregator import metrics, status
 from aggregator.config import Settings
 from aggregator.manage import export_opml
 from aggregator.publish import KINDS, output_file, output_views, render_view
@@ -260,7 +260,7 @@ def render_status(
         if config_error
         else ""
     )
-    failing = sum(1 for s in states if s.error_count or s.disabled_reason)
+    failing = sum(1 for s in states if status.failing(s))
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -268,9 +268,7 @@ def render_status(
 <body><h1>Status</h1>
 <p>{len(states)} sources, {failing} failing. Times in UTC; rendered {now:%Y-%m-%d %H:%M:%S}.</p>
 {warning}
-<table><thead><tr><th>source</th><th>last fetch</th><th>HTTP</th><th>items</th>
-<th>last new item</th><th>errors</th><th>next fetch (why)</th><th>last error / notice</th>
-</tr></thead><tbody>
+<table><thead><tr>{"".join(f"<th>{esc(c)}</th>" for c in status.COLUMNS)}</tr></thead><tbody>
 {rows}
 </tbody></table></body></html>
 """
@@ -278,30 +276,6 @@ def render_status(
 
 
 def _status_row(state: SourceState, now: datetime) -> str:
-    esc = html.escape
-    notes = []
-    if state.disabled_reason:
-        notes.append(f"DISABLED: {state.disabled_reason}")
-    elif state.last_error:
-        notes.append(state.last_error)
-    if move := state.move_notice(now):
-        notes.append(move)
-    css = "error" if state.error_count or state.disabled_reason else "ok"
-    next_fetch = _when(state.next_fetch_at)
-    if state.next_fetch_reason:
-        next_fetch += f" ({state.next_fetch_reason})"
-    cells = [
-        state.id,
-        _when(state.last_fetch_at),
-        str(state.last_status or "–"),
-        str(state.item_count),
-        _when(state.last_new_item_at),
-        str(state.error_count),
-        next_fetch,
-        "; ".join(notes),
-    ]
-    return f'<tr class="{css}">' + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>"
-
-
-def _when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else "never"
+    css = "error" if status.failing(state) else "ok"
+    cells = "".join(f"<td>{html.escape(c)}</td>" for c in status.status_cells(state, now))
+    return f'<tr class="{css}">{cells}</tr>'
