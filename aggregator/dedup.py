@@ -494,7 +494,7 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
 # --------------------------------------------------------------------- index keys
 
 
-@functools.lru_cache(maxsize=20_000)
+@functools.lru_cache(maxsize=8192)
 def all_terms(features: StoryFeatures) -> frozenset[str]:
     """The terms the decision weighs for an item (``term_keys`` unsorted, uncut);
     cached, as the same stored items are candidates again and again."""
@@ -542,21 +542,30 @@ _KEY_TERM_PREFIX = {"t": "", "d": "@", "n": "#", "k": "~"}
 
 
 def lookup_keys(
-    keys: Sequence[str], stats: TermStats, max_keys: int = 16, max_share: float = 0.02
+    keys: Sequence[str],
+    stats: TermStats,
+    max_keys: int = 16,
+    max_share: float = 0.02,
+    max_df: int = 1000,
 ) -> list[str]:
     """The index keys worth looking candidates up by: the rarest ``max_keys``, without
-    those in more than ``max_share`` of all items (a date or a common title word would
-    fetch thousands of rows that the decision then rejects). SimHash bands count as rare.
-    With fewer than 1,000 items the frequencies say little, and every key is used."""
+    dates (every item of a day carries its date) and without keys in more than
+    ``max_share`` of all items or more than ``max_df`` of them (a common word would fetch
+    thousands of rows that the decision then rejects; the absolute cap keeps the rows a
+    key fetches within the time window flat as the store grows). SimHash bands count as
+    rare. With fewer than 1,000 items the frequencies say little and every key but the
+    dates is used."""
     total = stats.document_count()
+    usable = [key for key in keys if not key.startswith("d:")]
     if total < 1000:
-        return list(keys)
+        return usable
+    limit = min(max_share * total, max_df)
     ranked = []
-    for key in keys:
+    for key in usable:
         kind, _, value = key.partition(":")
         prefix = _KEY_TERM_PREFIX.get(kind)
         df = 0 if prefix is None else stats.document_frequency(prefix + value)
-        if df <= max_share * total:
+        if df <= limit:
             ranked.append((df, key))
     ranked.sort()
     return [key for _df, key in ranked[:max_keys]]

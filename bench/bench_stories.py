@@ -175,7 +175,7 @@ def probe(store: Store, generator: Generator, stored: int, count: int) -> dict[s
             counts = TermCounts(connection, store.term_cache)
             started = time.perf_counter()
             keys = decision.lookup_keys(item, counts)
-            rows = candidates(connection, keys, latest, window, 50)
+            rows = candidates(connection, keys, latest, window, decision.settings.max_candidates)
             middle = time.perf_counter()
             decision(item, rows, counts)
             ended = time.perf_counter()
@@ -237,11 +237,20 @@ def probe_in_subprocess(args: argparse.Namespace, database: Path, stored: int) -
     return dict(json.loads(output.strip().splitlines()[-1]))
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS since exec (VmHWM): ru_maxrss would also count the pages
+    the parent had when it forked us, i.e. the filling process's memory."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def probe_in_this_process(args: argparse.Namespace) -> None:
     store = Store.open(f"sqlite:///{args.db}")
     generator = Generator(args.seed, args.per_day)
     figures = probe(store, generator, args.probe_only, args.probes)
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["peak_rss_mb"] = peak_rss_mb()
     store.close()
     print(json.dumps(figures))
 
@@ -275,13 +284,11 @@ def main() -> None:
         fill(store, generator, stored, size)
         stored = size
         fill_s = time.perf_counter() - started
-        figures = probe(store, generator, stored, args.probes)
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        figures = probe_in_subprocess(args, database, size)
         results.append(
             {
                 "stored": size,
                 **figures,
-                "peak_rss_mb": rss_mb,
                 "fill_s": fill_s,
                 "db_mb": database.stat().st_size / 1e6,
             }
