@@ -1,0 +1,110 @@
+"""Keys of an item: the terms whose document frequency it increments, the candidate
+index keys and the ones worth looking candidates up by; :class:`CorpusStats`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from aggregator.dedup.values import StoryFeatures, TermStats
+
+MAX_INDEX_KEYS = 32
+_MAX_KEY_LEN = 64
+
+
+class CorpusStats:
+    """In-memory :class:`TermStats`, for tests and evaluation."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._df: dict[str, int] = {}
+
+    def add(self, features: StoryFeatures) -> None:
+        """Count one stored item."""
+        self._count += 1
+        df = self._df
+        for term in term_keys(features):
+            df[term] = df.get(term, 0) + 1
+
+    def document_count(self) -> int:
+        return self._count
+
+    def document_frequency(self, term: str) -> int:
+        return self._df.get(term, 0)
+
+
+@functools.lru_cache(maxsize=8192)
+def all_terms(features: StoryFeatures) -> frozenset[str]:
+    """The terms the decision weighs for an item (``term_keys`` unsorted, uncut);
+    cached, as the same stored items are candidates again and again."""
+    keys = set(features.terms)
+    keys.update(features.title)
+    keys.update("#" + n for n in features.numbers | features.title_numbers)
+    keys.update("@" + d for d in features.dates)
+    keys.update("~" + s for s in features.skeletons)
+    return frozenset(keys)
+
+
+def term_keys(features: StoryFeatures) -> list[str]:
+    """Terms whose document frequency grows by one when the item is stored (sorted)."""
+    keys = set(features.terms)
+    keys.update(f"#{n}" for n in features.numbers)
+    keys.update(f"@{d}" for d in features.dates)
+    keys.update(f"~{s}" for s in features.skeletons)
+    return sorted(k[:_MAX_KEY_LEN] for k in keys)
+
+
+def _is_year(number: str) -> bool:
+    return len(number) == 4 and number.isdigit() and 1900 <= int(number) <= 2100
+
+
+def index_keys(features: StoryFeatures) -> list[str]:
+    """Keys for the candidate index, at most ``MAX_INDEX_KEYS``, deterministic.
+
+    In order of priority: SimHash bands (4 x 16 bits, for near-copies), dates, title
+    terms and numbers, name skeletons (they match across languages), body names, other
+    non-year numbers. Rank the fetched candidates by the number of shared keys.
+    """
+    bands = [f"s{i}:{features.simhash >> (16 * i) & 0xFFFF:04x}" for i in range(4)]
+    ordered: list[str] = bands
+    ordered += [f"d:{d}" for d in sorted(features.dates)]
+    ordered += [f"t:{t}" for t in sorted(features.title) if not t.startswith("@")]
+    ordered += [f"n:{n}" for n in sorted(features.title_numbers) if not _is_year(n)]
+    ordered += [f"k:{s}" for s in sorted(features.skeletons)]
+    ordered += [f"t:{t}" for t in sorted(features.names - features.title)]
+    ordered += [f"n:{n}" for n in sorted(features.numbers) if not _is_year(n)]
+    unique = list(dict.fromkeys(k[:_MAX_KEY_LEN] for k in ordered))
+    return unique[:MAX_INDEX_KEYS]
+
+
+_KEY_TERM_PREFIX = {"t": "", "d": "@", "n": "#", "k": "~"}
+
+
+def lookup_keys(
+    keys: Sequence[str],
+    stats: TermStats,
+    max_keys: int = 16,
+    max_share: float = 0.02,
+    max_df: int = 1000,
+) -> list[str]:
+    """The index keys worth looking candidates up by: the rarest ``max_keys``, without
+    dates (every item of a day carries its date) and without keys in more than
+    ``max_share`` of all items or more than ``max_df`` of them (a common word would fetch
+    thousands of rows that the decision then rejects; the absolute cap keeps the rows a
+    key fetches within the time window flat as the store grows). SimHash bands count as
+    rare. With fewer than 1,000 items the frequencies say little and every key but the
+    dates is used."""
+    total = stats.document_count()
+    usable = [key for key in keys if not key.startswith("d:")]
+    if total < 1000:
+        return usable
+    limit = min(max_share * total, max_df)
+    ranked = []
+    for key in usable:
+        kind, _, value = key.partition(":")
+        prefix = _KEY_TERM_PREFIX.get(kind)
+        df = 0 if prefix is None else stats.document_frequency(prefix + value)
+        if df <= limit:
+            ranked.append((df, key))
+    ranked.sort()
+    return [key for _df, key in ranked[:max_keys]]

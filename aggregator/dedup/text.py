@@ -1,0 +1,313 @@
+"""Text analysis: tokens, lemmas and stems, names, numbers, dates, SimHash and
+:func:`extract_features`."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pymorphy3
+
+from aggregator.dedup.values import StoryFeatures
+
+_LEAD_CHARS = 2500  # retellings share the lead; the tail adds noise and cost
+
+_WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_NUMBER_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
+_SENTENCE_END_RE = re.compile(r"[.!?…:»\"]\s*$")
+_KK_LETTERS = frozenset("әғқңөұүһі")
+
+_MONTHS: dict[str, int] = {}
+for _i, _names in enumerate(
+    (
+        "январ jan қаңтар",
+        "феврал feb ақпан",
+        "март mar наурыз",
+        "апрел apr сәуір",
+        "ма may мамыр",
+        "июн jun маусым",
+        "июл jul шілде",
+        "август aug тамыз",
+        "сентябр sep қыркүйек",
+        "октябр oct қазан",
+        "ноябр nov қараша",
+        "декабр dec желтоқсан",
+    ),
+    start=1,
+):
+    for _n in _names.split():
+        _MONTHS[_n] = _i
+_MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DAY_MONTH_RE = re.compile(rf"\b(\d{{1,2}})[-\s]+({_MONTH_ALT})\w*\.?", re.IGNORECASE)
+_MONTH_DAY_RE = re.compile(rf"\b({_MONTH_ALT})\w*\.?\s+(\d{{1,2}})\b(?![.,:]\d)", re.IGNORECASE)
+_NUMERIC_DATE_RE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(?:\d{4}|\d{2})\b")
+_TIME_RE = re.compile(r"\b\d{1,2}:\d{2}\b")
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_RU_DROP_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO", "PRED"})
+_NAME_TAGS = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
+_RU_STOP = frozenset(
+    _words(
+        "это этот тот такой весь свой который также год время один два три быть мочь сообщить "
+        "сообщать передавать заявить отметить рассказать сказать данные слово словам ранее "
+        "днём вчера сегодня новый"
+    )
+)
+_KK_STOP = frozenset(
+    _words(
+        "және мен бен пен да де та те бұл осы сол ол оның олар деп деді бойынша үшін туралы "
+        "сондай-ақ ақ жыл жылы бір екі болды болып бар жоқ еді дейін кейін бері арқылы ал "
+        "бірақ немесе ғана тағы қатысты атап өтті жөнінде жөніндегі хабарлайды мәлімдеді "
+        "айтты айтуынша мәліметінше сәйкес қазір кезде"
+    )
+)
+_EN_STOP = frozenset(
+    _words(
+        "a an the and or but of to in on at by for with from as is are was were be been has "
+        "have had it its this that these those which who he she they their his her will would "
+        "can could said says also after before over about into than more most some such not "
+        "no up out new nov oct jan feb mar apr jun jul aug sep dec reports reported p m"
+    )
+)
+_KK_SUFFIXES = tuple(
+    sorted(
+        _words(
+            "лар лер дар дер тар тер сын сін ын ін ымыз іміз ыңыз іңіз мыз міз ңыз ңіз сы сі ың "
+            "ің ы і ның нің дың дің тың тің ға ге қа ке на не ны ні ды ді ты ті да де та те нда "
+            "нде дан ден тан тен нан нен мен бен пен ғы гі қы кі дағы дегі тағы тегі ндағы ндегі "
+            "ша ше ған ген қан кен"
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_RU_ENDINGS = tuple(
+    sorted(
+        _words(
+            "иями ями ами иях ях ах ией ей ой ою ом ем ым им ый ий ое ее ого его ому ему ая яя ую "
+            "юю ые ие ых их ия ии ию ью а я у ю е ы и о й ь"
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e",
+        "ё": "e", "ж": "j", "з": "z", "и": "i", "й": "", "і": "i", "к": "k", "қ": "k",
+        "л": "l", "м": "m", "н": "n", "ң": "n", "о": "o", "ө": "o", "п": "p", "р": "r",
+        "с": "s", "т": "t", "у": "u", "ұ": "u", "ү": "u", "ф": "f", "х": "h", "һ": "h",
+        "ц": "c", "ч": "c", "ш": "s", "щ": "s", "ъ": "", "ы": "y", "ь": "", "э": "e",
+        "ю": "u", "я": "a", "x": "ks", "q": "k", "c": "k", "w": "v",
+    }
+)  # fmt: skip
+
+
+@functools.cache
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+def detect_language(text: str) -> str:
+    """Cheap guess among 'kk', 'ru' and 'en' from the letters used."""
+    cyrillic = latin = kazakh = 0
+    for ch in text[:2000].lower():
+        if "а" <= ch <= "я" or ch == "ё":
+            cyrillic += 1
+        elif ch in _KK_LETTERS:
+            kazakh += 1
+        elif "a" <= ch <= "z":
+            latin += 1
+    if kazakh and kazakh * 40 >= cyrillic:
+        return "kk"
+    return "ru" if cyrillic + kazakh > latin else "en"
+
+
+def _strip_endings(word: str, endings: Sequence[str], min_stem: int, rounds: int) -> str:
+    for _ in range(rounds):
+        for end in endings:
+            if word.endswith(end) and len(word) - len(end) >= min_stem:
+                word = word[: -len(end)]
+                break
+        else:
+            break
+    return word
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem_kk(word: str) -> str:
+    return _strip_endings(word, _KK_SUFFIXES, 3, 3)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _stem_en(word: str) -> str:
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    for end, keep in (("ing", 5), ("ed", 4), ("es", 5), ("s", 3)):
+        if word.endswith(end) and len(word) - len(end) >= keep - 2 and not word.endswith("ss"):
+            if end == "s" and word.endswith(("us", "is")):
+                return word
+            return word[: -len(end)]
+    return word
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem_ru(word: str) -> str:
+    """Cut one inflectional ending, so that a lemma and a capitalized form agree."""
+    return _strip_endings(word, _RU_ENDINGS, 3, 1)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _lemma_ru(word: str) -> tuple[str, bool]:
+    """Lowercased word -> (lemma or "" for a function word, looks like a proper name)."""
+    morph = _morph()
+    try:
+        parses = morph.parse(word)
+    except (KeyError, ValueError):  # pymorphy3 fails on some non-Cyrillic letters (U+17000…)
+        return word, False
+    best = parses[0]
+    if best.tag.POS in _RU_DROP_POS:
+        return "", False
+    named = (
+        not morph.word_is_known(word)
+        or any(tag in p.tag for p in parses[:3] for tag in _NAME_TAGS)
+        # a surname read as a plural genitive ("Токаев" -> "токай")
+        or ({"plur", "gent"} in best.tag and word.endswith(("ов", "ев", "ин", "ын")))
+    )
+    lemma = best.normal_form.replace("ё", "е")
+    return ("" if lemma in _RU_STOP else lemma), named
+
+
+def _skeleton(term: str) -> str:
+    """Language-neutral key of a name: its transliterated consonants, first five."""
+    latin = term.translate(_TRANSLIT)
+    consonants = [ch for ch in latin if ch.isalpha() and ch not in "aeiouyjh"]
+    return "".join(consonants[:5]) if len(consonants) >= 3 else ""
+
+
+# ----------------------------------------------------------------------- features
+
+
+@dataclass
+class _Tokens:
+    terms: list[str] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+
+def _term_of(token: str, language: str, capitalized: bool, initial: bool) -> tuple[str, bool]:
+    """One token -> (term or "", is a name)."""
+    low = token.lower().replace("’", "'")
+    if language == "ru" and not low.isascii():
+        lemma, named = _lemma_ru(low)
+        if not lemma:
+            return "", False
+        if capitalized and named:
+            # Names unknown to the dictionary get poor lemmas: cut their ending instead.
+            return _stem_ru(low.replace("ё", "е")), True
+        return lemma, capitalized and not initial
+    if language == "kk" and not low.isascii():
+        if low in _KK_STOP:
+            return "", False
+        stem = _stem_kk(low)
+        return ("", False) if stem in _KK_STOP else (stem, capitalized and not initial)
+    if low in _EN_STOP or len(low) < 2:
+        return "", False
+    return _stem_en(low), capitalized and not initial
+
+
+def _tokenize(text: str, language: str) -> _Tokens:
+    out = _Tokens()
+    previous_end = 0
+    for match in _WORD_RE.finditer(text):
+        token = match.group()
+        gap = text[previous_end : match.start()]
+        initial = previous_end == 0 or bool(_SENTENCE_END_RE.search(gap))
+        previous_end = match.end()
+        capitalized = token[0].isupper() or (len(token) > 1 and token.isupper())
+        term, named = _term_of(token, language, capitalized, initial)
+        if term:
+            out.terms.append(term)
+            if named:
+                out.names.add(term)
+    return out
+
+
+def _extract_dates(text: str) -> tuple[set[str], str]:
+    """Dates as MMDD, and the text with them (and clock times) blanked out."""
+    dates: set[str] = set()
+
+    def add(day: str, month: int) -> str:
+        if 1 <= int(day) <= 31 and 1 <= month <= 12:
+            dates.add(f"{month:02d}{int(day):02d}")
+        return " "
+
+    def month_of(word: str) -> int:
+        low = word.lower()
+        return next((n for prefix, n in _MONTHS.items() if low.startswith(prefix)), 0)
+
+    text = _NUMERIC_DATE_RE.sub(lambda m: add(m.group(1), int(m.group(2))), text)
+    text = _DAY_MONTH_RE.sub(lambda m: add(m.group(1), month_of(m.group(2))), text)
+    text = _MONTH_DAY_RE.sub(lambda m: add(m.group(2), month_of(m.group(1))), text)
+    return dates, _TIME_RE.sub(" ", text)
+
+
+def _extract_numbers(text: str) -> set[str]:
+    numbers = set()
+    for match in _NUMBER_RE.finditer(text):
+        raw = re.sub(r"[ \u00a0\u202f]", "", match.group()).replace(",", ".")
+        if "." in raw:
+            raw = raw.rstrip("0").rstrip(".")
+        raw = raw.lstrip("0") or "0"
+        numbers.add(raw)
+    return numbers
+
+
+def _simhash(terms: Sequence[str]) -> int:
+    shingles = [" ".join(terms[i : i + 3]) for i in range(max(len(terms) - 2, 1))]
+    values = [
+        int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
+        for shingle in shingles
+    ]
+    half = len(values) / 2
+    # A bit is set when more than half of the shingles' hashes have it (the same result
+    # as summing ±1 per bit, with one pass per bit over ints instead of 64 per shingle).
+    return sum(1 << bit for bit in range(64) if sum(v >> bit & 1 for v in values) > half)
+
+
+def extract_features(title: str, text: str, language: str | None) -> StoryFeatures:
+    """Features of one item.
+
+    Args:
+        title: the item's title, plain text.
+        text: the item's plain text (HTML already stripped); only its lead is read.
+        language: 'ru', 'kk', 'en', or None to detect it cheaply; other values are
+            treated as 'en'-like (no morphology).
+    """
+    body = f"{title}.\n{text[:_LEAD_CHARS]}"
+    lang = language or detect_language(body)
+    title_dates, title_rest = _extract_dates(title)
+    dates, rest = _extract_dates(body)
+    numbers = _extract_numbers(rest)
+    tokens = _tokenize(rest, lang)
+    title_tokens = _tokenize(title_rest, lang)
+    names = tokens.names | title_tokens.names
+    return StoryFeatures(
+        language=lang,
+        terms=frozenset(tokens.terms),
+        title=frozenset(title_tokens.terms) | {f"@{d}" for d in title_dates},
+        names=frozenset(names),
+        numbers=frozenset(numbers),
+        dates=frozenset(dates),
+        skeletons=frozenset(s for s in map(_skeleton, names) if s),
+        simhash=_simhash(tokens.terms),
+        title_numbers=frozenset(_extract_numbers(title_rest)),
+    )

@@ -1,0 +1,106 @@
+"""The values of the story decision: settings, an item's features, term statistics and
+candidates."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """Tunables of the story decision; the defaults are those found on the eval set."""
+
+    window_hours: float = 72.0
+    threshold: float = 0.16
+    body_weight: float = 0.7
+    name_boost: float = 1.5
+    date_conflict: float = 0.25
+    number_conflict: float = 0.35
+    name_conflict: float = 0.5
+    """Each title names someone or somewhere the other item never mentions."""
+    linkage: float = 0.5
+    """A story joins only if the mean score over its candidate members reaches this share
+    of the threshold (against chaining)."""
+    cast_conflict: float = 0.3
+    """Both items name several rare people or places, and share none of them."""
+    number_bonus: float = 0.15
+    day_penalty: float = 0.25
+    cross_language_threshold: float = 0.4
+    near_copy_bits: int = 3
+    exclusive_sources: bool = True
+    max_candidates: int = 20
+
+
+@dataclass(frozen=True)
+class StoryFeatures:
+    """What the decision needs of one item; stored as JSON beside the item.
+
+    ``terms`` holds body and title lemmas (names included), ``title`` the title's
+    lemmas, ``names`` the capitalized ones, ``numbers`` normalized figures, ``dates``
+    ``MMDD`` strings, ``skeletons`` language-neutral keys of the names.
+    """
+
+    language: str
+    terms: frozenset[str]
+    title: frozenset[str]
+    names: frozenset[str]
+    numbers: frozenset[str]
+    dates: frozenset[str]
+    skeletons: frozenset[str]
+    simhash: int
+    title_numbers: frozenset[str] = field(default_factory=frozenset)
+
+    def to_json(self) -> str:
+        """Serialize compactly (sorted lists, short keys) for a database text column."""
+        data = {
+            "l": self.language,
+            "t": sorted(self.terms),
+            "h": sorted(self.title),
+            "n": sorted(self.names),
+            "d": sorted(self.numbers),
+            "m": sorted(self.dates),
+            "k": sorted(self.skeletons),
+            "s": format(self.simhash, "x"),
+            "q": sorted(self.title_numbers),
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, data: str) -> StoryFeatures:
+        """Inverse of :meth:`to_json`; raises ``ValueError`` on malformed data."""
+        try:
+            raw = json.loads(data)
+            return cls(
+                language=str(raw["l"]),
+                terms=frozenset(raw["t"]),
+                title=frozenset(raw["h"]),
+                names=frozenset(raw["n"]),
+                numbers=frozenset(raw["d"]),
+                dates=frozenset(raw["m"]),
+                skeletons=frozenset(raw["k"]),
+                simhash=int(raw["s"], 16),
+                title_numbers=frozenset(raw.get("q", ())),
+            )
+        except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as e:
+            raise ValueError(f"invalid story features JSON: {e}") from e
+
+
+class TermStats(Protocol):
+    """Document frequencies of terms (see :func:`term_keys`)."""
+
+    def document_count(self) -> int: ...
+
+    def document_frequency(self, term: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored item that may belong to the same story as a new one."""
+
+    story_id: str
+    source_id: str
+    published: datetime
+    features: StoryFeatures
