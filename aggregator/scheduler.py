@@ -14,7 +14,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -81,6 +84,9 @@ class Service:
         self._dirty = False
         self._stopping = False
         self._published_digest = ""
+        self._marker: tuple[object, object] | None = None
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        """This process's name on the leases it takes."""
 
     @property
     def running(self) -> bool:
@@ -89,6 +95,10 @@ class Service:
     async def start(self) -> None:
         """Register sources, publish what the store has, and start the jobs."""
         await asyncio.to_thread(sync_sources, self.store, self.settings)
+        if self.settings.config.database is None:
+            # SQLite: one scheduler per store (the lock file), so every lease left is a
+            # crashed predecessor's.
+            await asyncio.to_thread(self.store.release_leases)
         await self._publish()
         self.scheduler.add_job(
             self.tick,
@@ -120,14 +130,35 @@ class Service:
             return
         await self.reload_if_changed()
         sources = {s.id: s for s in enabled_sources(self.settings)}
-        due = await asyncio.to_thread(self.store.due_sources, list(sources), utc_now())
-        for source_id in due:
-            if source_id not in self._in_flight:
-                task = asyncio.create_task(self._refresh(sources[source_id]))
-                self._in_flight[source_id] = task
+        room = self.settings.config.fetch.concurrency * 2 - len(self._in_flight)
+        candidates = [source_id for source_id in sources if source_id not in self._in_flight]
+        claimed = (
+            await asyncio.to_thread(
+                self.store.claim_due, candidates, utc_now(), self.worker_id, self._lease(), room
+            )
+            if room > 0
+            else []
+        )
+        for source_id in claimed:
+            task = asyncio.create_task(self._refresh(sources[source_id]))
+            self._in_flight[source_id] = task
+        if self.settings.config.database is not None:
+            await self._notice_other_workers()
         if self._dirty:
             self._dirty = False
             await self._publish()
+
+    def _lease(self) -> timedelta:
+        """How long a claimed source stays ours: a fetch, its parse and its commit."""
+        return self.settings.config.fetch.timeout * 2 + timedelta(minutes=5)
+
+    async def _notice_other_workers(self) -> None:
+        """With a shared database other workers store items too: publish when the
+        store changed, whoever changed it."""
+        marker = await asyncio.to_thread(self.store.change_marker)
+        if marker != self._marker:
+            self._marker = marker
+            self._dirty = True
 
     async def reload_if_changed(self) -> bool:
         """Apply ``feeds.yaml`` if it changed on disk; True when a new one was applied."""
@@ -244,6 +275,7 @@ class Service:
                 task.cancel()
             if not_done:
                 await asyncio.wait(not_done, timeout=2)
+        await asyncio.to_thread(self.store.release_leases, self.worker_id)
         if self._dirty:
             await self._publish()
         for fetcher in [self.fetcher, *self._retired]:

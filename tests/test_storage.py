@@ -185,3 +185,18 @@ def test_purge_deletes_old_stories_but_never_shown_ones(store: Store) -> None:
             sa.text("SELECT count(*) FROM story_keys WHERE item_id NOT IN (SELECT id FROM items)")
         ).scalar()
     assert orphans == 0
+
+
+def test_leases_let_workers_claim_different_sources(store: Store) -> None:
+    lease = timedelta(minutes=5)
+    first = store.claim_due(["ulys", "tengri"], NOW, "worker-a", lease, limit=1)
+    second = store.claim_due(["ulys", "tengri"], NOW, "worker-b", lease, limit=5)
+    assert len(first) == 1 and len(second) == 1 and set(first) != set(second)
+    assert store.claim_due(["ulys", "tengri"], NOW, "worker-c", lease, limit=5) == []
+    # A dead worker's lease expires; saving an outcome releases it at once.
+    assert store.claim_due(["ulys", "tengri"], NOW + lease * 2, "worker-c", lease, 5) != []
+    state = store.source_state(first[0])
+    store.record_failure(replace(state, next_fetch_at=None))
+    assert store.source_state(first[0]).lease_owner is None
+    store.release_leases("worker-c")
+    assert all(s.lease_owner is None for s in store.source_states())

@@ -51,6 +51,8 @@ sources = sa.Table(
     sa.Column("moved_url", sa.Text),
     sa.Column("moved_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("moved_since", UTCDateTime),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_until", UTCDateTime),
 )
 
 items = sa.Table(
@@ -80,6 +82,7 @@ items = sa.Table(
     sa.Column("features", sa.Text),
     sa.UniqueConstraint("source_id", "key", name="uq_items_source_key"),
     sa.Index("ix_items_source_published", "source_id", "published"),
+    sa.Index("ix_items_changed_at", "changed_at"),
 )
 
 stories = sa.Table(

@@ -57,6 +57,8 @@ class SourceRow:
 
 _FRESH_START: dict[str, Any] = {
     "current_url": None,
+    "lease_owner": None,
+    "lease_until": None,
     "moved_url": None,
     "moved_count": 0,
     "moved_since": None,
@@ -93,6 +95,8 @@ class SourceState:
     moved_url: str | None = None
     moved_count: int = 0
     moved_since: datetime | None = None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
     item_count: int = 0
 
     def move_notice(self, now: datetime) -> str | None:
@@ -251,6 +255,56 @@ class Store:
         with self.engine.connect() as connection:
             return list(connection.scalars(query))
 
+    def claim_due(
+        self, ids: Sequence[str], now: datetime, owner: str, lease: timedelta, limit: int
+    ) -> list[str]:
+        """Claim up to ``limit`` due sources of ``ids`` for ``owner`` until ``now + lease``.
+
+        With PostgreSQL, any number of workers share one database: ``FOR UPDATE SKIP
+        LOCKED`` lets each claim different rows, and a dead worker's lease expires. The
+        lease is released when the source's outcome is saved.
+        """
+        if not ids:
+            return []
+        due = (
+            sa.select(sources.c.id)
+            .where(
+                sources.c.id.in_(list(ids)),
+                sources.c.disabled_reason.is_(None),
+                sa.or_(sources.c.next_fetch_at.is_(None), sources.c.next_fetch_at <= now),
+                sa.or_(sources.c.lease_until.is_(None), sources.c.lease_until < now),
+            )
+            .order_by(sources.c.next_fetch_at, sources.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self._write() as connection:
+            claimed = list(connection.scalars(due))
+            if claimed:
+                connection.execute(
+                    sources.update()
+                    .where(sources.c.id.in_(claimed))
+                    .values(lease_owner=owner, lease_until=now + lease)
+                )
+        return claimed
+
+    def release_leases(self, owner: str | None = None) -> None:
+        """Drop the leases of ``owner`` (all leases when None: a single SQLite scheduler
+        starting up owns everything a crashed predecessor had claimed)."""
+        query = sources.update().values(lease_owner=None, lease_until=None)
+        if owner is not None:
+            query = query.where(sources.c.lease_owner == owner)
+        with self._write() as connection:
+            connection.execute(query)
+
+    def change_marker(self) -> tuple[object, object]:
+        """Something that changes whenever items are added or edited by any worker (the
+        newest item id and change time, both read from an index)."""
+        query = sa.select(sa.func.max(items.c.id), sa.func.max(items.c.changed_at))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).one()
+        return row[0], row[1]
+
     def next_due_time(self, ids: Sequence[str]) -> datetime | None:
         query = sa.select(sa.func.min(sources.c.next_fetch_at)).where(
             sources.c.id.in_(list(ids)), sources.c.disabled_reason.is_(None)
@@ -385,11 +439,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _update_source(connection: Connection, state: SourceState) -> None:
+    """Write a source's new state; this also releases its lease."""
     values = {
         key: value
         for key, value in state.__dict__.items()
         if key not in ("id", "name", "url", "priority", "item_count")
     }
+    values.update(lease_owner=None, lease_until=None)
     connection.execute(sources.update().where(sources.c.id == state.id).values(**values))
 
 
