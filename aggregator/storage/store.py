@@ -41,6 +41,7 @@ from aggregator.storage.storyindex import (
 
 _CHUNK = CHUNK
 DEFAULT_WINDOW = timedelta(hours=72)
+MIGRATION_LOCK = 0x61676772  # "aggr": the advisory lock key of migrations
 MOVE_STABLE_FETCHES = 3
 MOVE_STABLE_TIME = timedelta(hours=24)
 
@@ -154,9 +155,15 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
     def migrate(self) -> None:
+        """Bring the schema to the newest revision. Workers starting together on one
+        PostgreSQL take turns (an advisory lock held for the transaction)."""
         config = AlembicConfig()
         config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
