@@ -8,7 +8,6 @@ identical items on every fixture feed. Pure: bytes in, values out.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -23,13 +22,8 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 SY = "{http://purl.org/rss/1.0/modules/syndication/}"
 MEDIA = "{http://search.yahoo.com/mrss/}"
 YANDEX = ("{http://news.yandex.ru}full-text", "{http://news.yandex.ru/}full-text")
-XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PERIODS = {"hourly": 60, "daily": 1440, "weekly": 10080, "monthly": 43200, "yearly": 525600}
-_ABSOLUTE = r"(?:https?:|mailto:|#|data:)"
-_RELATIVE_URL = re.compile(
-    rf"""(?:href|src)\s*=\s*(?:["'](?!{_ABSOLUTE})|(?![\s"']|{_ABSOLUTE}))""", re.IGNORECASE
-)
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True, remove_pis=True
 )
@@ -41,6 +35,8 @@ class Decline(Exception):
 
 def parse_fast(document: bytes) -> ParsedFeed | None:
     """``document``: UTF-8 XML without a DOCTYPE. None when feedparser should read it."""
+    if b"xml:base" in document:
+        return None  # feedparser resolves against xml:base; so must we, then
     try:
         root = etree.fromstring(document, _PARSER)
         if root.tag == "rss" and root.get("version", "").strip() == "2.0":
@@ -57,7 +53,7 @@ def parse_fast(document: bytes) -> ParsedFeed | None:
 
 def _rss(root: etree._Element) -> ParsedFeed:
     channel = root.find("channel")
-    if channel is None or any(e.get(XML_BASE) for e in root.iter() if isinstance(e.tag, str)):
+    if channel is None:
         raise Decline
     link = _text(channel.find("link"))
     return ParsedFeed(
@@ -73,26 +69,29 @@ def _rss(root: etree._Element) -> ParsedFeed:
 
 
 def _rss_item(item: etree._Element, feed_link: str | None) -> Entry:
-    if item.find("author") is not None or item.find("source") is not None:
+    # One pass over the children (the first of each tag), not a find() per field.
+    first: dict[object, etree._Element] = {}
+    for child in item:
+        first.setdefault(child.tag, child)
+    if "author" in first or "source" in first:
         raise Decline  # feedparser splits "email (Name)"; keep one behaviour
-    link = _absolute_only(_text(item.find("link")))
-    summary = _raw(item.find("description"))
-    content = _raw(item.find(CONTENT)) or next(
-        (text for tag in YANDEX if (text := _raw(item.find(tag)))), None
+    link = _absolute_only(_text(first.get("link")))
+    summary = _raw(first.get("description"))
+    content = _raw(first.get(CONTENT)) or next(
+        (text for tag in YANDEX if (text := _raw(first.get(tag)))), None
     )
     _check_urls(summary, content)
-    published = _rfc822(_text(item.find("pubDate"))) or _iso(_text(item.find(f"{DC}date")))
+    dc_date = _iso(_text(first.get(f"{DC}date")))
+    published = _rfc822(_text(first.get("pubDate"))) or dc_date
     return Entry(
-        guid=_text(item.find("guid")),
+        guid=_text(first.get("guid")),
         link=link,
-        title=_text(item.find("title")),
+        title=_text(first.get("title")),
         summary=summary,
         content=content,
         published=published,
-        updated=None
-        if item.find(f"{DC}date") is None or item.find("pubDate") is None
-        else _iso(_text(item.find(f"{DC}date"))),
-        author=_text(item.find(f"{DC}creator")),
+        updated=dc_date if "pubDate" in first else None,
+        author=_text(first.get(f"{DC}creator")),
         categories=tuple(c for c in (_text(e) for e in item.iterfind("category")) if c),
         image=_media_image(item),
         enclosures=tuple(_rss_enclosures(item)),
@@ -140,8 +139,6 @@ def _update_period(channel: etree._Element) -> int | None:
 
 
 def _atom(root: etree._Element) -> ParsedFeed:
-    if any(e.get(XML_BASE) for e in root.iter() if isinstance(e.tag, str)):
-        raise Decline
     link = _atom_link(root)
     author = _text(root.find(f"{ATOM}author/{ATOM}name"))
     return ParsedFeed(
@@ -216,10 +213,31 @@ def _text(element: etree._Element | None) -> str | None:
     return _raw(element)
 
 
+_URL_ATTRIBUTES = ("href=", "src=")
+_ABSOLUTE_PREFIXES = ("http://", "https://", "mailto:", "#", "data:")
+
+
 def _check_urls(*fragments: str | None) -> None:
-    """Relative URLs in content resolve differently: leave them to feedparser."""
-    if any(f and _RELATIVE_URL.search(f) for f in fragments):
-        raise Decline
+    """Relative URLs in content resolve differently: leave them to feedparser.
+
+    ``str.find`` over the fragment (C speed) instead of a regular expression: this check
+    ran over every item's HTML and cost more than parsing it."""
+    for fragment in fragments:
+        if fragment and _has_relative_url(fragment.lower()):
+            raise Decline
+
+
+def _has_relative_url(text: str) -> bool:
+    if "href =" in text or "src =" in text or "href= " in text or "src= " in text:
+        return True  # unusual spacing: not worth parsing here
+    for marker in _URL_ATTRIBUTES:
+        start = text.find(marker)
+        while start != -1:
+            value = text[start + len(marker) : start + len(marker) + 12].lstrip("\"'")
+            if not value.startswith(_ABSOLUTE_PREFIXES):
+                return True
+            start = text.find(marker, start + len(marker))
+    return False
 
 
 def _absolute_only(url: str | None) -> str | None:
