@@ -595,3 +595,17 @@ def _shutdown_socket(conn: socket.socket) -> None:
     """Wake a handler blocked on ``conn``; closing is left to the handler."""
     with contextlib.suppress(OSError):
         conn.shutdown(socket.SHUT_RDWR)
+
+
+def rss_document(outlet: str, items: list[tuple[str, str, str, str]]) -> bytes:
+    """A small RSS 2.0 feed of (guid, title, description, pubDate) items, for tests that
+    serve a feed of their own with ``FeedServer.set_file``."""
+    body = "".join(
+        f"<item><guid>{guid}</guid><link>https://{outlet}/{guid}</link><title>{title}</title>"
+        f"<description>{text}</description><pubDate>{date}</pubDate></item>"
+        for guid, title, text, date in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>{outlet}</title><link>https://{outlet}/</link>{body}</channel></rss>"
+    ).encode()

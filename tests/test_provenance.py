@@ -11,6 +11,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from feedserver import FeedServer
+from feedserver import rss_document as rss
 from lxml import etree
 
 from aggregator.config import Settings, load_settings
@@ -21,18 +22,6 @@ from aggregator.storage import Store
 
 TELEGRAM = "Токаев поздравил Алиева с днём рождения"
 FARE = "В Алматы с 1 января подорожает проезд в общественном транспорте"
-
-
-def rss(outlet: str, items: list[tuple[str, str, str, str]]) -> bytes:
-    body = "".join(
-        f"<item><guid>{guid}</guid><link>https://{outlet}/{guid}</link><title>{title}</title>"
-        f"<description>{text}</description><pubDate>{date}</pubDate></item>"
-        for guid, title, text, date in items
-    )
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-        f"<title>{outlet}</title><link>https://{outlet}/</link>{body}</channel></rss>"
-    ).encode()
 
 
 def setup(tmp_path: Path, server: FeedServer, extra: str = "") -> tuple[Settings, Store]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
+from feedserver import rss_document as rss
 
 from aggregator.config import Settings, load_settings
 from aggregator.fetch import Fetcher
@@ -18,19 +19,6 @@ from aggregator.scheduler import refresh_many, sync_sources
 from aggregator.storage import Store
 
 FARE = "В Алматы с 1 января подорожает проезд в общественном транспорте"
-
-
-def rss(outlet: str, items: list[tuple[str, str, str, str]]) -> bytes:
-    """A small RSS 2.0 feed of (guid, title, description, pubDate) items."""
-    body = "".join(
-        f"<item><guid>{guid}</guid><link>https://{outlet}/{guid}</link><title>{title}</title>"
-        f"<description>{text}</description><pubDate>{date}</pubDate></item>"
-        for guid, title, text, date in items
-    )
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-        f"<title>{outlet}</title><link>https://{outlet}/</link>{body}</channel></rss>"
-    ).encode()
 
 
 def make_env(
