@@ -19,16 +19,20 @@ class _Weights:
 
     _shared: dict[str, float] = {}  # noqa: RUF012 (deliberately shared)
     _shared_n = 0
+    _totals: dict[tuple[int, int, float], tuple[frozenset[str], frozenset[str], float]] = {}  # noqa: RUF012
 
     def __init__(self, stats: TermStats) -> None:
         self._stats = stats
         self._n = max(stats.document_count(), 1)
         if abs(self._n - _Weights._shared_n) > 0.02 * max(_Weights._shared_n, 50):
             _Weights._shared = {}
+            _Weights._totals = {}
             _Weights._shared_n = self._n
         self._cache = _Weights._shared
         if len(self._cache) > 500_000:
             self._cache.clear()
+        if len(_Weights._totals) > 50_000:
+            _Weights._totals.clear()
 
     def __call__(self, term: str) -> float:
         weight = self._cache.get(term)
@@ -48,6 +52,17 @@ class _Weights:
             total += weight * boost if term in boosted else weight
         return total
 
+    def own_total(self, terms: frozenset[str], names: frozenset[str], boost: float) -> float:
+        """``total(terms, names, boost)`` remembered for these very sets: a stored item's
+        norm is needed again for every new item it is a candidate of."""
+        key = (id(terms), id(names), boost)
+        hit = _Weights._totals.get(key)
+        if hit is not None and hit[0] is terms and hit[1] is names:
+            return hit[2]
+        total = self.total(terms, names, boost)
+        _Weights._totals[key] = (terms, names, total)  # the sets are kept: ids stay unique
+        return total
+
 
 def _cosine(
     a: frozenset[str],
@@ -55,13 +70,44 @@ def _cosine(
     names: frozenset[str],
     weights: _Weights,
     boost: float,
+    own: tuple[frozenset[str], frozenset[str]] | None = None,
 ) -> float:
+    """IDF-weighted cosine of two term sets, names boosted. With ``own`` (each side's own
+    names), a side's norm is its cached norm over its own names plus the boost of its
+    terms that only the other side names: the same value, far fewer additions."""
     shared = a & b
     if not shared:
         return 0.0
     overlap = weights.total(shared, names, boost)
-    norm = math.sqrt(weights.total(a, names, boost) * weights.total(b, names, boost))
+    if own is None:
+        norm_a = weights.total(a, names, boost)
+        norm_b = weights.total(b, names, boost)
+    else:
+        norm_a = _norm(a, own[0], names, weights, boost)
+        norm_b = _norm(b, own[1], names, weights, boost)
+    norm = math.sqrt(norm_a * norm_b)
     return overlap / norm if norm else 0.0
+
+
+def _norm(
+    terms: frozenset[str],
+    own: frozenset[str],
+    names: frozenset[str],
+    weights: _Weights,
+    boost: float,
+) -> float:
+    extra = terms & (names - own)
+    base = weights.own_total(terms, own, boost)
+    return base + (boost - 1.0) * sum(weights(t) for t in extra) if extra else base
+
+
+@functools.lru_cache(maxsize=8192)
+def _weighed(features: StoryFeatures) -> tuple[frozenset[str], frozenset[str]]:
+    """The body and title term sets a pair score weighs (numbers prefixed with #)."""
+    return (
+        features.terms | _prefixed(features.numbers, "#"),
+        features.title | _prefixed(features.title_numbers, "#"),
+    )
 
 
 def _prefixed(values: frozenset[str], prefix: str) -> frozenset[str]:
@@ -132,14 +178,11 @@ def _pair_score(a: StoryFeatures, b: StoryFeatures, weights: _Weights, s: DedupS
     if bin(a.simhash ^ b.simhash).count("1") <= s.near_copy_bits and evidence >= 1.0:
         return 1.0  # a near-copy that no date, number or name contradicts
     names = a.names | b.names
-    body = _cosine(
-        a.terms | _prefixed(a.numbers, "#"), b.terms | _prefixed(b.numbers, "#"),
-        names, weights, s.name_boost,
-    )  # fmt: skip
-    title = _cosine(
-        a.title | _prefixed(a.title_numbers, "#"), b.title | _prefixed(b.title_numbers, "#"),
-        names, weights, s.name_boost,
-    )  # fmt: skip
+    body_a, title_a = _weighed(a)
+    body_b, title_b = _weighed(b)
+    own = (a.names, b.names)
+    body = _cosine(body_a, body_b, names, weights, s.name_boost, own)
+    title = _cosine(title_a, title_b, names, weights, s.name_boost, own)
     score = s.body_weight * body + (1.0 - s.body_weight) * title
     return min(1.0, score * evidence)
 
