@@ -47,12 +47,20 @@ def write_config(tmp_path: Path, server: FeedServer, sources: dict[str, tuple[st
     return config
 
 
-@pytest.fixture
-def env(tmp_path: Path, fresh_server: FeedServer) -> Iterator[tuple[Settings, Store]]:
-    settings = load_settings(write_config(tmp_path, fresh_server, FEEDS | BROKEN))
+def open_env(
+    tmp_path: Path, server: FeedServer, sources: dict[str, tuple[str, str]]
+) -> tuple[Settings, Store]:
+    """A config of ``sources`` on the fixture server, and its opened store."""
+    settings = load_settings(write_config(tmp_path, server, sources))
     settings.store_dir.mkdir(parents=True)
     store = Store.open(settings.database_url)
     sync_sources(store, settings)
+    return settings, store
+
+
+@pytest.fixture
+def env(tmp_path: Path, fresh_server: FeedServer) -> Iterator[tuple[Settings, Store]]:
+    settings, store = open_env(tmp_path, fresh_server, FEEDS | BROKEN)
     yield settings, store
     store.close()
 
@@ -136,12 +144,7 @@ def test_output_names_every_source(env: tuple[Settings, Store]) -> None:
 
 
 def test_gone_source_is_disabled(tmp_path: Path, fresh_server: FeedServer) -> None:
-    settings = load_settings(
-        write_config(tmp_path, fresh_server, {"gone": ("Gone", "/status/410")})
-    )
-    settings.store_dir.mkdir(parents=True)
-    store = Store.open(settings.database_url)
-    sync_sources(store, settings)
+    settings, store = open_env(tmp_path, fresh_server, {"gone": ("Gone", "/status/410")})
     outcome = refresh(settings, store)["gone"]
     assert "410" in (outcome.error or "")
     assert store.source_state("gone").disabled_reason
@@ -150,12 +153,9 @@ def test_gone_source_is_disabled(tmp_path: Path, fresh_server: FeedServer) -> No
 
 
 def test_throttled_source_waits_for_retry_after(tmp_path: Path, fresh_server: FeedServer) -> None:
-    settings = load_settings(
-        write_config(tmp_path, fresh_server, {"busy": ("Busy", "/status/429?retry_after=7200")})
+    settings, store = open_env(
+        tmp_path, fresh_server, {"busy": ("Busy", "/status/429?retry_after=7200")}
     )
-    settings.store_dir.mkdir(parents=True)
-    store = Store.open(settings.database_url)
-    sync_sources(store, settings)
     refresh(settings, store)
     state = store.source_state("busy")
     assert state.next_fetch_at is not None and state.last_fetch_at is not None
@@ -167,12 +167,9 @@ def test_throttled_source_waits_for_retry_after(tmp_path: Path, fresh_server: Fe
 def test_permanent_redirect_is_followed_and_reported_once_stable(
     tmp_path: Path, fresh_server: FeedServer
 ) -> None:
-    settings = load_settings(
-        write_config(tmp_path, fresh_server, {"moved": ("Moved", "/redirect/301/ulysmedia.rss")})
+    settings, store = open_env(
+        tmp_path, fresh_server, {"moved": ("Moved", "/redirect/301/ulysmedia.rss")}
     )
-    settings.store_dir.mkdir(parents=True)
-    store = Store.open(settings.database_url)
-    sync_sources(store, settings)
     refresh(settings, store)
     state = store.source_state("moved")
     assert state.current_url == fresh_server.url("/feeds/ulysmedia.rss")
@@ -187,12 +184,9 @@ def test_permanent_redirect_is_followed_and_reported_once_stable(
 
 
 def test_temporary_redirect_never_changes_the_url(tmp_path: Path, fresh_server: FeedServer) -> None:
-    settings = load_settings(
-        write_config(tmp_path, fresh_server, {"temp": ("Temp", "/redirect/302/ulysmedia.rss")})
+    settings, store = open_env(
+        tmp_path, fresh_server, {"temp": ("Temp", "/redirect/302/ulysmedia.rss")}
     )
-    settings.store_dir.mkdir(parents=True)
-    store = Store.open(settings.database_url)
-    sync_sources(store, settings)
     refresh(settings, store)
     refresh(settings, store)
     state = store.source_state("temp")
@@ -232,12 +226,7 @@ def test_feed_ttl_raises_the_next_fetch(tmp_path: Path, fresh_server: FeedServer
     )
     assert b"<ttl>180</ttl>" in feed
     fresh_server.set_file("ttl.rss", feed)
-    settings = load_settings(
-        write_config(tmp_path, fresh_server, {"ttl": ("TTL", "/feeds/ttl.rss")})
-    )
-    settings.store_dir.mkdir(parents=True)
-    store = Store.open(settings.database_url)
-    sync_sources(store, settings)
+    settings, store = open_env(tmp_path, fresh_server, {"ttl": ("TTL", "/feeds/ttl.rss")})
     refresh(settings, store)
     state = store.source_state("ttl")
     assert state.next_fetch_at and state.last_fetch_at
