@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from aggregator import attribution
 from aggregator.config import FilteredOutput, OutputSettings, Settings
 from aggregator.models import OutputEntry, SourceRef
 from aggregator.publish.feeds import render_atom, render_json_feed, render_rss
@@ -79,19 +81,37 @@ def output_views(settings: Settings) -> dict[str, tuple[View, FilteredOutput | N
     return views
 
 
+@dataclass(frozen=True)
+class _Names:
+    """What every rendering of one publish shares: how sources are named, and the
+    directory attribution matches credits against (built once, not per output)."""
+
+    refs: dict[str, SourceRef]
+    directory: attribution.SourceDirectory
+
+
+def _names(store: Store, settings: Settings) -> _Names:
+    return _Names(source_refs(store, settings), source_directory(settings))
+
+
 def render_view(
-    store: Store, settings: Settings, output_id: str, page: int, now: datetime
+    store: Store,
+    settings: Settings,
+    output_id: str,
+    page: int,
+    now: datetime,
+    names: _Names | None = None,
 ) -> Outputs | None:
     """One page of one output, rendered from the store (None: no such output)."""
     views = output_views(settings)
     if output_id not in views:
         return None
+    names = names or _names(store, settings)
     view, output = views[output_id]
     size = view.settings.max_items
-    entries = _entries(store, settings, output, (page - 1) * size, size + 1)
+    entries = _entries(store, names.refs, output, (page - 1) * size, size + 1)
     view = View(view.settings, view.path, page, len(entries) > size, view.hub)
-    directory = source_directory(settings)
-    shown = [attribute_entry(entry, directory, settings) for entry in entries[:size]]
+    shown = [attribute_entry(entry, names.directory, settings) for entry in entries[:size]]
     return render_all(shown, view, now)
 
 
@@ -103,8 +123,9 @@ def publish(store: Store, settings: Settings, now: datetime) -> Outputs:
         PublishError: the output folder cannot be written.
     """
     combined: Outputs | None = None
+    names = _names(store, settings)
     for output_id in output_views(settings):
-        rendered = render_view(store, settings, output_id, 1, now)
+        rendered = render_view(store, settings, output_id, 1, now, names)
         assert rendered is not None
         write_outputs(rendered, settings.public_dir)
         combined = combined or rendered
@@ -115,16 +136,19 @@ def publish(store: Store, settings: Settings, now: datetime) -> Outputs:
 def shown_story_ids(store: Store, settings: Settings) -> set[str]:
     """The ids of the stories on the first page of any output (never purged)."""
     shown: set[str] = set()
-    for output_id, (view, output) in output_views(settings).items():
-        del output_id
-        shown.update(e.id for e in _entries(store, settings, output, 0, view.settings.max_items))
+    refs = source_refs(store, settings)
+    for view, output in output_views(settings).values():
+        shown.update(e.id for e in _entries(store, refs, output, 0, view.settings.max_items))
     return shown
 
 
 def _entries(
-    store: Store, settings: Settings, output: FilteredOutput | None, offset: int, limit: int
+    store: Store,
+    refs: dict[str, SourceRef],
+    output: FilteredOutput | None,
+    offset: int,
+    limit: int,
 ) -> list[OutputEntry]:
-    refs = source_refs(store, settings)
     if output is None:
         return store.latest_entries(limit, refs, offset=offset)
     chosen = [e for e in store.latest_entries(FILTER_WINDOW, refs) if matches(e, output)]
@@ -156,7 +180,7 @@ def _has_word(text: str, word: str) -> bool:
 def source_refs(store: Store, settings: Settings) -> dict[str, SourceRef]:
     """How the output names each source: configured name, feed URL, site link."""
     refs = {}
-    for state in store.source_states():
+    for state in store.source_states(counts=False):
         try:
             source = settings.source(state.id)
         except KeyError:

@@ -224,15 +224,24 @@ class Store:
                         sources.update().where(sources.c.id == source.id).values(**values)
                     )
 
-    def source_states(self, ids: Sequence[str] | None = None) -> list[SourceState]:
-        """States with item counts, for the status (counted on the source index)."""
+    def source_states(
+        self, ids: Sequence[str] | None = None, *, counts: bool = True
+    ) -> list[SourceState]:
+        """States, with item counts for the status (``counts=False`` skips counting:
+        that reads every item's index entry, too much for every publish)."""
+        if not counts:
+            plain = sa.select(sources).order_by(sources.c.id)
+            if ids is not None:
+                plain = plain.where(sources.c.id.in_(list(ids)))
+            with self.engine.connect() as connection:
+                return [SourceState(**row._asdict()) for row in connection.execute(plain)]
         counting = sa.select(items.c.source_id, sa.func.count().label("n"))
         if ids is not None:
             counting = counting.where(items.c.source_id.in_(list(ids)))
-        counts = counting.group_by(items.c.source_id).subquery()
+        counted = counting.group_by(items.c.source_id).subquery()
         query = (
-            sa.select(sources, sa.func.coalesce(counts.c.n, 0).label("item_count"))
-            .outerjoin(counts, counts.c.source_id == sources.c.id)
+            sa.select(sources, sa.func.coalesce(counted.c.n, 0).label("item_count"))
+            .outerjoin(counted, counted.c.source_id == sources.c.id)
             .order_by(sources.c.id)
         )
         if ids is not None:
