@@ -609,3 +609,10 @@ def rss_document(outlet: str, items: list[tuple[str, str, str, str]]) -> bytes:
         f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
         f"<title>{outlet}</title><link>https://{outlet}/</link>{body}</channel></rss>"
     ).encode()
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now, for a service under test."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

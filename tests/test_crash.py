@@ -22,7 +22,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 import pytest
-from feedserver import FeedServer
+from feedserver import FeedServer, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -227,12 +226,6 @@ def write_config(path: Path, server: FeedServer, feeds: list[GenFeed], round_no:
 
 
 # -- the service ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_service(workdir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:

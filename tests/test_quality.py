@@ -15,8 +15,7 @@ PACKAGE = ROOT / "aggregator"
 
 # Which of our modules each module may import (DESIGN.md: imports point down).
 LEAVES = {"errors", "models", "metrics", "logs"}
-PURE = {"parse", "normalize", "dedup", "attribution", "htmlsource", "polling", "opml",
-        "discover"}
+PURE = {"parse", "normalize", "dedup", "attribution", "htmlsource", "polling", "opml", "discover"}
 FORBIDDEN = {
     **{leaf: {"*"} for leaf in LEAVES},
     **{

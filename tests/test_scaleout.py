@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from feedserver import FeedServer
+from feedserver import FeedServer, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -25,12 +24,6 @@ FEEDS = [
     "cp1251.rss",
     "no-guid.rss",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_two_workers_share_one_postgresql(
