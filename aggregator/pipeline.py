@@ -322,10 +322,7 @@ class StoryDecision:
             dedup.Candidate(row.story_id, row.source_id, row.published, _features(row.features))
             for row in candidates
         ]
-        wanted = set(dedup.all_terms(new))
-        for candidate in found:
-            wanted |= dedup.all_terms(candidate.features)
-        counts.prefetch(wanted)
+        counts.prefetch(dedup.unweighed_terms([new, *(c.features for c in found)], counts))
         return dedup.choose_story(new, item.source_id, item.published, found, counts, self.settings)
 
 

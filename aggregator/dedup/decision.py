@@ -6,33 +6,98 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from aggregator.dedup.keys import CorpusStats, _is_year
+from aggregator.dedup.keys import CorpusStats, _is_year, all_terms
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
+
+_RARE_NAME = 4.0
+"""BM25 IDF above which a name is rare (in ~2% of items or fewer)."""
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The weight-free part of what a pair score needs of one item: its weighed term
+    sets and its event-identifying numbers (computed once per item)."""
+
+    features: StoryFeatures
+    body: frozenset[str]
+    title: frozenset[str]
+    body_names: frozenset[str]
+    title_names: frozenset[str]
+    salient: frozenset[str]
+    loose: frozenset[str]
+    title_salient: frozenset[str]
+    title_loose: frozenset[str]
+    loose_all: frozenset[str]
+    """Roundings of the salient body and title numbers together."""
+    cross: frozenset[str]
+    """Name skeletons and salient numbers: what survives translation."""
+
+
+_shapes: dict[int, _Shape] = {}
+
+
+def _shape(f: StoryFeatures) -> _Shape:
+    found = _shapes.get(id(f))
+    if found is not None and found.features is f:
+        return found
+    if len(_shapes) > 50_000:
+        _shapes.clear()
+    body, title = _weighed(f)
+    salient, title_salient = _salient(f.numbers), _salient(f.title_numbers)
+    made = _Shape(
+        features=f,
+        body=body,
+        title=title,
+        body_names=body & f.names,
+        title_names=f.title & f.names,
+        salient=salient,
+        loose=frozenset(_loose(salient)),
+        title_salient=title_salient,
+        title_loose=frozenset(_loose(title_salient)),
+        loose_all=frozenset(_loose(salient | title_salient)),
+        cross=_prefixed(f.skeletons, "~") | _prefixed(salient, "#"),
+    )
+    _shapes[id(f)] = made  # the shape keeps its features alive: ids stay unique
+    return made
+
+
+@dataclass(slots=True)
+class _Profile:
+    """An item's shape with its sums of weights for one weight generation (each split
+    into all terms and its own names, so that a norm with any name boost is one
+    multiplication)."""
+
+    shape: _Shape
+    body_sum: float
+    body_names_sum: float
+    title_sum: float
+    title_names_sum: float
+    cross_sum: float
+    rare_names: frozenset[str]
 
 
 class _Weights:
-    """BM25 IDF per term. Weights are shared across decisions while the number of stored
-    items stays within 2% of the one they were computed for (they drift slowly, and
-    recomputing a logarithm per term per candidate dominated the decision)."""
+    """BM25 IDF per term, and each item's :class:`_Profile`. Both are shared across
+    decisions while the number of stored items stays within 5% of the one they were
+    computed for: weights drift slowly (5% more items add ~0.05 to every rare term's
+    weight, ~1% of it), and recomputing them per candidate dominated the decision."""
 
     _shared: dict[str, float] = {}  # noqa: RUF012 (deliberately shared)
     _shared_n = 0
-    _totals: dict[tuple[int, int, float], tuple[frozenset[str], frozenset[str], float]] = {}  # noqa: RUF012
+    _profiles: dict[int, _Profile] = {}  # noqa: RUF012
 
     def __init__(self, stats: TermStats) -> None:
         self._stats = stats
         self._n = max(stats.document_count(), 1)
-        if abs(self._n - _Weights._shared_n) > 0.02 * max(_Weights._shared_n, 50):
+        stale = abs(self._n - _Weights._shared_n) > 0.02 * max(_Weights._shared_n, 50)
+        if stale or len(_Weights._shared) > 500_000 or len(_Weights._profiles) > 50_000:
             _Weights._shared = {}
-            _Weights._totals = {}
+            _Weights._profiles = {}
             _Weights._shared_n = self._n
         self._cache = _Weights._shared
-        if len(self._cache) > 500_000:
-            self._cache.clear()
-        if len(_Weights._totals) > 50_000:
-            _Weights._totals.clear()
 
     def __call__(self, term: str) -> float:
         weight = self._cache.get(term)
@@ -42,66 +107,38 @@ class _Weights:
             self._cache[term] = weight
         return weight
 
-    def total(self, terms: Iterable[str], boosted: frozenset[str], boost: float) -> float:
-        get = self._cache.get
-        total = 0.0
-        for term in terms:
-            weight = get(term)
-            if weight is None:
-                weight = self(term)
-            total += weight * boost if term in boosted else weight
-        return total
+    def missing(self, terms: Iterable[str]) -> set[str]:
+        """The terms not weighed yet (whose frequencies a caller may fetch in bulk)."""
+        return {t for t in terms if t not in self._cache}
 
-    def own_total(self, terms: frozenset[str], names: frozenset[str], boost: float) -> float:
-        """``total(terms, names, boost)`` remembered for these very sets: a stored item's
-        norm is needed again for every new item it is a candidate of."""
-        key = (id(terms), id(names), boost)
-        hit = _Weights._totals.get(key)
-        if hit is not None and hit[0] is terms and hit[1] is names:
-            return hit[2]
-        total = self.total(terms, names, boost)
-        _Weights._totals[key] = (terms, names, total)  # the sets are kept: ids stay unique
-        return total
+    def sum(self, terms: Iterable[str]) -> float:
+        """Sum of weights of terms already weighed (those of profiled items)."""
+        return sum(map(self._cache.__getitem__, terms))
 
+    def profiled(self, features: StoryFeatures) -> _Profile | None:
+        found = _Weights._profiles.get(id(features))
+        return found if found is not None and found.shape.features is features else None
 
-def _cosine(
-    a: frozenset[str],
-    b: frozenset[str],
-    names: frozenset[str],
-    weights: _Weights,
-    boost: float,
-    own: tuple[frozenset[str], frozenset[str]] | None = None,
-) -> float:
-    """IDF-weighted cosine of two term sets, names boosted. With ``own`` (each side's own
-    names), a side's norm is its cached norm over its own names plus the boost of its
-    terms that only the other side names: the same value, far fewer additions."""
-    shared = a & b
-    if not shared:
-        return 0.0
-    overlap = weights.total(shared, names, boost)
-    if own is None:
-        norm_a = weights.total(a, names, boost)
-        norm_b = weights.total(b, names, boost)
-    else:
-        norm_a = _norm(a, own[0], names, weights, boost)
-        norm_b = _norm(b, own[1], names, weights, boost)
-    norm = math.sqrt(norm_a * norm_b)
-    return overlap / norm if norm else 0.0
+    def profile(self, features: StoryFeatures) -> _Profile:
+        found = self.profiled(features)
+        if found is not None:
+            return found
+        shape = _shape(features)
+        for term in self.missing(shape.body | shape.title | shape.cross):
+            self(term)
+        made = _Profile(
+            shape=shape,
+            body_sum=self.sum(shape.body),
+            body_names_sum=self.sum(shape.body_names),
+            title_sum=self.sum(shape.title),
+            title_names_sum=self.sum(shape.title_names),
+            cross_sum=self.sum(shape.cross),
+            rare_names=frozenset(n for n in features.names if self(n) >= _RARE_NAME),
+        )
+        _Weights._profiles[id(features)] = made
+        return made
 
 
-def _norm(
-    terms: frozenset[str],
-    own: frozenset[str],
-    names: frozenset[str],
-    weights: _Weights,
-    boost: float,
-) -> float:
-    extra = terms & (names - own)
-    base = weights.own_total(terms, own, boost)
-    return base + (boost - 1.0) * sum(weights(t) for t in extra) if extra else base
-
-
-@functools.lru_cache(maxsize=8192)
 def _weighed(features: StoryFeatures) -> tuple[frozenset[str], frozenset[str]]:
     """The body and title term sets a pair score weighs (numbers prefixed with #)."""
     return (
@@ -132,78 +169,116 @@ def _loose(numbers: frozenset[str]) -> set[str]:
     return {r for n in numbers for r in _rounded(n)}
 
 
-def _evidence(a: StoryFeatures, b: StoryFeatures, s: DedupSettings) -> float:
+def _evidence(a: _Shape, b: _Shape, s: DedupSettings) -> float:
     """Multiplier from dates and numbers: < 1 when they disagree, > 1 when they agree."""
+    fa, fb = a.features, b.features
     factor = 1.0
-    if a.dates and b.dates and not a.dates & b.dates:
+    if fa.dates and fb.dates and not fa.dates & fb.dates:
         factor *= s.date_conflict
-    na, nb = _salient(a.numbers), _salient(b.numbers)
-    if na and nb:
-        shared = _loose(na) & _loose(nb)
+    if a.salient and b.salient:
+        shared = a.loose & b.loose
         if not shared:
             factor *= s.number_conflict
         else:
-            factor *= 1.0 + s.number_bonus * min(1.0, len(shared) / min(len(na), len(nb)))
-    only_a = (a.title & a.names) - b.names
-    only_b = (b.title & b.names) - a.names
-    if only_a and only_b and a.language == b.language:
+            smaller = min(len(a.salient), len(b.salient))
+            factor *= 1.0 + s.number_bonus * min(1.0, len(shared) / smaller)
+    if fa.language == fb.language and a.title_names - fb.names and b.title_names - fa.names:
         factor *= s.name_conflict  # "жителей Тараза" vs "жителей Атырау"
-    ta, tb = _salient(a.title_numbers), _salient(b.title_numbers)
-    if ta and tb and (not _loose(ta) & _loose(nb | tb) or not _loose(tb) & _loose(na | ta)):
+    if (
+        a.title_salient
+        and b.title_salient
+        and (not a.title_loose & b.loose_all or not b.title_loose & a.loose_all)
+    ):
         factor *= s.number_conflict
     return factor
 
 
-def _cast(a: StoryFeatures, b: StoryFeatures, weights: _Weights, s: DedupSettings) -> float:
+def _cast(a: _Profile, b: _Profile, s: DedupSettings) -> float:
     """Retellings keep the event's people and places. Two items that each name at least
     three rare ones (weight above the median) and share none report different events,
     however alike their wording ("инфляция составила…" quoting different officials)."""
-    rare_a = {n for n in a.names if weights(n) >= _RARE_NAME}
-    rare_b = {n for n in b.names if weights(n) >= _RARE_NAME}
-    if len(rare_a) >= 3 and len(rare_b) >= 3 and not rare_a & rare_b:
+    if len(a.rare_names) >= 3 and len(b.rare_names) >= 3 and not a.rare_names & b.rare_names:
         return s.cast_conflict
     return 1.0
 
 
-_RARE_NAME = 4.0
-"""BM25 IDF above which a name is rare (in ~2% of items or fewer)."""
-
-
-def _pair_score(a: StoryFeatures, b: StoryFeatures, weights: _Weights, s: DedupSettings) -> float:
-    if a.language != b.language:
-        return _cross_language_score(a, b, weights, s)
+def _pair_score(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings) -> float:
+    a, b = pa.shape, pb.shape
+    fa, fb = a.features, b.features
+    if fa.language != fb.language:
+        return _cross_language_score(pa, pb, weights, s)
     # A near-copy needs no term weights, but formulaic reports are near-copies of each
     # other too ("Курс доллара на 25 ноября"), so dates and numbers still apply.
-    evidence = _evidence(a, b, s) * _cast(a, b, weights, s)
-    if bin(a.simhash ^ b.simhash).count("1") <= s.near_copy_bits and evidence >= 1.0:
+    evidence = _evidence(a, b, s) * _cast(pa, pb, s)
+    if (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits and evidence >= 1.0:
         return 1.0  # a near-copy that no date, number or name contradicts
-    names = a.names | b.names
-    body_a, title_a = _weighed(a)
-    body_b, title_b = _weighed(b)
-    own = (a.names, b.names)
-    body = _cosine(body_a, body_b, names, weights, s.name_boost, own)
-    title = _cosine(title_a, title_b, names, weights, s.name_boost, own)
+    extra = s.name_boost - 1.0
+    names = fa.names | fb.names
+    only_b, only_a = fb.names - fa.names, fa.names - fb.names
+    body = _boosted_cosine(
+        a.body & b.body,
+        names,
+        pa.body_sum + extra * (pa.body_names_sum + weights.sum(a.body & only_b)),
+        pb.body_sum + extra * (pb.body_names_sum + weights.sum(b.body & only_a)),
+        weights,
+        extra,
+    )
+    title = _boosted_cosine(
+        a.title & b.title,
+        names,
+        pa.title_sum + extra * (pa.title_names_sum + weights.sum(a.title & only_b)),
+        pb.title_sum + extra * (pb.title_names_sum + weights.sum(b.title & only_a)),
+        weights,
+        extra,
+    )
     score = s.body_weight * body + (1.0 - s.body_weight) * title
     return min(1.0, score * evidence)
 
 
-def _cross_language_score(
-    a: StoryFeatures, b: StoryFeatures, weights: _Weights, s: DedupSettings
+def _boosted_cosine(
+    shared: frozenset[str],
+    names: frozenset[str],
+    norm_a: float,
+    norm_b: float,
+    weights: _Weights,
+    extra: float,
 ) -> float:
-    """Names (skeletons), numbers and dates: all that survives translation."""
-    keys_a = _prefixed(a.skeletons, "~") | _prefixed(_salient(a.numbers), "#")
-    keys_b = _prefixed(b.skeletons, "~") | _prefixed(_salient(b.numbers), "#")
-    if len(keys_a & keys_b) < 3:
+    """IDF-weighted cosine of two term sets whose names weigh ``1 + extra`` times more,
+    from their shared terms and each side's (boosted) sum of weights."""
+    if not shared:
         return 0.0
-    score = _cosine(keys_a, keys_b, frozenset(), weights, 1.0)
-    return min(1.0, score * _evidence(a, b, s))
+    overlap = weights.sum(shared) + extra * weights.sum(shared & names)
+    norm = math.sqrt(norm_a * norm_b)
+    return overlap / norm if norm else 0.0
+
+
+def _cross_language_score(a: _Profile, b: _Profile, weights: _Weights, s: DedupSettings) -> float:
+    """Names (skeletons), numbers and dates: all that survives translation."""
+    shared = a.shape.cross & b.shape.cross
+    if len(shared) < 3:
+        return 0.0
+    score = _boosted_cosine(shared, frozenset(), a.cross_sum, b.cross_sum, weights, 0.0)
+    return min(1.0, score * _evidence(a.shape, b.shape, s))
 
 
 def similarity(
     a: StoryFeatures, b: StoryFeatures, stats: TermStats, settings: DedupSettings
 ) -> float:
     """0..1 score that ``a`` and ``b`` report the same event (time not considered)."""
-    return max(0.0, min(1.0, _pair_score(a, b, _Weights(stats), settings)))
+    weights = _Weights(stats)
+    score = _pair_score(weights.profile(a), weights.profile(b), weights, settings)
+    return max(0.0, min(1.0, score))
+
+
+def unweighed_terms(items: Iterable[StoryFeatures], stats: TermStats) -> set[str]:
+    """The terms that deciding over these items with ``stats`` would have to weigh: a
+    caller reading frequencies from a database fetches them in one go beforehand."""
+    weights = _Weights(stats)
+    wanted: set[str] = set()
+    for features in items:
+        if weights.profiled(features) is None:
+            wanted |= weights.missing(all_terms(features))
+    return wanted
 
 
 def _hours_apart(x: datetime, y: datetime) -> float:
@@ -223,8 +298,9 @@ def _story_scores(
     settings: DedupSettings,
 ) -> Iterator[tuple[str, float, float]]:
     """(story, score, score relative to its threshold) of each candidate."""
+    profile = weights.profile(new)
     for cand in candidates:
-        score = _pair_score(new, cand.features, weights, settings)
+        score = _pair_score(profile, weights.profile(cand.features), weights, settings)
         score *= _time_factor(_hours_apart(new_published, cand.published), settings)
         limit = settings.threshold
         if new.language != cand.features.language:
