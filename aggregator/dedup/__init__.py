@@ -26,7 +26,7 @@ languages are compared on names (as a transliterated consonant skeleton), number
 dates only.
 
 Candidates come from an index, never a scan: :func:`index_keys` gives an item's keys
-(dates, numbers, title terms, names and SimHash bands, at most ``MAX_INDEX_KEYS``); the
+(numbers, title terms, names and SimHash bands, at most ``MAX_INDEX_KEYS``); the
 caller stores them and, for a new item, fetches the stored items of the time window
 sharing at least one key, ranked by the number of shared keys, at most
 ``settings.max_candidates`` of them. :func:`choose_story` then picks the story.

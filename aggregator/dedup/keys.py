@@ -61,13 +61,12 @@ def _is_year(number: str) -> bool:
 def index_keys(features: StoryFeatures) -> list[str]:
     """Keys for the candidate index, at most ``MAX_INDEX_KEYS``, deterministic.
 
-    In order of priority: SimHash bands (4 x 16 bits, for near-copies), dates, title
-    terms and numbers, name skeletons (they match across languages), body names, other
+    In order of priority: SimHash bands (4 x 16 bits, for near-copies), title terms and
+    numbers, name skeletons (they match across languages), body names, other
     non-year numbers. Rank the fetched candidates by the number of shared keys.
     """
     bands = [f"s{i}:{features.simhash >> (16 * i) & 0xFFFF:04x}" for i in range(4)]
     ordered: list[str] = bands
-    ordered += [f"d:{d}" for d in sorted(features.dates)]
     ordered += [f"t:{t}" for t in sorted(features.title) if not t.startswith("@")]
     ordered += [f"n:{n}" for n in sorted(features.title_numbers) if not _is_year(n)]
     ordered += [f"k:{s}" for s in sorted(features.skeletons)]

@@ -16,6 +16,7 @@ from aggregator.storage.schema import (
 )
 from aggregator.storage.store import SaveResult, SourceRow, SourceState, Store
 from aggregator.storage.storyindex import (
+    CandidateCache,
     CandidateRow,
     SharedCounts,
     StoryDecider,
@@ -24,6 +25,7 @@ from aggregator.storage.storyindex import (
 )
 
 __all__ = [
+    "CandidateCache",
     "CandidateRow",
     "SaveResult",
     "SharedCounts",

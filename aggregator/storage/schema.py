@@ -97,13 +97,13 @@ stories = sa.Table(
 story_keys = sa.Table(
     "story_keys",
     metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column(
-        "item_id", sa.Integer, sa.ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
     sa.Column("published", UTCDateTime, nullable=False),
-    sa.Index("ix_story_keys_key_published", "key", "published"),
+    # The candidate lookup reads the primary key alone (migration 0005).
+    sa.PrimaryKeyConstraint("key", "published", "item_id", name="pk_story_keys_v2"),
     sa.Index("ix_story_keys_item_id", "item_id"),
+    sqlite_with_rowid=False,
 )
 
 term_stats = sa.Table(

@@ -26,13 +26,14 @@ from aggregator.models import Enclosure, Item, OutputEntry, SourceRef, StoryMemb
 from aggregator.storage.schema import UTCDateTime, items, sources, stories, story_keys
 from aggregator.storage.storyindex import (
     CHUNK,
+    CandidateCache,
     SharedCounts,
     StoryDecider,
     TermCounts,
     candidates,
     create_stories,
     index_items,
-    refresh_story,
+    refresh_stories,
     reindex_item,
     source_ref,
     story_id_for,
@@ -133,6 +134,7 @@ class Store:
         self.engine: Engine = _make_engine(url, engine_options or {})
         self._write_lock = threading.Lock()
         self.term_cache = SharedCounts()
+        self.candidate_cache = CandidateCache()
         """Term frequencies of the story decision, kept across transactions."""
 
     @classmethod
@@ -364,9 +366,10 @@ class Store:
                 if item.key in known and known[item.key][1] != item.content_hash
             ]
             for item in changed:
-                _update_item(connection, known[item.key][0], item, now)
+                _update_item(connection, known[item.key][0], item, now, self.candidate_cache)
             counts = TermCounts(connection, self.term_cache)
-            stories_of = _decide_all(connection, new, counts, decide, window, max_candidates)
+            lookup = _Lookup(decide, window, max_candidates, self.candidate_cache)
+            stories_of = _decide_all(connection, new, counts, lookup)
             founded = sum(story_id is None for story_id in stories_of)
             _insert_items(connection, new, stories_of, now, counts)
             if new:
@@ -398,6 +401,8 @@ class Store:
         )
         with self.engine.connect() as connection:
             old = [story_id for story_id in connection.scalars(query) if story_id not in keep]
+        if old:
+            self.candidate_cache.clear()  # SQLite may reuse the ids of deleted items
         for start in range(0, len(old), _CHUNK):
             chunk = old[start : start + _CHUNK]
             with self._write() as connection:
@@ -498,28 +503,28 @@ def _item_values(item: Item) -> dict[str, Any]:
     }
 
 
-def _decide(
-    connection: Connection,
-    item: Item,
-    counts: TermCounts,
-    decide: StoryDecider | None,
-    window: timedelta,
-    limit: int,
-) -> str | None:
+@dataclass(frozen=True)
+class _Lookup:
+    """How new items find their story: the decider, the time window, how many candidates,
+    and the cache of candidate rows."""
+
+    decide: StoryDecider | None
+    window: timedelta
+    limit: int
+    cache: CandidateCache
+
+
+def _decide(connection: Connection, item: Item, counts: TermCounts, lookup: _Lookup) -> str | None:
+    decide = lookup.decide
     if decide is None or item.story_keys is None:
         return None
     keys = decide.lookup_keys(item, counts)
-    found = candidates(connection, keys, item.published, window, limit)
+    found = candidates(connection, keys, item.published, lookup.window, lookup.limit, lookup.cache)
     return decide(item, found, counts) if found else None
 
 
 def _decide_all(
-    connection: Connection,
-    new: Sequence[Item],
-    counts: TermCounts,
-    decide: StoryDecider | None,
-    window: timedelta,
-    limit: int,
+    connection: Connection, new: Sequence[Item], counts: TermCounts, lookup: _Lookup
 ) -> list[str | None]:
     """The story each new item joins (None: it founds one), decided before any of them is
     stored: items of one source never join each other's stories, and two of them never
@@ -527,7 +532,7 @@ def _decide_all(
     chosen: list[str | None] = []
     taken: set[str] = set()
     for item in new:
-        story_id = _decide(connection, item, counts, decide, window, limit)
+        story_id = _decide(connection, item, counts, lookup)
         if story_id in taken:
             story_id = None
         if story_id is not None:
@@ -574,18 +579,19 @@ def _insert_items(
         if joined is None
     ]
     create_stories(connection, founders)
-    for story_id in sorted({joined for joined in stories_of if joined is not None}):
-        refresh_story(connection, story_id, now)
+    refresh_stories(connection, (joined for joined in stories_of if joined), now)
     index_items(connection, list(zip(new, item_ids, strict=True)), counts)
 
 
-def _update_item(connection: Connection, item_id: int, item: Item, now: datetime) -> None:
+def _update_item(
+    connection: Connection, item_id: int, item: Item, now: datetime, cache: CandidateCache
+) -> None:
     connection.execute(
         items.update().where(items.c.id == item_id).values(changed_at=now, **_item_values(item))
     )
-    reindex_item(connection, item, item_id)
+    reindex_item(connection, item, item_id, cache)
     story_id = connection.scalar(sa.select(items.c.story_id).where(items.c.id == item_id))
-    refresh_story(connection, str(story_id), now)
+    refresh_stories(connection, [str(story_id)], now)
 
 
 def _output_entry(

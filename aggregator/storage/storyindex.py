@@ -5,6 +5,7 @@ storage stays free of the dedup logic.
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections import Counter
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from aggregator.models import Item, SourceRef, StoryMember
@@ -121,30 +123,36 @@ class TermCounts:
         return value
 
     def increment_many(self, items_terms: Sequence[Sequence[str]]) -> None:
-        """Count items: one more document for each item, one more for each of its terms."""
+        """Count items: one more document for each item, one more for each of its terms
+        (one upsert statement, in term order so that concurrent workers never deadlock)."""
         if not items_terms:
             return
         added = Counter(term for terms in items_terms for term in set(terms))
         added[DOCUMENTS] = len(items_terms)
-        self.prefetch(added)
-        existing = [t for t in added if self._cache[t] > 0]
-        fresh = [t for t in added if self._cache[t] == 0]
-        if existing:
-            self._connection.execute(
-                term_stats.update()
-                .where(term_stats.c.term == sa.bindparam("t"))
-                .values(df=term_stats.c.df + sa.bindparam("n")),
-                [{"t": t, "n": added[t]} for t in existing],
-            )
-        if fresh:
-            self._connection.execute(
-                term_stats.insert(), [{"term": t, "df": added[t]} for t in fresh]
-            )
+        self._connection.execute(
+            _upsert_counts(self._connection.dialect.name),
+            [{"t": term, "n": added[term]} for term in sorted(added)],
+        )
         now = time.monotonic()
         for term, count in added.items():
-            self._cache[term] += count
-            if self._shared is not None:
-                self._shared.put(term, self._cache[term], now)
+            known = self._cache.get(term)
+            if known is None and self._shared is not None:
+                known = self._shared.get(term, now)
+            if known is not None:
+                self._cache[term] = known + count
+                if self._shared is not None:
+                    self._shared.put(term, known + count, now)
+
+
+@functools.cache
+def _upsert_counts(dialect: str) -> sa.Insert:
+    """``INSERT … ON CONFLICT (term) DO UPDATE SET df = df + n`` for this dialect."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(term_stats).values(term=sa.bindparam("t"), df=sa.bindparam("n"))
+    return statement.on_conflict_do_update(
+        index_elements=[term_stats.c.term],
+        set_={"df": term_stats.c.df + statement.excluded.df},
+    )
 
 
 class StoryDecider(Protocol):
@@ -159,49 +167,86 @@ class StoryDecider(Protocol):
         """The story the item joins, or None."""
 
 
-def _candidate_query() -> sa.Select[Any]:
-    """Built once: SQLAlchemy then reuses its compiled form (building it per item cost
-    more than running it)."""
-    shared = (
-        sa.select(story_keys.c.item_id, sa.func.count().label("shared"))
+def _shared_keys_query() -> sa.Select[Any]:
+    """The stored items of the window sharing the most keys: read from the primary key
+    of ``story_keys`` alone. Built once: SQLAlchemy then reuses its compiled form."""
+    return (
+        sa.select(
+            story_keys.c.item_id,
+            sa.func.count().label("shared"),
+            sa.func.min(story_keys.c.published).label("published"),
+        )
         .where(
             story_keys.c.key.in_(sa.bindparam("keys", expanding=True)),
             story_keys.c.published.between(sa.bindparam("low"), sa.bindparam("high")),
         )
         .group_by(story_keys.c.item_id)
-        .order_by(sa.desc("shared"), story_keys.c.item_id)
+        .order_by(sa.desc("shared"), sa.asc("published"), story_keys.c.item_id)
         .limit(sa.bindparam("limit"))
-        .subquery()
-    )
-    return (
-        sa.select(
-            items.c.id,
-            items.c.story_id,
-            items.c.source_id,
-            items.c.published,
-            items.c.features,
-            shared.c.shared,
-        )
-        .join(shared, shared.c.item_id == items.c.id)
-        .where(items.c.features.is_not(None))
-        .order_by(shared.c.shared.desc(), items.c.published, items.c.id)
     )
 
 
-_CANDIDATES = _candidate_query()
+_SHARED_KEYS = _shared_keys_query()
+_CANDIDATE_ITEMS = sa.select(
+    items.c.id, items.c.story_id, items.c.source_id, items.c.published, items.c.features
+).where(items.c.id.in_(sa.bindparam("ids", expanding=True)), items.c.features.is_not(None))
+
+
+class CandidateCache:
+    """What the decision reads of stored items (story, source, time, features), by item
+    id, kept across transactions: the same items are candidates of many new ones, and
+    reading their rows again cost more than the lookup. An item's story never changes;
+    an edited item is dropped (``forget``), and a purge empties the cache. Bounded: beyond
+    ``max_items`` the oldest tenth is dropped."""
+
+    def __init__(self, max_items: int = 8192) -> None:
+        self.max_items = max_items
+        self._rows: dict[int, tuple[str, str, datetime, str]] = {}
+
+    def get(self, item_id: int) -> tuple[str, str, datetime, str] | None:
+        return self._rows.get(item_id)
+
+    def put(self, item_id: int, row: tuple[str, str, datetime, str]) -> None:
+        if len(self._rows) >= self.max_items:
+            for old in list(self._rows)[: self.max_items // 10]:
+                del self._rows[old]
+        self._rows[item_id] = row
+
+    def forget(self, item_id: int) -> None:
+        self._rows.pop(item_id, None)
+
+    def clear(self) -> None:
+        self._rows.clear()
 
 
 def candidates(
-    connection: Connection, keys: Sequence[str], published: datetime, window: timedelta, limit: int
+    connection: Connection,
+    keys: Sequence[str],
+    published: datetime,
+    window: timedelta,
+    limit: int,
+    cache: CandidateCache | None = None,
 ) -> list[CandidateRow]:
     """Stored items within ``window`` of ``published`` sharing at least one of ``keys``,
-    most shared keys first: an indexed lookup on (key, published), never a scan."""
+    most shared keys first (then the earliest): an index-only lookup on (key, published),
+    never a scan, then the rows of the items not in ``cache``."""
     if not keys:
         return []
     low = UTCDateTime().process_bind_param(published - window, connection.dialect)
     high = UTCDateTime().process_bind_param(published + window, connection.dialect)
     parameters = {"keys": list(keys), "low": low, "high": high, "limit": limit}
-    return [CandidateRow(*row) for row in connection.execute(_CANDIDATES, parameters)]
+    ranked = [(int(row[0]), int(row[1])) for row in connection.execute(_SHARED_KEYS, parameters)]
+    cache = cache if cache is not None else CandidateCache()
+    missing = [item_id for item_id, _ in ranked if cache.get(item_id) is None]
+    if missing:
+        for row in connection.execute(_CANDIDATE_ITEMS, {"ids": missing}):
+            cache.put(int(row[0]), (row[1], row[2], row[3], row[4]))
+    found = []
+    for item_id, shared in ranked:
+        cached = cache.get(item_id)
+        if cached is not None:
+            found.append(CandidateRow(item_id, *cached, shared_keys=shared))
+    return found
 
 
 def index_items(
@@ -219,8 +264,12 @@ def index_items(
     counts.increment_many([item.story_keys.term_keys for item, _ in keyed])  # type: ignore[union-attr]
 
 
-def reindex_item(connection: Connection, item: Item, item_id: int) -> None:
+def reindex_item(
+    connection: Connection, item: Item, item_id: int, cache: CandidateCache | None = None
+) -> None:
     """Replace an edited item's index keys (its story stays, its counts are kept)."""
+    if cache is not None:
+        cache.forget(item_id)
     connection.execute(story_keys.delete().where(story_keys.c.item_id == item_id))
     if item.story_keys and item.story_keys.index_keys:
         connection.execute(
@@ -249,31 +298,48 @@ def create_stories(connection: Connection, founders: Sequence[tuple[Item, str, i
         )
 
 
-def refresh_story(connection: Connection, story_id: str, now: datetime) -> None:
-    """After a member joined or changed: pick the representative by policy and move the
-    story's ``updated``; its ``published`` is its earliest member's.
+_STORY_MEMBERS = (
+    sa.select(items.c.story_id, items.c.id, items.c.published)
+    .join(sources, sources.c.id == items.c.source_id)
+    .where(items.c.story_id.in_(sa.bindparam("stories", expanding=True)))
+    .order_by(items.c.story_id, sources.c.priority.desc(), items.c.published, items.c.id)
+)
+_STORY_UPDATE = (
+    stories.update()
+    .where(stories.c.id == sa.bindparam("story"))
+    .values(
+        representative_id=sa.bindparam("representative"),
+        published=sa.bindparam("earliest"),
+        updated=sa.bindparam("now"),
+    )
+)
+
+
+def refresh_stories(connection: Connection, story_ids: Iterable[str], now: datetime) -> None:
+    """After members joined or changed: pick each story's representative by policy and
+    move its ``updated``; its ``published`` is its earliest member's. Two statements for
+    any number of stories.
 
     Policy: the member of the highest-priority source, then the earliest published, then
     the first stored.
     """
-    query = (
-        sa.select(items.c.id, items.c.published)
-        .join(sources, sources.c.id == items.c.source_id)
-        .where(items.c.story_id == story_id)
-        .order_by(sources.c.priority.desc(), items.c.published, items.c.id)
-    )
-    members = connection.execute(query).all()
-    if not members:
-        return
-    connection.execute(
-        stories.update()
-        .where(stories.c.id == story_id)
-        .values(
-            representative_id=members[0].id,
-            published=min(row.published for row in members),
-            updated=now,
-        )
-    )
+    wanted = sorted(set(story_ids))
+    for start in range(0, len(wanted), CHUNK):
+        rows = connection.execute(_STORY_MEMBERS, {"stories": wanted[start : start + CHUNK]})
+        members: dict[str, list[Any]] = {}
+        for row in rows:
+            members.setdefault(row.story_id, []).append(row)
+        updates = [
+            {
+                "story": story_id,
+                "representative": found[0].id,
+                "earliest": min(row.published for row in found),
+                "now": now,
+            }
+            for story_id, found in members.items()
+        ]
+        if updates:
+            connection.execute(_STORY_UPDATE, updates)
 
 
 def story_members(
