@@ -216,15 +216,6 @@ def _features(data: str) -> dedup.StoryFeatures:
     return dedup.StoryFeatures.from_json(data)
 
 
-def _key_terms(keys: Sequence[str]) -> list[str]:
-    prefixes = {"t": "", "d": "@", "n": "#", "k": "~"}
-    return [
-        prefixes[kind] + value
-        for kind, _, value in (k.partition(":") for k in keys)
-        if kind in prefixes
-    ]
-
-
 def _with_story_keys(items: Sequence[Item]) -> list[Item]:
     return [replace(item, story_keys=compute_story_keys(item)) for item in items]
 
@@ -309,7 +300,9 @@ class StoryDecision:
     def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:
         if item.story_keys is None:
             return ()
-        counts.prefetch(_key_terms(item.story_keys.index_keys))
+        # The new item's terms in one query: the decision weighs them all. A candidate's
+        # terms were fetched when it was new, and are remembered (``SharedCounts``).
+        counts.prefetch(dedup.all_terms(_features(item.story_keys.features)))
         return dedup.lookup_keys(item.story_keys.index_keys, counts)
 
     def __call__(
@@ -322,7 +315,6 @@ class StoryDecision:
             dedup.Candidate(row.story_id, row.source_id, row.published, _features(row.features))
             for row in candidates
         ]
-        counts.prefetch(dedup.unweighed_terms([new, *(c.features for c in found)], counts))
         return dedup.choose_story(new, item.source_id, item.published, found, counts, self.settings)
 
 

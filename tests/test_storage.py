@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from aggregator.models import Item, SourceRef
+from aggregator.models import Item, SourceRef, StoryKeys
 from aggregator.storage import SourceRow, Store, items, story_id_for
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -200,3 +201,58 @@ def test_leases_let_workers_claim_different_sources(store: Store) -> None:
     assert store.source_state(first[0]).lease_owner is None
     store.release_leases("worker-c")
     assert all(s.lease_owner is None for s in store.source_states())
+
+
+class _FailingDecider:
+    """A story decider that breaks on one source's items (a bug, a database error)."""
+
+    def __init__(self, failing_source: str) -> None:
+        self.failing_source = failing_source
+
+    def lookup_keys(self, item: Item, counts: object) -> list[str]:
+        if item.source_id == self.failing_source:
+            raise RuntimeError(f"decider broke on {item.source_id}")
+        return []
+
+    def __call__(self, item: Item, candidates: object, counts: object) -> None:
+        return None
+
+
+def test_group_commit_isolates_a_failing_save(store: Store) -> None:
+    """Saves queued while another holds the write lock commit as one group; one of them
+    failing must roll back nothing of the others."""
+    keyed = StoryKeys(features="{}", index_keys=(), term_keys=("токаев",))
+    decide = _FailingDecider("tengri")
+    outcomes: dict[str, object] = {}
+
+    def save(source_id: str, first: int) -> None:
+        batch = [item(n, source_id, story_keys=keyed) for n in range(first, first + 3)]
+        try:
+            outcomes[source_id] = store.save_items(
+                store.source_state(source_id),
+                batch,
+                NOW,
+                decide=decide,
+            )
+        except RuntimeError as exc:
+            outcomes[source_id] = exc
+
+    with store._write_lock:  # both saves queue up behind this one
+        threads = [
+            threading.Thread(target=save, args=(s, f)) for s, f in (("ulys", 1), ("tengri", 10))
+        ]
+        for thread in threads:
+            thread.start()
+        while len(store._pending) < 2:
+            threading.Event().wait(0.01)
+    for thread in threads:
+        thread.join(timeout=30)
+    assert isinstance(outcomes["tengri"], RuntimeError)
+    assert getattr(outcomes["ulys"], "new", None) == 3
+    with store.engine.connect() as connection:
+        stored = connection.execute(
+            sa.select(items.c.source_id, sa.func.count()).group_by(items.c.source_id)
+        ).all()
+    assert dict(stored) == {"ulys": 3}
+    assert store.source_state("ulys").last_new_item_at is not None
+    assert store.source_state("tengri").last_new_item_at is None

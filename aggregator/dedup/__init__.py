@@ -49,7 +49,7 @@ Layout (each module imports only modules listed above it, so there are no cycles
 
 from __future__ import annotations
 
-from aggregator.dedup.decision import choose_story, similarity, unweighed_terms
+from aggregator.dedup.decision import choose_story, similarity
 from aggregator.dedup.decision import stats_from as stats_from
 from aggregator.dedup.keys import (
     MAX_INDEX_KEYS,
@@ -77,5 +77,4 @@ __all__ = [
     "lookup_keys",
     "similarity",
     "term_keys",
-    "unweighed_terms",
 ]

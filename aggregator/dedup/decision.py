@@ -9,11 +9,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from aggregator.dedup.keys import CorpusStats, _is_year, all_terms
+from aggregator.dedup.keys import CorpusStats, _is_year
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
 
 _RARE_NAME = 4.0
 """BM25 IDF above which a name is rare (in ~2% of items or fewer)."""
+_MAX_ITEMS = 8192
+"""How many items' shapes and profiles are kept (as many as the candidate caches
+of storage and the pipeline hold; more costs memory for few hits)."""
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,8 @@ class _Shape:
     sets and its event-identifying numbers (computed once per item)."""
 
     features: StoryFeatures
-    body: frozenset[str]
+    numbers: frozenset[str]
+    """The body's numbers, prefixed with #: weighed with its terms (``features.terms``)."""
     title: frozenset[str]
     body_names: frozenset[str]
     title_names: frozenset[str]
@@ -43,15 +47,15 @@ def _shape(f: StoryFeatures) -> _Shape:
     found = _shapes.get(id(f))
     if found is not None and found.features is f:
         return found
-    if len(_shapes) > 50_000:
+    if len(_shapes) > _MAX_ITEMS:
         _shapes.clear()
-    body, title = _weighed(f)
+    title = f.title | _prefixed(f.title_numbers, "#")
     salient, title_salient = _salient(f.numbers), _salient(f.title_numbers)
     made = _Shape(
         features=f,
-        body=body,
+        numbers=_prefixed(f.numbers, "#"),
         title=title,
-        body_names=body & f.names,
+        body_names=f.terms & f.names,
         title_names=f.title & f.names,
         salient=salient,
         loose=frozenset(_loose(salient)),
@@ -93,7 +97,7 @@ class _Weights:
         self._stats = stats
         self._n = max(stats.document_count(), 1)
         stale = abs(self._n - _Weights._shared_n) > 0.02 * max(_Weights._shared_n, 50)
-        if stale or len(_Weights._shared) > 500_000 or len(_Weights._profiles) > 50_000:
+        if stale or len(_Weights._shared) > 500_000 or len(_Weights._profiles) > _MAX_ITEMS:
             _Weights._shared = {}
             _Weights._profiles = {}
             _Weights._shared_n = self._n
@@ -124,11 +128,11 @@ class _Weights:
         if found is not None:
             return found
         shape = _shape(features)
-        for term in self.missing(shape.body | shape.title | shape.cross):
+        for term in self.missing(features.terms | shape.numbers | shape.title | shape.cross):
             self(term)
         made = _Profile(
             shape=shape,
-            body_sum=self.sum(shape.body),
+            body_sum=self.sum(features.terms) + self.sum(shape.numbers),
             body_names_sum=self.sum(shape.body_names),
             title_sum=self.sum(shape.title),
             title_names_sum=self.sum(shape.title_names),
@@ -137,14 +141,6 @@ class _Weights:
         )
         _Weights._profiles[id(features)] = made
         return made
-
-
-def _weighed(features: StoryFeatures) -> tuple[frozenset[str], frozenset[str]]:
-    """The body and title term sets a pair score weighs (numbers prefixed with #)."""
-    return (
-        features.terms | _prefixed(features.numbers, "#"),
-        features.title | _prefixed(features.title_numbers, "#"),
-    )
 
 
 def _prefixed(values: frozenset[str], prefix: str) -> frozenset[str]:
@@ -215,41 +211,29 @@ def _pair_score(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings)
     extra = s.name_boost - 1.0
     names = fa.names | fb.names
     only_b, only_a = fb.names - fa.names, fa.names - fb.names
-    body = _boosted_cosine(
-        a.body & b.body,
-        names,
-        pa.body_sum + extra * (pa.body_names_sum + weights.sum(a.body & only_b)),
-        pb.body_sum + extra * (pb.body_names_sum + weights.sum(b.body & only_a)),
-        weights,
-        extra,
+    terms = fa.terms & fb.terms
+    body = _cosine(
+        weights.sum(terms)
+        + weights.sum(a.numbers & b.numbers)
+        + extra * weights.sum(terms & names),
+        pa.body_sum + extra * (pa.body_names_sum + weights.sum(fa.terms & only_b)),
+        pb.body_sum + extra * (pb.body_names_sum + weights.sum(fb.terms & only_a)),
     )
-    title = _boosted_cosine(
-        a.title & b.title,
-        names,
+    title_terms = a.title & b.title
+    title = _cosine(
+        weights.sum(title_terms) + extra * weights.sum(title_terms & names),
         pa.title_sum + extra * (pa.title_names_sum + weights.sum(a.title & only_b)),
         pb.title_sum + extra * (pb.title_names_sum + weights.sum(b.title & only_a)),
-        weights,
-        extra,
     )
     score = s.body_weight * body + (1.0 - s.body_weight) * title
     return min(1.0, score * evidence)
 
 
-def _boosted_cosine(
-    shared: frozenset[str],
-    names: frozenset[str],
-    norm_a: float,
-    norm_b: float,
-    weights: _Weights,
-    extra: float,
-) -> float:
-    """IDF-weighted cosine of two term sets whose names weigh ``1 + extra`` times more,
-    from their shared terms and each side's (boosted) sum of weights."""
-    if not shared:
-        return 0.0
-    overlap = weights.sum(shared) + extra * weights.sum(shared & names)
+def _cosine(overlap: float, norm_a: float, norm_b: float) -> float:
+    """Weighted cosine of two term sets from the weight of their shared terms and each
+    side's sum of weights (names boosted on all three alike)."""
     norm = math.sqrt(norm_a * norm_b)
-    return overlap / norm if norm else 0.0
+    return overlap / norm if overlap and norm else 0.0
 
 
 def _cross_language_score(a: _Profile, b: _Profile, weights: _Weights, s: DedupSettings) -> float:
@@ -257,7 +241,7 @@ def _cross_language_score(a: _Profile, b: _Profile, weights: _Weights, s: DedupS
     shared = a.shape.cross & b.shape.cross
     if len(shared) < 3:
         return 0.0
-    score = _boosted_cosine(shared, frozenset(), a.cross_sum, b.cross_sum, weights, 0.0)
+    score = _cosine(weights.sum(shared), a.cross_sum, b.cross_sum)
     return min(1.0, score * _evidence(a.shape, b.shape, s))
 
 
@@ -268,17 +252,6 @@ def similarity(
     weights = _Weights(stats)
     score = _pair_score(weights.profile(a), weights.profile(b), weights, settings)
     return max(0.0, min(1.0, score))
-
-
-def unweighed_terms(items: Iterable[StoryFeatures], stats: TermStats) -> set[str]:
-    """The terms that deciding over these items with ``stats`` would have to weigh: a
-    caller reading frequencies from a database fetches them in one go beforehand."""
-    weights = _Weights(stats)
-    wanted: set[str] = set()
-    for features in items:
-        if weights.profiled(features) is None:
-            wanted |= weights.missing(all_terms(features))
-    return wanted
 
 
 def _hours_apart(x: datetime, y: datetime) -> float:

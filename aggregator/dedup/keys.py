@@ -3,7 +3,6 @@ index keys and the ones worth looking candidates up by; :class:`CorpusStats`."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 from aggregator.dedup.values import StoryFeatures, TermStats
@@ -33,10 +32,8 @@ class CorpusStats:
         return self._df.get(term, 0)
 
 
-@functools.lru_cache(maxsize=8192)
 def all_terms(features: StoryFeatures) -> frozenset[str]:
-    """The terms the decision weighs for an item (``term_keys`` unsorted, uncut);
-    cached, as the same stored items are candidates again and again."""
+    """The terms the decision weighs for an item (``term_keys`` unsorted, uncut)."""
     keys = set(features.terms)
     keys.update(features.title)
     keys.update("#" + n for n in features.numbers | features.title_numbers)

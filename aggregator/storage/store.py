@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from alembic import command
@@ -122,6 +122,19 @@ class SaveResult:
     """How many of the new items founded a story (the rest joined one)."""
 
 
+T = TypeVar("T")
+
+
+@dataclass
+class _Job:
+    """One thread's work for a group commit, and what came of it."""
+
+    work: Callable[[Connection], Any]
+    result: Any = None
+    error: Exception | None = None
+    done: bool = False
+
+
 def database_url_for(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -133,9 +146,12 @@ class Store:
         self.url = url
         self.engine: Engine = _make_engine(url, engine_options or {})
         self._write_lock = threading.Lock()
+        self._pending_lock = threading.Lock()
+        self._pending: list[_Job] = []
         self.term_cache = SharedCounts()
-        self.candidate_cache = CandidateCache()
         """Term frequencies of the story decision, kept across transactions."""
+        self.candidate_cache = CandidateCache()
+        """What the story decision reads of stored items, kept across transactions."""
 
     @classmethod
     def open(cls, url: str, **engine_options: Any) -> Store:
@@ -176,6 +192,49 @@ class Store:
     def _write(self) -> Iterator[Connection]:
         with self._write_lock, self.engine.begin() as connection:
             yield connection
+
+    def _grouped(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in a transaction, committed together with the work other threads
+        queued meanwhile (group commit: the thread that gets the write lock runs all that
+        is pending). Each ``work`` is still all or nothing: if any of a group fails, the
+        group is rolled back and each of its works runs again in its own transaction, so
+        that one failure harms no other source."""
+        job = _Job(work)
+        with self._pending_lock:
+            self._pending.append(job)
+        with self._write_lock:
+            if not job.done:
+                with self._pending_lock:
+                    group, self._pending = self._pending, []
+                self._run_group(group)
+        if job.error is not None:
+            raise job.error
+        return cast(T, job.result)
+
+    def _run_group(self, group: list[_Job]) -> None:
+        try:
+            with self.engine.begin() as connection:
+                for job in group:
+                    job.result = job.work(connection)
+        except Exception as exc:
+            if len(group) == 1:
+                group[0].error = exc
+            else:
+                self._forget_cached()  # they may hold what was rolled back
+                for job in group:
+                    try:
+                        with self.engine.begin() as connection:
+                            job.result = job.work(connection)
+                    except Exception as alone:
+                        job.error = alone
+                        self._forget_cached()
+        finally:
+            for job in group:
+                job.done = True
+
+    def _forget_cached(self) -> None:
+        self.term_cache.clear()
+        self.candidate_cache.clear()
 
     def sources_in_error(self, ids: Sequence[str]) -> int:
         """How many of ``ids`` failed their last fetch (or are disabled)."""
@@ -333,8 +392,7 @@ class Store:
 
     def record_failure(self, state: SourceState) -> None:
         """Store the outcome of a fetch that brought no items (an error or a 304)."""
-        with self._write() as connection:
-            _update_source(connection, state)
+        self._grouped(lambda connection: _update_source(connection, state))
 
     # -- items -----------------------------------------------------------------------------
 
@@ -348,7 +406,8 @@ class Store:
         window: timedelta = DEFAULT_WINDOW,
         max_candidates: int = 50,
     ) -> SaveResult:
-        """Store a source's items and its new fetch state in one transaction.
+        """Store a source's items and its new fetch state, all or nothing (in one
+        transaction, possibly shared with other sources' saves: see ``_grouped``).
 
         An item already stored (same source and key) is updated when its content changed
         and left alone otherwise; it never gets a second row, and stays in its story.
@@ -357,29 +416,35 @@ class Store:
         its own.
         """
         unique = list({item.key: item for item in reversed(new_items)}.values())[::-1]
-        with self._write() as connection:
-            known = _known_items(connection, state.id, [item.key for item in unique])
-            new = [item for item in unique if item.key not in known]
-            changed = [
-                item
-                for item in unique
-                if item.key in known and known[item.key][1] != item.content_hash
-            ]
-            for item in changed:
-                _update_item(connection, known[item.key][0], item, now, self.candidate_cache)
-            counts = TermCounts(connection, self.term_cache)
-            lookup = _Lookup(decide, window, max_candidates, self.candidate_cache)
-            stories_of = _decide_all(connection, new, counts, lookup)
-            founded = sum(story_id is None for story_id in stories_of)
-            _insert_items(connection, new, stories_of, now, counts)
-            if new:
-                state = replace(state, last_new_item_at=now)
-            _update_source(connection, state)
+        lookup = _Lookup(decide, window, max_candidates, self.candidate_cache)
+        return self._grouped(lambda connection: self._save(connection, state, unique, now, lookup))
+
+    def _save(
+        self,
+        connection: Connection,
+        state: SourceState,
+        unique: Sequence[Item],
+        now: datetime,
+        lookup: _Lookup,
+    ) -> SaveResult:
+        known = _known_items(connection, state.id, [item.key for item in unique])
+        new = [item for item in unique if item.key not in known]
+        changed = [
+            item for item in unique if item.key in known and known[item.key][1] != item.content_hash
+        ]
+        for item in changed:
+            _update_item(connection, known[item.key][0], item, now, self.candidate_cache)
+        counts = TermCounts(connection, self.term_cache)
+        stories_of = _decide_all(connection, new, counts, lookup)
+        _insert_items(connection, new, stories_of, now, counts)
+        if new:
+            state = replace(state, last_new_item_at=now)
+        _update_source(connection, state)
         return SaveResult(
             new=len(new),
             updated=len(changed),
             unchanged=len(unique) - len(new) - len(changed),
-            new_stories=founded,
+            new_stories=sum(story_id is None for story_id in stories_of),
         )
 
     def recent_published(self, source_id: str, limit: int = 20) -> list[datetime]:

@@ -9,7 +9,7 @@ import functools
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from aggregator.models import Item, SourceRef, StoryMember
 from aggregator.storage.schema import (
@@ -70,6 +71,9 @@ class SharedCounts:
             return None
         return found[0]
 
+    def clear(self) -> None:
+        self._values.clear()
+
     def put(self, term: str, value: int, now: float) -> None:
         if len(self._values) >= self.max_terms and term not in self._values:
             for old in list(self._values)[: self.max_terms // 10]:
@@ -117,6 +121,10 @@ class TermCounts:
 
     def document_frequency(self, term: str) -> int:
         value = self._cache.get(term)
+        if value is None and self._shared is not None:
+            value = self._shared.get(term, time.monotonic())
+            if value is not None:
+                self._cache[term] = value
         if value is None:
             self.prefetch([term])
             value = self._cache[term]
@@ -129,7 +137,8 @@ class TermCounts:
             return
         added = Counter(term for terms in items_terms for term in set(terms))
         added[DOCUMENTS] = len(items_terms)
-        self._connection.execute(
+        execute_rows(
+            self._connection,
             _upsert_counts(self._connection.dialect.name),
             [{"t": term, "n": added[term]} for term in sorted(added)],
         )
@@ -254,14 +263,50 @@ def index_items(
 ) -> None:
     """Add items' keys to the candidate index and their terms to the counts."""
     keyed = [(item, item_id) for item, item_id in stored if item.story_keys is not None]
+    to_driver = bound(story_keys.c.published, connection)
     rows = [
-        {"key": key, "item_id": item_id, "published": item.published}
+        {"key": key, "item_id": item_id, "published": published}
         for item, item_id in keyed
+        for published in (to_driver(item.published),)
         for key in dict.fromkeys(item.story_keys.index_keys)  # type: ignore[union-attr]
     ]
     if rows:
-        connection.execute(story_keys.insert(), rows)
+        execute_rows(connection, _INSERT_KEYS, rows)
     counts.increment_many([item.story_keys.term_keys for item, _ in keyed])  # type: ignore[union-attr]
+
+
+_INSERT_KEYS = story_keys.insert()
+_compiled: dict[tuple[int, str], SQLCompiler] = {}
+
+
+def execute_rows(
+    connection: Connection, statement: sa.Insert, rows: Sequence[dict[str, Any]]
+) -> None:
+    """``executemany`` straight through the driver, the SQL compiled once per dialect:
+    SQLAlchemy's per-row parameter processing cost more than the statements themselves.
+    Values must already be in the driver's form (see :func:`bound`)."""
+    key = (id(statement), connection.dialect.name)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = statement.compile(dialect=connection.dialect)
+        _compiled[key] = compiled
+    if compiled.positional:
+        names = compiled.positiontup or []
+        connection.exec_driver_sql(
+            str(compiled), [tuple(row[name] for name in names) for row in rows]
+        )
+    else:
+        connection.exec_driver_sql(str(compiled), list(rows))
+
+
+def bound(column: sa.Column[Any], connection: Connection) -> Callable[[Any], Any]:
+    """The column type's conversion of a value to the driver's form."""
+    process = column.type.bind_processor(connection.dialect)
+    return process if process is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def reindex_item(
