@@ -313,7 +313,7 @@ class Store:
     def source_state(self, source_id: str) -> SourceState:
         """One source's state, without its item count (the refresh path: no scan)."""
         with self.engine.connect() as connection:
-            row = connection.execute(sa.select(sources).where(sources.c.id == source_id)).first()
+            row = connection.execute(_SOURCE_STATE, {"source_id": source_id}).first()
         if row is None:
             raise StoreError(f"unknown source {source_id!r}", source_id=source_id)
         return SourceState(**row._asdict())
@@ -524,15 +524,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_STATE_FIELDS = tuple(
+    name
+    for name in SourceState.__dataclass_fields__
+    if name not in ("id", "name", "url", "priority", "item_count")
+)
+# Built once: building the statement per call cost more than running it.
+_UPDATE_SOURCE = (
+    sources.update()
+    .where(sources.c.id == sa.bindparam("source_id"))
+    .values({name: sa.bindparam(f"new_{name}") for name in _STATE_FIELDS})
+)
+_SOURCE_STATE = sa.select(sources).where(sources.c.id == sa.bindparam("source_id"))
+
+
 def _update_source(connection: Connection, state: SourceState) -> None:
     """Write a source's new state; this also releases its lease."""
-    values = {
-        key: value
-        for key, value in state.__dict__.items()
-        if key not in ("id", "name", "url", "priority", "item_count")
-    }
-    values.update(lease_owner=None, lease_until=None)
-    connection.execute(sources.update().where(sources.c.id == state.id).values(**values))
+    values = {f"new_{name}": getattr(state, name) for name in _STATE_FIELDS}
+    values.update(new_lease_owner=None, new_lease_until=None, source_id=state.id)
+    connection.execute(_UPDATE_SOURCE, values)
 
 
 def _known_items(
