@@ -25,6 +25,7 @@ from aggregator.dedup import (
     similarity,
     term_keys,
 )
+from aggregator.dedup.decision import _pair_score, _score_bound, _shape, _Weights
 
 EVAL_PATH = Path(__file__).parent / "data" / "stories" / "eval.json"
 
@@ -295,3 +296,18 @@ def test_never_crashes_and_scores_stay_in_range(
     assert 0.0 <= score <= 1.0
     assert 0.0 <= similarity(a, a, CorpusStats(), DedupSettings()) <= 1.0
     assert len(index_keys(a)) <= MAX_INDEX_KEYS
+
+
+def test_score_bound_never_below_the_score(eval_items: list[EvalItem]) -> None:
+    """Candidates whose bound misses the threshold are not scored: the bound must hold
+    for every pair of the eval set (same and other languages, names boosted)."""
+    features = [item.features for item in eval_items]
+    weights = _Weights(_stats(*features))
+    config = DedupSettings()
+    checked = 0
+    for a, b in itertools.permutations(features[:80], 2):
+        profile_a, profile_b = weights.profile(a), weights.profile(b)
+        bound = _score_bound(profile_a, _shape(b), weights, config)
+        assert bound + 1e-9 >= _pair_score(profile_a, profile_b, weights, config)
+        checked += bound < config.threshold
+    assert checked > 1000  # the bound does prune: most pairs of different events

@@ -263,6 +263,56 @@ def _time_factor(hours: float, settings: DedupSettings) -> float:
     return 1.0 if hours <= 20.0 else 1.0 - settings.day_penalty * min(hours / 24.0, 3.0) / 3.0
 
 
+def _score_bound(pa: _Profile, b: _Shape, weights: _Weights, s: DedupSettings) -> float:
+    """An upper bound of ``_pair_score`` that needs no weights of ``b``'s own: a shared
+    term weighs the same on both sides and ``b`` holds them all, so its norm is at least
+    the overlap, and a cosine at most sqrt(overlap / the new item's own norm). Evidence
+    without the cast (which only lowers a score) bounds the rest."""
+    a = pa.shape
+    fa, fb = a.features, b.features
+    if fa.language != fb.language:
+        return 1.0
+    evidence = _evidence(a, b, s)
+    if (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits and evidence >= 1.0:
+        return 1.0
+    extra = s.name_boost - 1.0
+    names = fa.names | fb.names
+    terms = fa.terms & fb.terms
+    body = (
+        weights.sum(terms) + weights.sum(a.numbers & b.numbers) + extra * weights.sum(terms & names)
+    )
+    title_terms = a.title & b.title
+    title = weights.sum(title_terms) + extra * weights.sum(title_terms & names)
+    own_body = pa.body_sum + extra * pa.body_names_sum
+    own_title = pa.title_sum + extra * pa.title_names_sum
+    bound = s.body_weight * math.sqrt(body / own_body if own_body else 0.0) + (
+        1.0 - s.body_weight
+    ) * math.sqrt(title / own_title if own_title else 0.0)
+    return min(1.0, bound * evidence)
+
+
+def _hopeful_stories(
+    new: _Profile,
+    new_published: datetime,
+    candidates: Iterable[Candidate],
+    weights: _Weights,
+    settings: DedupSettings,
+) -> set[str]:
+    """The stories of which some candidate may reach the threshold: only their members
+    are scored in full (most candidates share a rare key and little else, and a full
+    score needs the candidate's own weights)."""
+    hopeful = set()
+    for cand in candidates:
+        if cand.story_id in hopeful or new.shape.features.language != cand.features.language:
+            hopeful.add(cand.story_id)
+            continue
+        bound = _score_bound(new, _shape(cand.features), weights, settings)
+        bound *= _time_factor(_hours_apart(new_published, cand.published), settings)
+        if bound >= settings.threshold * (1.0 - 1e-9):  # margin for rounding
+            hopeful.add(cand.story_id)
+    return hopeful
+
+
 def _story_scores(
     new: StoryFeatures,
     new_published: datetime,
@@ -308,6 +358,8 @@ def choose_story(
     others = [c for c in in_window if c.source_id != new_source_id and c.story_id not in blocked]
     scores: dict[str, list[tuple[float, float]]] = {}
     weights = _Weights(stats)
+    hopeful = _hopeful_stories(weights.profile(new), new_published, others, weights, settings)
+    others = [c for c in others if c.story_id in hopeful]
     for story_id, score, ratio in _story_scores(new, new_published, others, weights, settings):
         scores.setdefault(story_id, []).append((score, ratio))
     # A story qualifies on a member above the threshold, but only if the new item also
