@@ -140,7 +140,8 @@ class TermCounts:
         execute_rows(
             self._connection,
             _upsert_counts(self._connection.dialect.name),
-            [{"t": term, "n": added[term]} for term in sorted(added)],
+            ("t", "n"),
+            [(term, added[term]) for term in sorted(added)],
         )
         now = time.monotonic()
         for term, count in added.items():
@@ -265,13 +266,13 @@ def index_items(
     keyed = [(item, item_id) for item, item_id in stored if item.story_keys is not None]
     to_driver = bound(story_keys.c.published, connection)
     rows = [
-        {"key": key, "item_id": item_id, "published": published}
+        (key, item_id, published)
         for item, item_id in keyed
         for published in (to_driver(item.published),)
         for key in dict.fromkeys(item.story_keys.index_keys)  # type: ignore[union-attr]
     ]
     if rows:
-        execute_rows(connection, _INSERT_KEYS, rows)
+        execute_rows(connection, _INSERT_KEYS, ("key", "item_id", "published"), rows)
     counts.increment_many([item.story_keys.term_keys for item, _ in keyed])  # type: ignore[union-attr]
 
 
@@ -280,23 +281,29 @@ _compiled: dict[tuple[int, str], SQLCompiler] = {}
 
 
 def execute_rows(
-    connection: Connection, statement: sa.Insert, rows: Sequence[dict[str, Any]]
+    connection: Connection,
+    statement: sa.Insert,
+    names: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
 ) -> None:
     """``executemany`` straight through the driver, the SQL compiled once per dialect:
     SQLAlchemy's per-row parameter processing cost more than the statements themselves.
-    Values must already be in the driver's form (see :func:`bound`)."""
+    ``rows`` hold the values of the parameters ``names``, already in the driver's form
+    (see :func:`bound`)."""
     key = (id(statement), connection.dialect.name)
     compiled = _compiled.get(key)
     if compiled is None:
         compiled = statement.compile(dialect=connection.dialect)
         _compiled[key] = compiled
-    if compiled.positional:
-        names = compiled.positiontup or []
+    if not compiled.positional:
         connection.exec_driver_sql(
-            str(compiled), [tuple(row[name] for name in names) for row in rows]
+            str(compiled), [dict(zip(names, row, strict=True)) for row in rows]
         )
-    else:
+    elif tuple(compiled.positiontup or ()) == names:
         connection.exec_driver_sql(str(compiled), list(rows))
+    else:
+        order = [names.index(name) for name in compiled.positiontup or ()]
+        connection.exec_driver_sql(str(compiled), [tuple(row[i] for i in order) for row in rows])
 
 
 def bound(column: sa.Column[Any], connection: Connection) -> Callable[[Any], Any]:
