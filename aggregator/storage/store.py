@@ -178,10 +178,7 @@ class Store:
         config = AlembicConfig()
         config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
         with self.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(
-                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
-                )
+            _take_turns(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
@@ -260,9 +257,12 @@ class Store:
 
         A source whose URL changed in the config starts afresh: its redirect target,
         validators and disabled state are dropped. Sources removed from the config keep
-        their rows (and items) but are no longer fetched.
+        their rows (and items) but are no longer fetched. Workers starting together on one
+        PostgreSQL take turns (the advisory lock of migrations), so that none of them
+        inserts a row another has just inserted.
         """
         with self._write() as connection:
+            _take_turns(connection)
             existing = {
                 row.id: row
                 for row in connection.execute(
@@ -536,6 +536,13 @@ _UPDATE_SOURCE = (
     .values({name: sa.bindparam(f"new_{name}") for name in _STATE_FIELDS})
 )
 _SOURCE_STATE = sa.select(sources).where(sources.c.id == sa.bindparam("source_id"))
+
+
+def _take_turns(connection: Connection) -> None:
+    """On PostgreSQL, wait for other workers' set-up transactions (an advisory lock held
+    until this transaction ends)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
 
 def _update_source(connection: Connection, state: SourceState) -> None:

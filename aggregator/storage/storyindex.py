@@ -22,7 +22,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from aggregator.models import Item, SourceRef, StoryMember
 from aggregator.storage.schema import (
     DOCUMENTS,
-    UTCDateTime,
     items,
     sources,
     stories,
@@ -177,26 +176,21 @@ class StoryDecider(Protocol):
         """The story the item joins, or None."""
 
 
-def _shared_keys_query() -> sa.Select[Any]:
-    """The stored items of the window sharing the most keys: read from the primary key
-    of ``story_keys`` alone. Built once: SQLAlchemy then reuses its compiled form."""
+@functools.lru_cache(maxsize=128)
+def _shared_keys_sql(placeholder: str, keys: int) -> str:
+    """The stored items of the window sharing the most of ``keys`` keys: read from the
+    primary key of ``story_keys`` alone. Plain SQL run through the driver (the same on
+    SQLite and PostgreSQL): SQLAlchemy's handling of this one statement per new item cost
+    more than running it."""
+    listed = ", ".join([placeholder] * keys)
     return (
-        sa.select(
-            story_keys.c.item_id,
-            sa.func.count().label("shared"),
-            sa.func.min(story_keys.c.published).label("published"),
-        )
-        .where(
-            story_keys.c.key.in_(sa.bindparam("keys", expanding=True)),
-            story_keys.c.published.between(sa.bindparam("low"), sa.bindparam("high")),
-        )
-        .group_by(story_keys.c.item_id)
-        .order_by(sa.desc("shared"), sa.asc("published"), story_keys.c.item_id)
-        .limit(sa.bindparam("limit"))
+        "SELECT item_id, count(*) AS shared, min(published) AS first_published "
+        f"FROM story_keys WHERE key IN ({listed}) "
+        f"AND published BETWEEN {placeholder} AND {placeholder} "
+        f"GROUP BY item_id ORDER BY shared DESC, first_published, item_id LIMIT {placeholder}"
     )
 
 
-_SHARED_KEYS = _shared_keys_query()
 _CANDIDATE_ITEMS = sa.select(
     items.c.id, items.c.story_id, items.c.source_id, items.c.published, items.c.features
 ).where(items.c.id.in_(sa.bindparam("ids", expanding=True)), items.c.features.is_not(None))
@@ -242,10 +236,11 @@ def candidates(
     never a scan, then the rows of the items not in ``cache``."""
     if not keys:
         return []
-    low = UTCDateTime().process_bind_param(published - window, connection.dialect)
-    high = UTCDateTime().process_bind_param(published + window, connection.dialect)
-    parameters = {"keys": list(keys), "low": low, "high": high, "limit": limit}
-    ranked = [(int(row[0]), int(row[1])) for row in connection.execute(_SHARED_KEYS, parameters)]
+    to_driver = bound(story_keys.c.published, connection)
+    placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    parameters = (*keys, to_driver(published - window), to_driver(published + window), limit)
+    rows = connection.exec_driver_sql(_shared_keys_sql(placeholder, len(keys)), parameters)
+    ranked = [(int(row[0]), int(row[1])) for row in rows]
     cache = cache if cache is not None else CandidateCache()
     missing = [item_id for item_id, _ in ranked if cache.get(item_id) is None]
     if missing:
