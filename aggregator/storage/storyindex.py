@@ -104,12 +104,13 @@ class TermCounts:
                     self._cache[term] = value
                     wanted.discard(term)
         missing = sorted(wanted)
+        placeholder = _placeholder(self._connection)
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start : start + CHUNK]
-            query = sa.select(term_stats.c.term, term_stats.c.df).where(
-                term_stats.c.term.in_(chunk)
+            rows = self._connection.exec_driver_sql(
+                _counts_sql(placeholder, len(chunk)), tuple(chunk)
             )
-            found = {row[0]: row[1] for row in self._connection.execute(query)}
+            found = {row[0]: row[1] for row in rows}
             for term in chunk:
                 self._cache[term] = int(found.get(term, 0))
                 if self._shared is not None:
@@ -176,6 +177,19 @@ class StoryDecider(Protocol):
         """The story the item joins, or None."""
 
 
+def _placeholder(connection: Connection) -> str:
+    """The driver's positional parameter marker."""
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
+@functools.lru_cache(maxsize=512)
+def _counts_sql(placeholder: str, terms: int) -> str:
+    """The counts of ``terms`` terms. Plain SQL run through the driver (the same on
+    SQLite and PostgreSQL), as SQLAlchemy's handling of this statement, run once or
+    more per new item, cost more than running it."""
+    return f"SELECT term, df FROM term_stats WHERE term IN ({', '.join([placeholder] * terms)})"
+
+
 @functools.lru_cache(maxsize=128)
 def _shared_keys_sql(placeholder: str, keys: int) -> str:
     """The stored items of the window sharing the most of ``keys`` keys: read from the
@@ -237,7 +251,7 @@ def candidates(
     if not keys:
         return []
     to_driver = bound(story_keys.c.published, connection)
-    placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    placeholder = _placeholder(connection)
     parameters = (*keys, to_driver(published - window), to_driver(published + window), limit)
     rows = connection.exec_driver_sql(_shared_keys_sql(placeholder, len(keys)), parameters)
     ranked = [(int(row[0]), int(row[1])) for row in rows]
