@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from aggregator.dedup.keys import CorpusStats, _is_year
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
@@ -43,12 +45,18 @@ class _Shape:
 _shapes: dict[int, _Shape] = {}
 
 
+def _make_room(cache: dict[int, Any]) -> None:
+    """Past ``_MAX_ITEMS``, drop the oldest tenth (dicts keep insertion order)."""
+    if len(cache) > _MAX_ITEMS:
+        for key in list(itertools.islice(cache, _MAX_ITEMS // 10)):
+            del cache[key]
+
+
 def _shape(f: StoryFeatures) -> _Shape:
     found = _shapes.get(id(f))
     if found is not None and found.features is f:
         return found
-    if len(_shapes) > _MAX_ITEMS:
-        _shapes.clear()
+    _make_room(_shapes)
     title = f.title | _prefixed(f.title_numbers, "#")
     salient, title_salient = _salient(f.numbers), _salient(f.title_numbers)
     made = _Shape(
@@ -97,10 +105,11 @@ class _Weights:
         self._stats = stats
         self._n = max(stats.document_count(), 1)
         stale = abs(self._n - _Weights._shared_n) > 0.02 * max(_Weights._shared_n, 50)
-        if stale or len(_Weights._shared) > 500_000 or len(_Weights._profiles) > _MAX_ITEMS:
+        if stale or len(_Weights._shared) > 500_000:
             _Weights._shared = {}
             _Weights._profiles = {}
             _Weights._shared_n = self._n
+        _make_room(_Weights._profiles)
         self._cache = _Weights._shared
 
     def __call__(self, term: str) -> float:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pymorphy3
 
 from aggregator.dedup.values import StoryFeatures
@@ -272,15 +273,13 @@ def _extract_numbers(text: str) -> set[str]:
 
 
 def _simhash(terms: Sequence[str]) -> int:
+    """64-bit SimHash of the term 3-shingles: a bit is set when more than half of the
+    shingles' hashes have it (counted over the hashes' bits with numpy)."""
     shingles = [" ".join(terms[i : i + 3]) for i in range(max(len(terms) - 2, 1))]
-    values = [
-        int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
-        for shingle in shingles
-    ]
-    half = len(values) / 2
-    # A bit is set when more than half of the shingles' hashes have it (the same result
-    # as summing ±1 per bit, with one pass per bit over ints instead of 64 per shingle).
-    return sum(1 << bit for bit in range(64) if sum(v >> bit & 1 for v in values) > half)
+    digests = b"".join(hashlib.blake2b(s.encode(), digest_size=8).digest() for s in shingles)
+    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(-1, 8), axis=1)
+    majority = bits.sum(axis=0) * 2 > len(shingles)
+    return int.from_bytes(np.packbits(majority).tobytes(), "big")
 
 
 def extract_features(title: str, text: str, language: str | None) -> StoryFeatures:
