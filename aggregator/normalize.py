@@ -188,8 +188,10 @@ def normalize_entry(
     link = canonical_url(original_link) if original_link else None
     content_html = sanitize_html(entry.content or entry.summary or "", base)
     text = html_to_text(content_html)
-    summary_source = entry.summary if entry.content and entry.summary else content_html
-    summary = _lead(html_to_text(sanitize_html(summary_source or "", base)))
+    if entry.content and entry.summary:
+        summary = _lead(html_to_text(sanitize_html(entry.summary, base)))
+    else:  # the summary is the content's lead: sanitized and read once
+        summary = _lead(text)
     title = clean_text(html_to_text(entry.title or "")) or _lead(text, 90) or "(untitled)"
     language = (
         language_code(entry.language)

@@ -204,8 +204,9 @@ class _Tokens:
     names: set[str] = field(default_factory=set)
 
 
+@functools.lru_cache(maxsize=200_000)
 def _term_of(token: str, language: str, capitalized: bool, initial: bool) -> tuple[str, bool]:
-    """One token -> (term or "", is a name)."""
+    """One token -> (term or "", is a name); cached, as news wording repeats."""
     low = token.lower().replace("’", "'")
     if language == "ru" and not low.isascii():
         lemma, named = _lemma_ru(low)
