@@ -305,6 +305,11 @@ class StoryDecision:
         counts.prefetch(dedup.all_terms(_features(item.story_keys.features)))
         return dedup.lookup_keys(item.story_keys.index_keys, counts)
 
+    def stored_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:
+        if item.story_keys is None:
+            return ()
+        return dedup.stored_keys(item.story_keys.index_keys, counts)
+
     def __call__(
         self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
     ) -> str | None:

@@ -23,6 +23,7 @@ from aggregator.dedup import (
     extract_features,
     index_keys,
     similarity,
+    stored_keys,
     term_keys,
 )
 from aggregator.dedup.decision import _pair_score, _score_bound, _shape, _Weights
@@ -311,3 +312,23 @@ def test_score_bound_never_below_the_score(eval_items: list[EvalItem]) -> None:
         assert bound + 1e-9 >= _pair_score(profile_a, profile_b, weights, config)
         checked += bound < config.threshold
     assert checked > 1000  # the bound does prune: most pairs of different events
+
+
+def test_stored_keys_leave_out_keys_no_lookup_would_use() -> None:
+    stats = CorpusStats()
+    common = extract_features("Токаев провёл совещание", "Токаев провёл совещание.", "ru")
+    for _ in range(1200):
+        stats.add(common)
+    rare = extract_features(
+        "Токаев вручил жителям Тараза ключи от 450 квартир",
+        "Президент Токаев вручил ключи от 450 квартир в Таразе.",
+        "ru",
+    )
+    keys = index_keys(rare)
+    stored = stored_keys(keys, stats)
+    assert "t:токаев" in keys and "t:токаев" not in stored  # in every stored item
+    assert "n:450" in stored and [k for k in keys if k.startswith("s")] == stored[:4]
+    assert set(keys) - set(stored) <= {f"t:{t}" for t in common.title} | {"k:tkv"}
+    few = CorpusStats()
+    few.add(common)
+    assert stored_keys(keys, few) == keys  # below 1,000 items every key is stored

@@ -214,6 +214,9 @@ class _FailingDecider:
             raise RuntimeError(f"decider broke on {item.source_id}")
         return []
 
+    def stored_keys(self, item: Item, counts: object) -> list[str]:
+        return []
+
     def __call__(self, item: Item, candidates: object, counts: object) -> None:
         return None
 

@@ -57,6 +57,7 @@ from aggregator.dedup.keys import (
     all_terms,
     index_keys,
     lookup_keys,
+    stored_keys,
     term_keys,
 )
 from aggregator.dedup.text import detect_language, extract_features
@@ -76,5 +77,6 @@ __all__ = [
     "index_keys",
     "lookup_keys",
     "similarity",
+    "stored_keys",
     "term_keys",
 ]

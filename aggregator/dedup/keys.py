@@ -90,17 +90,33 @@ def lookup_keys(
     key fetches within the time window flat as the store grows). SimHash bands count as
     rare. With fewer than 1,000 items the frequencies say little and every key but the
     dates is used."""
-    total = stats.document_count()
     usable = [key for key in keys if not key.startswith("d:")]
-    if total < 1000:
+    limit = _lookup_limit(stats, max_share, max_df)
+    if limit is None:
         return usable
-    limit = min(max_share * total, max_df)
-    ranked = []
-    for key in usable:
-        kind, _, value = key.partition(":")
-        prefix = _KEY_TERM_PREFIX.get(kind)
-        df = 0 if prefix is None else stats.document_frequency(prefix + value)
-        if df <= limit:
-            ranked.append((df, key))
+    ranked = [(df, key) for key in usable if (df := _key_frequency(key, stats)) <= limit]
     ranked.sort()
     return [key for _df, key in ranked[:max_keys]]
+
+
+def stored_keys(keys: Sequence[str], stats: TermStats, slack: float = 2.0) -> list[str]:
+    """The index keys worth storing for a new item: those a later lookup may use. A key
+    already in more than ``slack`` times as many items as :func:`lookup_keys` accepts
+    is left out (frequencies only grow, so no lookup would read it; the slack covers
+    the limit growing with the store). Below 1,000 items every key is stored."""
+    limit = _lookup_limit(stats, 0.02, 1000)
+    if limit is None:
+        return list(keys)
+    return [key for key in keys if _key_frequency(key, stats) <= slack * limit]
+
+
+def _lookup_limit(stats: TermStats, max_share: float, max_df: int) -> float | None:
+    """The most items a key may be in to be looked up by; None: no limit yet."""
+    total = stats.document_count()
+    return None if total < 1000 else min(max_share * total, max_df)
+
+
+def _key_frequency(key: str, stats: TermStats) -> int:
+    kind, _, value = key.partition(":")
+    prefix = _KEY_TERM_PREFIX.get(kind)
+    return 0 if prefix is None else stats.document_frequency(prefix + value)

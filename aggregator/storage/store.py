@@ -436,7 +436,7 @@ class Store:
             _update_item(connection, known[item.key][0], item, now, self.candidate_cache)
         counts = TermCounts(connection, self.term_cache)
         stories_of = _decide_all(connection, new, counts, lookup)
-        _insert_items(connection, new, stories_of, now, counts)
+        _insert_items(connection, new, stories_of, now, counts, lookup.decide)
         if new:
             state = replace(state, last_new_item_at=now)
         _update_source(connection, state)
@@ -629,6 +629,7 @@ def _insert_items(
     stories_of: Sequence[str | None],
     now: datetime,
     counts: TermCounts,
+    decide: StoryDecider | None,
 ) -> None:
     """Store a batch of new items with their stories, index keys and term counts in a few
     statements (one per table) instead of several per item."""
@@ -662,7 +663,8 @@ def _insert_items(
     ]
     create_stories(connection, founders)
     refresh_stories(connection, (joined for joined in stories_of if joined), now)
-    index_items(connection, list(zip(new, item_ids, strict=True)), counts)
+    keys_of = (lambda item: decide.stored_keys(item, counts)) if decide is not None else None
+    index_items(connection, list(zip(new, item_ids, strict=True)), counts, keys_of)
 
 
 def _update_item(

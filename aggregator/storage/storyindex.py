@@ -171,6 +171,9 @@ class StoryDecider(Protocol):
     def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:
         """Which of the item's index keys to look candidates up by (the rare ones)."""
 
+    def stored_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:
+        """Which of the item's index keys to store (those a later lookup may use)."""
+
     def __call__(
         self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
     ) -> str | None:
@@ -269,16 +272,21 @@ def candidates(
 
 
 def index_items(
-    connection: Connection, stored: Sequence[tuple[Item, int]], counts: TermCounts
+    connection: Connection,
+    stored: Sequence[tuple[Item, int]],
+    counts: TermCounts,
+    keys_of: Callable[[Item], Sequence[str]] | None = None,
 ) -> None:
-    """Add items' keys to the candidate index and their terms to the counts."""
+    """Add items' keys to the candidate index (``keys_of`` picks them, by default all of
+    an item's index keys) and their terms to the counts."""
     keyed = [(item, item_id) for item, item_id in stored if item.story_keys is not None]
+    pick = keys_of or (lambda item: item.story_keys.index_keys if item.story_keys else ())
     to_driver = bound(story_keys.c.published, connection)
     rows = [
         (key, item_id, published)
         for item, item_id in keyed
         for published in (to_driver(item.published),)
-        for key in dict.fromkeys(item.story_keys.index_keys)  # type: ignore[union-attr]
+        for key in dict.fromkeys(pick(item))
     ]
     if rows:
         execute_rows(connection, _INSERT_KEYS, ("key", "item_id", "published"), rows)
