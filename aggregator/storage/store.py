@@ -214,10 +214,10 @@ class Store:
                 for job in group:
                     job.result = job.work(connection)
         except Exception as exc:
+            self._forget_cached()  # they may hold what was rolled back
             if len(group) == 1:
                 group[0].error = exc
             else:
-                self._forget_cached()  # they may hold what was rolled back
                 for job in group:
                     try:
                         with self.engine.begin() as connection:
