@@ -115,14 +115,19 @@ class _Weights:
     def __call__(self, term: str) -> float:
         weight = self._cache.get(term)
         if weight is None:
-            df = min(self._stats.document_frequency(term), self._n)
-            weight = math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
-            self._cache[term] = weight
+            self._fill((term,))
+            weight = self._cache[term]
         return weight
 
-    def missing(self, terms: Iterable[str]) -> set[str]:
-        """The terms not weighed yet (whose frequencies a caller may fetch in bulk)."""
-        return {t for t in terms if t not in self._cache}
+    def _fill(self, *groups: Iterable[str]) -> None:
+        """Weigh the terms not weighed yet (``__call__`` inlined: profiles need many)."""
+        cache, n, log = self._cache, self._n, math.log
+        frequency = self._stats.document_frequency
+        for terms in groups:
+            for term in terms:
+                if term not in cache:
+                    df = min(frequency(term), n)
+                    cache[term] = log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def sum(self, terms: Iterable[str]) -> float:
         """Sum of weights of terms already weighed (those of profiled items)."""
@@ -137,8 +142,8 @@ class _Weights:
         if found is not None:
             return found
         shape = _shape(features)
-        for term in self.missing(features.terms | shape.numbers | shape.title | shape.cross):
-            self(term)
+        self._fill(features.terms, shape.numbers, shape.title, shape.cross, features.names)
+        weight = self._cache.__getitem__
         made = _Profile(
             shape=shape,
             body_sum=self.sum(features.terms) + self.sum(shape.numbers),
@@ -146,7 +151,7 @@ class _Weights:
             title_sum=self.sum(shape.title),
             title_names_sum=self.sum(shape.title_names),
             cross_sum=self.sum(shape.cross),
-            rare_names=frozenset(n for n in features.names if self(n) >= _RARE_NAME),
+            rare_names=frozenset(n for n in features.names if weight(n) >= _RARE_NAME),
         )
         _Weights._profiles[id(features)] = made
         return made

@@ -449,14 +449,10 @@ class Store:
 
     def recent_published(self, source_id: str, limit: int = 20) -> list[datetime]:
         """Publication times of the source's newest items (for its publishing cadence)."""
-        query = (
-            sa.select(items.c.published)
-            .where(items.c.source_id == source_id)
-            .order_by(items.c.published.desc())
-            .limit(limit)
-        )
         with self.engine.connect() as connection:
-            return list(connection.scalars(query))
+            return list(
+                connection.scalars(_RECENT_PUBLISHED, {"source_id": source_id, "limit": limit})
+            )
 
     def purge(self, before: datetime, keep: set[str]) -> int:
         """Delete the stories (with their items and index keys) whose every member is
@@ -529,13 +525,23 @@ _STATE_FIELDS = tuple(
     for name in SourceState.__dataclass_fields__
     if name not in ("id", "name", "url", "priority", "item_count")
 )
-# Built once: building the statement per call cost more than running it.
+# Built once: building a statement per call cost more than running it.
 _UPDATE_SOURCE = (
     sources.update()
     .where(sources.c.id == sa.bindparam("source_id"))
     .values({name: sa.bindparam(f"new_{name}") for name in _STATE_FIELDS})
 )
 _SOURCE_STATE = sa.select(sources).where(sources.c.id == sa.bindparam("source_id"))
+_RECENT_PUBLISHED = (
+    sa.select(items.c.published)
+    .where(items.c.source_id == sa.bindparam("source_id"))
+    .order_by(items.c.published.desc())
+    .limit(sa.bindparam("limit"))
+)
+_KNOWN_ITEMS = sa.select(items.c.key, items.c.id, items.c.content_hash).where(
+    items.c.source_id == sa.bindparam("source_id"),
+    items.c.key.in_(sa.bindparam("keys", expanding=True)),
+)
 
 
 def _take_turns(connection: Connection) -> None:
@@ -557,10 +563,9 @@ def _known_items(
 ) -> dict[str, tuple[int, str]]:
     known: dict[str, tuple[int, str]] = {}
     for start in range(0, len(keys), _CHUNK):
-        query = sa.select(items.c.key, items.c.id, items.c.content_hash).where(
-            items.c.source_id == source_id, items.c.key.in_(keys[start : start + _CHUNK])
-        )
-        known.update({row.key: (row.id, row.content_hash) for row in connection.execute(query)})
+        chunk = {"source_id": source_id, "keys": keys[start : start + _CHUNK]}
+        rows = connection.execute(_KNOWN_ITEMS, chunk)
+        known.update({row.key: (row.id, row.content_hash) for row in rows})
     return known
 
 
