@@ -436,7 +436,7 @@ class Store:
             _update_item(connection, known[item.key][0], item, now, self.candidate_cache)
         counts = TermCounts(connection, self.term_cache)
         stories_of = _decide_all(connection, new, counts, lookup)
-        _insert_items(connection, new, stories_of, now, counts, lookup.decide)
+        _insert_items(connection, new, stories_of, now, counts, lookup)
         if new:
             state = replace(state, last_new_item_at=now)
         _update_source(connection, state)
@@ -634,10 +634,12 @@ def _insert_items(
     stories_of: Sequence[str | None],
     now: datetime,
     counts: TermCounts,
-    decide: StoryDecider | None,
+    lookup: _Lookup,
 ) -> None:
     """Store a batch of new items with their stories, index keys and term counts in a few
-    statements (one per table) instead of several per item."""
+    statements (one per table) instead of several per item. The new items go into the
+    candidate cache too: they are the likeliest candidates of the next ones (a rollback
+    empties the cache)."""
     if not new:
         return
     story_ids = [
@@ -659,6 +661,10 @@ def _insert_items(
         items.insert().returning(items.c.id, sort_by_parameter_order=True), rows
     )
     item_ids = [int(row[0]) for row in inserted]
+    for item, story_id, item_id in zip(new, story_ids, item_ids, strict=True):
+        if item.story_keys is not None:
+            row = (story_id, item.source_id, item.published, item.story_keys.features)
+            lookup.cache.put(item_id, row)
     founders = [
         (item, story_id, item_id)
         for item, story_id, item_id, joined in zip(
@@ -668,6 +674,7 @@ def _insert_items(
     ]
     create_stories(connection, founders)
     refresh_stories(connection, (joined for joined in stories_of if joined), now)
+    decide = lookup.decide
     keys_of = (lambda item: decide.stored_keys(item, counts)) if decide is not None else None
     index_items(connection, list(zip(new, item_ids, strict=True)), counts, keys_of)
 
