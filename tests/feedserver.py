@@ -16,8 +16,11 @@ import contextlib
 import gzip
 import hashlib
 import math
+import os
 import socket
 import socketserver
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,7 +29,7 @@ from email.utils import format_datetime, formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 if TYPE_CHECKING:
@@ -616,3 +619,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def start_aggregator(
+    workdir: Path, port: int, *options: str, output: IO[str] | int = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """``aggregator [options] run --port PORT`` in ``workdir`` (its feeds.yaml), as a user
+    starts it, its output (unbuffered) to ``output``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "aggregator", *options, "run", "--port", str(port)],
+        cwd=workdir,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )

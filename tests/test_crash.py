@@ -19,12 +19,10 @@ the output is checked against what the feeds list and what earlier outputs said.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -36,7 +34,7 @@ from xml.sax.saxutils import escape
 
 import httpx
 import pytest
-from feedserver import FeedServer, free_port
+from feedserver import FeedServer, free_port, start_aggregator
 
 pytestmark = pytest.mark.slow
 
@@ -228,15 +226,9 @@ def write_config(path: Path, server: FeedServer, feeds: list[GenFeed], round_no:
 # -- the service ----------------------------------------------------------------------------
 
 
-def start_service(workdir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "aggregator", "run", "--port", str(port)],
-            cwd=workdir,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+def start_service(workdir: Path, port: int, log: Path) -> subprocess.Popen[str]:
+    with log.open("w", encoding="utf-8") as out:
+        return start_aggregator(workdir, port, output=out)
 
 
 def wait_for_log(log: Path, *texts: str, timeout: float = 15.0) -> None:

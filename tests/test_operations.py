@@ -4,7 +4,6 @@ paging, WebSub and the single-scheduler lock — against the real running proces
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import feedparser
 import httpx
 import pytest
-from feedserver import FeedServer, free_port
+from feedserver import FeedServer, free_port, start_aggregator
 
 pytestmark = pytest.mark.slow
 
@@ -42,14 +41,7 @@ class Service:
     def __init__(self, directory: Path, *args: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "aggregator", *args, "run", "--port", str(self.port)],
-            cwd=directory,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        self.process = start_aggregator(directory, self.port, *args)
 
     def get(self, path: str, **kwargs: object) -> httpx.Response:
         return httpx.get(self.base + path, timeout=5, **kwargs)  # type: ignore[arg-type]

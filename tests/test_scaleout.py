@@ -3,16 +3,13 @@ worker at a time, and every worker's output shows what any of them stored."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from feedserver import FeedServer, free_port
+from feedserver import FeedServer, free_port, start_aggregator
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -44,14 +41,7 @@ def test_two_workers_share_one_postgresql(
             encoding="utf-8",
         )
         port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "aggregator", "run", "--port", str(port)],
-            cwd=folder,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        process = start_aggregator(folder, port)
         workers.append((process, f"http://127.0.0.1:{port}"))
     try:
         expected = 6 + 5 + 5 + 5 + 4 + 4  # items served; a few fold into stories

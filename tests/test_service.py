@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +11,7 @@ from pathlib import Path
 import feedparser
 import httpx
 import pytest
-from feedserver import FeedServer, free_port
+from feedserver import FeedServer, free_port, start_aggregator
 
 pytestmark = pytest.mark.slow
 
@@ -51,14 +49,7 @@ sources:
         encoding="utf-8",
     )
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "aggregator", "run", "--port", str(port)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    process = start_aggregator(tmp_path, port)
     try:
         yield process, f"http://127.0.0.1:{port}"
     finally:
@@ -131,13 +122,7 @@ def test_run_serves_an_empty_valid_feed_before_any_fetch(tmp_path: Path) -> None
         encoding="utf-8",
     )
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "aggregator", "run", "--port", str(port)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_aggregator(tmp_path, port)
     try:
         document = wait_for_items(f"http://127.0.0.1:{port}", 0)
         assert document["items"] == []
