@@ -320,15 +320,7 @@ class Store:
 
     def due_sources(self, ids: Sequence[str], now: datetime) -> list[str]:
         """Of ``ids``, those not disabled whose next fetch time has come."""
-        query = (
-            sa.select(sources.c.id)
-            .where(
-                sources.c.id.in_(list(ids)),
-                sources.c.disabled_reason.is_(None),
-                sa.or_(sources.c.next_fetch_at.is_(None), sources.c.next_fetch_at <= now),
-            )
-            .order_by(sources.c.next_fetch_at)
-        )
+        query = sa.select(sources.c.id).where(*_due(ids, now)).order_by(sources.c.next_fetch_at)
         with self.engine.connect() as connection:
             return list(connection.scalars(query))
 
@@ -346,9 +338,7 @@ class Store:
         due = (
             sa.select(sources.c.id)
             .where(
-                sources.c.id.in_(list(ids)),
-                sources.c.disabled_reason.is_(None),
-                sa.or_(sources.c.next_fetch_at.is_(None), sources.c.next_fetch_at <= now),
+                *_due(ids, now),
                 sa.or_(sources.c.lease_until.is_(None), sources.c.lease_until < now),
             )
             .order_by(sources.c.next_fetch_at, sources.c.id)
@@ -542,6 +532,15 @@ _KNOWN_ITEMS = sa.select(items.c.key, items.c.id, items.c.content_hash).where(
     items.c.source_id == sa.bindparam("source_id"),
     items.c.key.in_(sa.bindparam("keys", expanding=True)),
 )
+
+
+def _due(ids: Sequence[str], now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    """Of ``ids``, the sources not disabled whose next fetch time has come."""
+    return (
+        sources.c.id.in_(list(ids)),
+        sources.c.disabled_reason.is_(None),
+        sa.or_(sources.c.next_fetch_at.is_(None), sources.c.next_fetch_at <= now),
+    )
 
 
 def _take_turns(connection: Connection) -> None:
