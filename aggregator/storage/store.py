@@ -27,6 +27,7 @@ from aggregator.storage.schema import UTCDateTime, items, sources, stories, stor
 from aggregator.storage.storyindex import (
     CHUNK,
     CandidateCache,
+    KeysOf,
     SharedCounts,
     StoryDecider,
     TermCounts,
@@ -422,9 +423,10 @@ class Store:
         changed = [
             item for item in unique if item.key in known and known[item.key][1] != item.content_hash
         ]
-        for item in changed:
-            _update_item(connection, known[item.key][0], item, now, self.candidate_cache)
         counts = TermCounts(connection, self.term_cache)
+        keys_of = _keys_of(lookup, counts)
+        for item in changed:
+            _update_item(connection, known[item.key][0], item, now, lookup.cache, keys_of)
         stories_of = _decide_all(connection, new, counts, lookup)
         _insert_items(connection, new, stories_of, now, counts, lookup)
         if new:
@@ -673,18 +675,27 @@ def _insert_items(
     ]
     create_stories(connection, founders)
     refresh_stories(connection, (joined for joined in stories_of if joined), now)
+    index_items(connection, list(zip(new, item_ids, strict=True)), counts, _keys_of(lookup, counts))
+
+
+def _keys_of(lookup: _Lookup, counts: TermCounts) -> KeysOf | None:
+    """The decider's choice of the index keys worth storing (all, without a decider)."""
     decide = lookup.decide
-    keys_of = (lambda item: decide.stored_keys(item, counts)) if decide is not None else None
-    index_items(connection, list(zip(new, item_ids, strict=True)), counts, keys_of)
+    return (lambda item: decide.stored_keys(item, counts)) if decide is not None else None
 
 
 def _update_item(
-    connection: Connection, item_id: int, item: Item, now: datetime, cache: CandidateCache
+    connection: Connection,
+    item_id: int,
+    item: Item,
+    now: datetime,
+    cache: CandidateCache,
+    keys_of: KeysOf | None,
 ) -> None:
     connection.execute(
         items.update().where(items.c.id == item_id).values(changed_at=now, **_item_values(item))
     )
-    reindex_item(connection, item, item_id, cache)
+    reindex_item(connection, item, item_id, cache, keys_of)
     story_id = connection.scalar(sa.select(items.c.story_id).where(items.c.id == item_id))
     refresh_stories(connection, [str(story_id)], now)
 

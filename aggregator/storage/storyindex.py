@@ -271,15 +271,26 @@ def candidates(
     return found
 
 
+KeysOf = Callable[[Item], Sequence[str]]
+"""Which of an item's index keys to store (the decider's ``stored_keys``)."""
+
+
 def index_items(
     connection: Connection,
     stored: Sequence[tuple[Item, int]],
     counts: TermCounts,
-    keys_of: Callable[[Item], Sequence[str]] | None = None,
+    keys_of: KeysOf | None = None,
 ) -> None:
     """Add items' keys to the candidate index (``keys_of`` picks them, by default all of
     an item's index keys) and their terms to the counts."""
     keyed = [(item, item_id) for item, item_id in stored if item.story_keys is not None]
+    _insert_keys(connection, keyed, keys_of)
+    counts.increment_many([item.story_keys.term_keys for item, _ in keyed])  # type: ignore[union-attr]
+
+
+def _insert_keys(
+    connection: Connection, keyed: Sequence[tuple[Item, int]], keys_of: KeysOf | None
+) -> None:
     pick = keys_of or (lambda item: item.story_keys.index_keys if item.story_keys else ())
     to_driver = bound(story_keys.c.published, connection)
     rows = [
@@ -290,7 +301,6 @@ def index_items(
     ]
     if rows:
         execute_rows(connection, _INSERT_KEYS, ("key", "item_id", "published"), rows)
-    counts.increment_many([item.story_keys.term_keys for item, _ in keyed])  # type: ignore[union-attr]
 
 
 _INSERT_KEYS = story_keys.insert()
@@ -334,20 +344,17 @@ def _same(value: Any) -> Any:
 
 
 def reindex_item(
-    connection: Connection, item: Item, item_id: int, cache: CandidateCache | None = None
+    connection: Connection,
+    item: Item,
+    item_id: int,
+    cache: CandidateCache | None = None,
+    keys_of: KeysOf | None = None,
 ) -> None:
     """Replace an edited item's index keys (its story stays, its counts are kept)."""
     if cache is not None:
         cache.forget(item_id)
     connection.execute(story_keys.delete().where(story_keys.c.item_id == item_id))
-    if item.story_keys and item.story_keys.index_keys:
-        connection.execute(
-            story_keys.insert(),
-            [
-                {"key": key, "item_id": item_id, "published": item.published}
-                for key in dict.fromkeys(item.story_keys.index_keys)
-            ],
-        )
+    _insert_keys(connection, [(item, item_id)], keys_of)
 
 
 def create_stories(connection: Connection, founders: Sequence[tuple[Item, str, int]]) -> None:
