@@ -73,28 +73,30 @@ def index_keys(features: StoryFeatures) -> list[str]:
     return unique[:MAX_INDEX_KEYS]
 
 
-_KEY_TERM_PREFIX = {"t": "", "d": "@", "n": "#", "k": "~"}
+_KEY_TERM_PREFIX = {"t": "", "n": "#", "k": "~"}
+MAX_SHARE = 0.02
+"""A key in more than this share of all items is not looked up by…"""
+MAX_DF = 1000
+"""…nor one in more than this many items."""
 
 
 def lookup_keys(
     keys: Sequence[str],
     stats: TermStats,
     max_keys: int = 16,
-    max_share: float = 0.02,
-    max_df: int = 1000,
+    max_share: float = MAX_SHARE,
+    max_df: int = MAX_DF,
 ) -> list[str]:
     """The index keys worth looking candidates up by: the rarest ``max_keys``, without
-    dates (every item of a day carries its date) and without keys in more than
-    ``max_share`` of all items or more than ``max_df`` of them (a common word would fetch
-    thousands of rows that the decision then rejects; the absolute cap keeps the rows a
-    key fetches within the time window flat as the store grows). SimHash bands count as
-    rare. With fewer than 1,000 items the frequencies say little and every key but the
-    dates is used."""
-    usable = [key for key in keys if not key.startswith("d:")]
+    keys in more than ``max_share`` of all items or more than ``max_df`` of them (a
+    common word would fetch thousands of rows that the decision then rejects; the
+    absolute cap keeps the rows a key fetches within the time window flat as the store
+    grows). SimHash bands count as rare. With fewer than 1,000 items the frequencies say
+    little and every key is used."""
     limit = _lookup_limit(stats, max_share, max_df)
     if limit is None:
-        return usable
-    ranked = [(df, key) for key in usable if (df := _key_frequency(key, stats)) <= limit]
+        return list(keys)
+    ranked = [(df, key) for key in keys if (df := _key_frequency(key, stats)) <= limit]
     ranked.sort()
     return [key for _df, key in ranked[:max_keys]]
 
@@ -104,7 +106,7 @@ def stored_keys(keys: Sequence[str], stats: TermStats, slack: float = 2.0) -> li
     already in more than ``slack`` times as many items as :func:`lookup_keys` accepts
     is left out (frequencies only grow, so no lookup would read it; the slack covers
     the limit growing with the store). Below 1,000 items every key is stored."""
-    limit = _lookup_limit(stats, 0.02, 1000)
+    limit = _lookup_limit(stats, MAX_SHARE, MAX_DF)
     if limit is None:
         return list(keys)
     return [key for key in keys if _key_frequency(key, stats) <= slack * limit]
