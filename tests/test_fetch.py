@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import socket
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import brotli
 import pytest
 from feedserver import FeedServer
 
 from aggregator.config import FetchSettings
 from aggregator.errors import (
     AddressNotAllowedError,
+    FetchError,
     GoneError,
     HTTPStatusError,
     NetworkError,
@@ -220,3 +226,55 @@ def test_gzip_bomb_stops_at_the_decoded_limit(fresh_server: FeedServer) -> None:
         fetch(fresh_server.url("/feeds/bomb.rss?gzip=1"), settings)
     (request,) = fresh_server.requests("/feeds/bomb.rss")
     assert "gzip" in (request.header("Accept-Encoding") or "")
+
+
+@contextlib.contextmanager
+def raw_peer(reply: bytes) -> Iterator[str]:
+    """A TCP server on 127.0.0.1 that answers each connection's request with ``reply``
+    and closes it: what no HTTP library would send."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                connection, _ = listener.accept()
+                with connection:
+                    connection.recv(65536)
+                    connection.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed.xml"
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+@pytest.mark.parametrize(
+    ("reply", "error", "message"),
+    [
+        (b"SSH-2.0-OpenSSH_9.6\r\n", FetchError, "malformed HTTP response"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n<rss/>", FetchError, "malformed HTTP"),
+        (b"", NetworkError, "closed the connection before answering"),
+    ],
+)
+def test_a_peer_that_does_not_speak_http_gets_a_specific_error(
+    reply: bytes, error: type[Exception], message: str
+) -> None:
+    with raw_peer(reply) as url, pytest.raises(error, match=message):
+        fetch(url)
+
+
+def test_brotli_is_decoded() -> None:
+    body = "<rss><channel><title>Жаңалықтар</title></channel></rss>".encode()
+    reply = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Encoding: br\r\n"
+        + f"Content-Length: {len(brotli.compress(body))}\r\n\r\n".encode()
+        + brotli.compress(body)
+    )
+    with raw_peer(reply) as url:
+        assert fetch(url).content == body
