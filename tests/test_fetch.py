@@ -278,3 +278,14 @@ def test_brotli_is_decoded() -> None:
     )
     with raw_peer(reply) as url:
         assert fetch(url).content == body
+
+
+def test_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = b"<rss><channel><title>via proxy</title></channel></rss>"
+    reply = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with raw_peer(reply) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.removesuffix("/feed.xml"))
+        # a name that resolves nowhere: only the proxy can answer
+        assert fetch("http://feeds.example.invalid/rss").content == body
