@@ -64,9 +64,13 @@ async def refresh_source(
     fetcher: Fetcher,
     store: Store,
     clock: Clock = utc_now,
+    state: SourceState | None = None,
 ) -> SourceOutcome:
-    """Fetch, parse, normalize and store one source; errors are stored on the source."""
-    state = await asyncio.to_thread(store.source_state, source.id)
+    """Fetch, parse, normalize and store one source; errors are stored on the source.
+    ``state``: the source's stored state when the caller read it (with others, in one
+    query), else it is read here."""
+    if state is None:
+        state = await asyncio.to_thread(store.source_state, source.id)
     started = clock()
     url = state.current_url or settings.source_location(source)
     try:

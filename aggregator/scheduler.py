@@ -31,7 +31,7 @@ from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Clock, SourceOutcome, refresh_source, shutdown_pools, utc_now
 from aggregator.publish import KINDS, output_views, publish, shown_story_ids
-from aggregator.storage import SourceRow, Store
+from aggregator.storage import SourceRow, SourceState, Store
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +57,24 @@ async def refresh_many(
     fetcher: Fetcher,
     clock: Clock = utc_now,
 ) -> list[SourceOutcome]:
-    """Refresh several sources concurrently (bounded); one failure never stops the rest."""
+    """Refresh several sources concurrently (bounded); one failure never stops the rest.
+    Their states are read in one query, not one each."""
     limit = asyncio.Semaphore(settings.config.fetch.concurrency)
+    ids = [source.id for source in sources]
+    states = await asyncio.to_thread(_states_by_id, store, ids)
 
     async def one(source: SourceConfig) -> SourceOutcome:
         async with limit:
-            return await refresh_source(source, settings, fetcher, store, clock)
+            state = states.get(source.id)
+            return await refresh_source(source, settings, fetcher, store, clock, state)
 
     return list(await asyncio.gather(*(one(source) for source in sources)))
+
+
+def _states_by_id(store: Store, ids: Sequence[str]) -> dict[str, SourceState]:
+    """The stored states of ``ids`` (one query), in the order of ``ids``."""
+    found = {state.id: state for state in store.source_states(ids, counts=False)}
+    return {source_id: found[source_id] for source_id in ids if source_id in found}
 
 
 class Service:
@@ -132,21 +142,20 @@ class Service:
         sources = {s.id: s for s in enabled_sources(self.settings)}
         room = self.settings.config.fetch.concurrency * 2 - len(self._in_flight)
         candidates = [source_id for source_id in sources if source_id not in self._in_flight]
-        claimed = (
-            await asyncio.to_thread(
-                self.store.claim_due, candidates, utc_now(), self.worker_id, self._lease(), room
-            )
-            if room > 0
-            else []
-        )
-        for source_id in claimed:
-            task = asyncio.create_task(self._refresh(sources[source_id]))
+        claimed = await asyncio.to_thread(self._claim, candidates, room) if room > 0 else {}
+        for source_id, state in claimed.items():
+            task = asyncio.create_task(self._refresh(sources[source_id], state))
             self._in_flight[source_id] = task
         if self.settings.config.database is not None:
             await self._notice_other_workers()
         if self._dirty:
             self._dirty = False
             await self._publish()
+
+    def _claim(self, candidates: Sequence[str], room: int) -> dict[str, SourceState]:
+        """Claim up to ``room`` due sources; their states, read together."""
+        ids = self.store.claim_due(candidates, utc_now(), self.worker_id, self._lease(), room)
+        return _states_by_id(self.store, ids) if ids else {}
 
     def _lease(self) -> timedelta:
         """How long a claimed source stays ours: a fetch, its parse and its commit."""
@@ -204,10 +213,12 @@ class Service:
             removed=",".join(sorted(removed)) or None,
         )
 
-    async def _refresh(self, source: SourceConfig) -> SourceOutcome:
+    async def _refresh(self, source: SourceConfig, state: SourceState) -> SourceOutcome:
         try:
             async with self._limit:
-                outcome = await refresh_source(source, self.settings, self.fetcher, self.store)
+                outcome = await refresh_source(
+                    source, self.settings, self.fetcher, self.store, state=state
+                )
             if outcome.changed:
                 self._dirty = True
             return outcome
