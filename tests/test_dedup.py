@@ -305,13 +305,19 @@ def test_score_bound_never_below_the_score(eval_items: list[EvalItem]) -> None:
     features = [item.features for item in eval_items]
     weights = _Weights(_stats(*features))
     config = DedupSettings()
-    checked = 0
+    checked = early = 0
     for a, b in itertools.permutations(features[:80], 2):
         profile_a, profile_b = weights.profile(a), weights.profile(b)
+        score = _pair_score(profile_a, profile_b, weights, config)
         bound = _score_bound(profile_a, _shape(b), weights, config)
-        assert bound + 1e-9 >= _pair_score(profile_a, profile_b, weights, config)
+        assert bound + 1e-9 >= score
         checked += bound < config.threshold
+        # asked only whether it reaches the threshold: evidence alone may answer
+        quick = _score_bound(profile_a, _shape(b), weights, config, needed=config.threshold)
+        assert quick + 1e-9 >= bound >= score - 1e-9
+        early += quick != bound
     assert checked > 1000  # the bound does prune: most pairs of different events
+    assert early > 100  # and evidence alone rules many out
 
 
 def test_stored_keys_leave_out_keys_no_lookup_would_use() -> None:
