@@ -107,9 +107,7 @@ class TermCounts:
         placeholder = _placeholder(self._connection)
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start : start + CHUNK]
-            rows = self._connection.exec_driver_sql(
-                _counts_sql(placeholder, len(chunk)), tuple(chunk)
-            )
+            rows = driver_rows(self._connection, _counts_sql(placeholder, len(chunk)), chunk)
             found = {row[0]: row[1] for row in rows}
             for term in chunk:
                 self._cache[term] = int(found.get(term, 0))
@@ -256,7 +254,7 @@ def candidates(
     to_driver = bound(story_keys.c.published, connection)
     placeholder = _placeholder(connection)
     parameters = (*keys, to_driver(published - window), to_driver(published + window), limit)
-    rows = connection.exec_driver_sql(_shared_keys_sql(placeholder, len(keys)), parameters)
+    rows = driver_rows(connection, _shared_keys_sql(placeholder, len(keys)), parameters)
     ranked = [(int(row[0]), int(row[1])) for row in rows]
     cache = cache if cache is not None else CandidateCache()
     missing = [item_id for item_id, _ in ranked if cache.get(item_id) is None]
@@ -322,15 +320,34 @@ def execute_rows(
     if compiled is None:
         compiled = statement.compile(dialect=connection.dialect)
         _compiled[key] = compiled
+    sql = str(compiled)
     if not compiled.positional:
-        connection.exec_driver_sql(
-            str(compiled), [dict(zip(names, row, strict=True)) for row in rows]
-        )
+        _driver_many(connection, sql, [dict(zip(names, row, strict=True)) for row in rows])
     elif tuple(compiled.positiontup or ()) == names:
-        connection.exec_driver_sql(str(compiled), list(rows))
+        _driver_many(connection, sql, rows)
     else:
         order = [names.index(name) for name in compiled.positiontup or ()]
-        connection.exec_driver_sql(str(compiled), [tuple(row[i] for i in order) for row in rows])
+        _driver_many(connection, sql, [tuple(row[i] for i in order) for row in rows])
+
+
+def driver_rows(connection: Connection, sql: str, parameters: Sequence[Any]) -> list[Any]:
+    """Run ``sql`` on the connection's DBAPI cursor, inside its transaction, and fetch
+    all rows: SQLAlchemy's result set-up for a plain statement cost more than the
+    statement (the candidate lookup and the counts, once or more per new item)."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(parameters))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _driver_many(connection: Connection, sql: str, rows: Sequence[Any]) -> None:
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
 
 
 def bound(column: sa.Column[Any], connection: Connection) -> Callable[[Any], Any]:
