@@ -165,6 +165,17 @@ def test_relative_urls_resolve_against_the_base() -> None:
     assert 'src="https://news.example/2026/11/story/pic.jpg"' in clean
 
 
+def test_quotation_sources_resolve_and_unjoinable_links_are_dropped() -> None:
+    clean = sanitize_html(
+        '<blockquote cite=" /press/1 ">«Цитата»</blockquote>'
+        '<a href="http://[::1">сломанная</a><a href="  news.html ">ok</a>',
+        BASE,
+    )
+    assert 'cite="https://news.example/press/1"' in clean  # stripped, then joined
+    assert 'href="https://news.example/2026/11/story/news.html"' in clean
+    assert "[::1" not in clean and ">сломанная</a>" in clean  # the text stays
+
+
 def test_relative_urls_resolve_against_the_feed_link_without_item_link() -> None:
     result = item(title="t", content='<a href="/x">x</a>', base_url="https://site.example/")
     assert 'href="https://site.example/x"' in result.content_html  # type: ignore[attr-defined]
