@@ -12,6 +12,9 @@ import html
 import logging
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -194,8 +197,41 @@ def cpu_pool(workers: int) -> ProcessPoolExecutor | None:
         return None
     if workers not in _pools:
         context = multiprocessing.get_context("forkserver")
-        _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        _pools[workers] = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=watch_service,
+            initargs=(os.getpid(),),
+        )
     return _pools[workers]
+
+
+def watch_service(service_pid: int) -> None:
+    """In a pool process: exit when the service process is gone. A service killed with
+    SIGKILL (or by the OOM killer) cannot stop its pool, and the pool's processes would
+    wait for work forever, holding the forkserver too (each pair ~120 MB)."""
+    threading.Thread(target=_exit_with, args=(service_pid,), daemon=True).start()
+
+
+def _exit_with(pid: int) -> None:
+    try:
+        handle = os.pidfd_open(pid)  # readable once the process has ended (Linux 5.3+)
+    except (AttributeError, OSError):
+        while _alive(pid):
+            time.sleep(2.0)
+    else:
+        select.select([handle], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 async def run_cpu(workers: int, job: Callable[[], T]) -> T:

@@ -18,6 +18,7 @@ the output is checked against what the feeds list and what earlier outputs said.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import signal
@@ -458,3 +459,53 @@ def test_sigkill_at_any_moment_then_restart_gives_the_same_output(
             process.kill()
             process.wait(timeout=10)
     print(f"total {time.monotonic() - started:.1f}s, {len(ids)} stories, {len(seen)} ids tracked")
+
+
+def descendants(pid: int) -> set[int]:
+    """Processes started by ``pid`` and by them, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(stat[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_killed_service_leaves_no_parsing_processes(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    """SIGKILL gives the service no chance to stop its parsing pool: the pool's processes
+    must notice on their own, or every crash leaves ~120 MB behind for good."""
+    feeds = generate_feeds()
+    serve_round(fresh_server, feeds, 0)
+    write_config(tmp_path / "feeds.yaml", fresh_server, feeds, 0)
+    log = tmp_path / "run.log"
+    process = start_service(tmp_path, free_port(), log)
+    try:
+        wait_for_log(log, " fetched source_id=")
+        helpers = descendants(process.pid)
+        assert helpers, "the pool was not started"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(running(pid) for pid in helpers):
+        time.sleep(0.1)
+    assert [pid for pid in helpers if running(pid)] == []
