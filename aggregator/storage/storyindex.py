@@ -55,54 +55,46 @@ class CandidateRow:
 
 
 class SharedCounts:
-    """Document frequencies remembered across transactions, for ``max_age`` seconds: the
-    weights of the story decision drift slowly, and reading thousands of counts per new
-    item would dominate its cost. Bounded: beyond ``max_terms`` the oldest are dropped."""
+    """Document frequencies remembered across transactions: the weights of the story
+    decision drift slowly, and reading thousands of counts per new item would dominate
+    its cost. Emptied every ``max_age`` seconds (no count is older) and when it holds
+    more than ``max_terms``; checked once per transaction, not per term."""
 
     def __init__(self, max_age: float = 600.0, max_terms: int = 200_000) -> None:
         self.max_age = max_age
         self.max_terms = max_terms
-        self._values: dict[str, tuple[int, float]] = {}
+        self._values: dict[str, int] = {}
+        self._since = time.monotonic()
 
-    def get(self, term: str, now: float) -> int | None:
-        found = self._values.get(term)
-        if found is None or now - found[1] > self.max_age:
-            return None
-        return found[0]
+    def values(self) -> dict[str, int]:
+        """The remembered counts, for one transaction to read and add to."""
+        now = time.monotonic()
+        if now - self._since > self.max_age or len(self._values) > self.max_terms:
+            self.clear()
+        return self._values
 
     def clear(self) -> None:
-        self._values.clear()
-
-    def put(self, term: str, value: int, now: float) -> None:
-        if len(self._values) >= self.max_terms and term not in self._values:
-            for old in list(self._values)[: self.max_terms // 10]:
-                del self._values[old]
-        self._values[term] = (value, now)
+        """Forget every count (after a rollback, a transaction's additions with them)."""
+        self._values = {}
+        self._since = time.monotonic()
 
 
 class TermCounts:
-    """Document frequencies read from ``term_stats``, fetched in batches and cached for
-    one transaction (the counts this transaction adds are applied to the cache too), and
-    optionally read through a ``SharedCounts`` kept across transactions."""
+    """Document frequencies read from ``term_stats``, fetched in batches and cached (the
+    counts this transaction adds are applied to the cache too): in a ``SharedCounts``
+    kept across transactions when given, else for this transaction."""
 
     def __init__(self, connection: Connection, shared: SharedCounts | None = None) -> None:
         self._connection = connection
-        self._cache: dict[str, int] = {}
-        self._shared = shared
+        self._cache: dict[str, int] = shared.values() if shared is not None else {}
 
     def prefetch(self, terms: Iterable[str]) -> None:
-        wanted = {t for t in terms if t not in self._cache}
-        if DOCUMENTS not in self._cache:
+        cache = self._cache
+        wanted = {t for t in terms if t not in cache}
+        if DOCUMENTS not in cache:
             wanted.add(DOCUMENTS)
         if not wanted:
             return
-        now = time.monotonic()
-        if self._shared is not None:
-            for term in list(wanted):
-                value = self._shared.get(term, now)
-                if value is not None:
-                    self._cache[term] = value
-                    wanted.discard(term)
         missing = sorted(wanted)
         placeholder = _placeholder(self._connection)
         for start in range(0, len(missing), CHUNK):
@@ -110,19 +102,13 @@ class TermCounts:
             rows = driver_rows(self._connection, _counts_sql(placeholder, len(chunk)), chunk)
             found = {row[0]: row[1] for row in rows}
             for term in chunk:
-                self._cache[term] = int(found.get(term, 0))
-                if self._shared is not None:
-                    self._shared.put(term, self._cache[term], now)
+                cache[term] = int(found.get(term, 0))
 
     def document_count(self) -> int:
         return self.document_frequency(DOCUMENTS)
 
     def document_frequency(self, term: str) -> int:
         value = self._cache.get(term)
-        if value is None and self._shared is not None:
-            value = self._shared.get(term, time.monotonic())
-            if value is not None:
-                self._cache[term] = value
         if value is None:
             self.prefetch([term])
             value = self._cache[term]
@@ -141,15 +127,11 @@ class TermCounts:
             ("t", "n"),
             [(term, added[term]) for term in sorted(added)],
         )
-        now = time.monotonic()
+        cache = self._cache
         for term, count in added.items():
-            known = self._cache.get(term)
-            if known is None and self._shared is not None:
-                known = self._shared.get(term, now)
+            known = cache.get(term)
             if known is not None:
-                self._cache[term] = known + count
-                if self._shared is not None:
-                    self._shared.put(term, known + count, now)
+                cache[term] = known + count
 
 
 @functools.cache
