@@ -26,7 +26,7 @@ from aggregator.dedup import (
     stored_keys,
     term_keys,
 )
-from aggregator.dedup.decision import _pair_score, _score_bound, _shape, _Weights
+from aggregator.dedup.decision import _MIN_CROSS, _pair_score, _score_bound, _shape, _Weights
 
 EVAL_PATH = Path(__file__).parent / "data" / "stories" / "eval.json"
 
@@ -316,6 +316,8 @@ def test_score_bound_never_below_the_score(eval_items: list[EvalItem]) -> None:
         quick = _score_bound(profile_a, _shape(b), weights, config, needed=config.threshold)
         assert quick + 1e-9 >= bound >= score - 1e-9
         early += quick != bound
+        if a.language != b.language and len(_shape(a).cross & _shape(b).cross) < _MIN_CROSS:
+            assert score == 0.0  # so such candidates are never scored
     assert checked > 1000  # the bound does prune: most pairs of different events
     assert early > 100  # and evidence alone rules many out
 

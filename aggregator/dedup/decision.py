@@ -16,6 +16,8 @@ from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, Ter
 
 _RARE_NAME = 4.0
 """BM25 IDF above which a name is rare (in ~2% of items or fewer)."""
+_MIN_CROSS = 3
+"""Shared name skeletons and numbers below which two languages' items score 0."""
 _MAX_ITEMS = 8192
 """How many items' shapes and profiles are kept (as many as the candidate caches
 of storage and the pipeline hold; more costs memory for few hits)."""
@@ -253,7 +255,7 @@ def _cosine(overlap: float, norm_a: float, norm_b: float) -> float:
 def _cross_language_score(a: _Profile, b: _Profile, weights: _Weights, s: DedupSettings) -> float:
     """Names (skeletons), numbers and dates: all that survives translation."""
     shared = a.shape.cross & b.shape.cross
-    if len(shared) < 3:
+    if len(shared) < _MIN_CROSS:
         return 0.0
     score = _cosine(weights.sum(shared), a.cross_sum, b.cross_sum)
     return min(1.0, score * _evidence(a.shape, b.shape, s))
@@ -328,8 +330,12 @@ def _hopeful_stories(
     hopeful = set()
     limit = settings.threshold * (1.0 - 1e-9)  # margin for rounding
     for cand in candidates:
-        if cand.story_id in hopeful or new.shape.features.language != cand.features.language:
-            hopeful.add(cand.story_id)
+        if cand.story_id in hopeful:
+            continue
+        if new.shape.features.language != cand.features.language:
+            # fewer than three shared names and numbers score 0 across languages
+            if len(new.shape.cross & _shape(cand.features).cross) >= _MIN_CROSS:
+                hopeful.add(cand.story_id)
             continue
         time_factor = _time_factor(_hours_apart(new_published, cand.published), settings)
         needed = limit / time_factor
