@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 @dataclass(frozen=True)
@@ -96,9 +96,9 @@ class TermStats(Protocol):
     def document_frequency(self, term: str) -> int: ...
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A stored item that may belong to the same story as a new one."""
+class Candidate(NamedTuple):
+    """A stored item that may belong to the same story as a new one (a tuple: made
+    for every candidate of every new item)."""
 
     story_id: str
     source_id: str

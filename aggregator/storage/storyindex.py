@@ -10,9 +10,8 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -42,9 +41,8 @@ def story_id_for(source_id: str, key: str) -> str:
     return f"urn:uuid:{uuid.uuid5(STORY_NAMESPACE, name)}"
 
 
-@dataclass(frozen=True)
-class CandidateRow:
-    """A stored item sharing index keys with a new one."""
+class CandidateRow(NamedTuple):
+    """A stored item sharing index keys with a new one (a tuple: one per candidate)."""
 
     item_id: int
     story_id: str
