@@ -22,7 +22,6 @@ from aggregator.models import Item, SourceRef, StoryMember
 from aggregator.storage.schema import (
     DOCUMENTS,
     items,
-    sources,
     stories,
     story_keys,
     term_stats,
@@ -356,63 +355,61 @@ def reindex_item(
 
 def create_stories(connection: Connection, founders: Sequence[tuple[Item, str, int]]) -> None:
     """One story per founding item: (item, story id, item id)."""
-    if founders:
-        connection.execute(
-            stories.insert(),
-            [
-                {
-                    "id": story_id,
-                    "representative_id": item_id,
-                    "published": item.published,
-                    "updated": item.updated or item.published,
-                }
-                for item, story_id, item_id in founders
-            ],
+    to_driver = bound(stories.c.published, connection)
+    rows = [
+        (story_id, item_id, to_driver(item.published), to_driver(item.updated or item.published))
+        for item, story_id, item_id in founders
+    ]
+    if rows:
+        execute_rows(
+            connection, _INSERT_STORIES, ("id", "representative_id", "published", "updated"), rows
         )
 
 
-_STORY_MEMBERS = (
-    sa.select(items.c.story_id, items.c.id, items.c.published)
-    .join(sources, sources.c.id == items.c.source_id)
-    .where(items.c.story_id.in_(sa.bindparam("stories", expanding=True)))
-    .order_by(items.c.story_id, sources.c.priority.desc(), items.c.published, items.c.id)
-)
-_STORY_UPDATE = (
-    stories.update()
-    .where(stories.c.id == sa.bindparam("story"))
-    .values(
-        representative_id=sa.bindparam("representative"),
-        published=sa.bindparam("earliest"),
-        updated=sa.bindparam("now"),
+_INSERT_STORIES = stories.insert()
+
+
+@functools.lru_cache(maxsize=CHUNK)
+def _story_members_sql(placeholder: str, stories: int) -> str:
+    """The members of ``stories`` stories, each story's in the order of the
+    representative policy (plain SQL through the driver, like :func:`_counts_sql`)."""
+    listed = ", ".join([placeholder] * stories)
+    return (
+        "SELECT items.story_id, items.id, items.published FROM items "
+        "JOIN sources ON sources.id = items.source_id "
+        f"WHERE items.story_id IN ({listed}) "
+        "ORDER BY items.story_id, sources.priority DESC, items.published, items.id"
     )
-)
 
 
 def refresh_stories(connection: Connection, story_ids: Iterable[str], now: datetime) -> None:
     """After members joined or changed: pick each story's representative by policy and
     move its ``updated``; its ``published`` is its earliest member's. Two statements for
-    any number of stories.
+    any number of stories, on the driver (times stay in its form: they sort as times).
 
     Policy: the member of the highest-priority source, then the earliest published, then
     the first stored.
     """
     wanted = sorted(set(story_ids))
+    placeholder = _placeholder(connection)
+    updated = bound(stories.c.updated, connection)(now)
+    update = (
+        f"UPDATE stories SET representative_id = {placeholder}, published = {placeholder}, "
+        f"updated = {placeholder} WHERE id = {placeholder}"
+    )
     for start in range(0, len(wanted), CHUNK):
-        rows = connection.execute(_STORY_MEMBERS, {"stories": wanted[start : start + CHUNK]})
+        chunk = wanted[start : start + CHUNK]
         members: dict[str, list[Any]] = {}
-        for row in rows:
-            members.setdefault(row.story_id, []).append(row)
-        updates = [
-            {
-                "story": story_id,
-                "representative": found[0].id,
-                "earliest": min(row.published for row in found),
-                "now": now,
-            }
+        for story_id, item_id, published in driver_rows(
+            connection, _story_members_sql(placeholder, len(chunk)), chunk
+        ):
+            members.setdefault(story_id, []).append((item_id, published))
+        rows = [
+            (found[0][0], min(published for _, published in found), updated, story_id)
             for story_id, found in members.items()
         ]
-        if updates:
-            connection.execute(_STORY_UPDATE, updates)
+        if rows:
+            _driver_many(connection, update, rows)
 
 
 def story_members(
