@@ -7,6 +7,7 @@ in one transaction (``save_items``), so a crash never leaves one without the oth
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,7 +34,9 @@ from aggregator.storage.storyindex import (
     TermCounts,
     candidates,
     create_stories,
+    driver_rows,
     index_items,
+    param_marker,
     refresh_stories,
     reindex_item,
     source_ref,
@@ -531,10 +534,17 @@ _RECENT_PUBLISHED = (
     .order_by(items.c.published.desc())
     .limit(sa.bindparam("limit"))
 )
-_KNOWN_ITEMS = sa.select(items.c.key, items.c.id, items.c.content_hash).where(
-    items.c.source_id == sa.bindparam("source_id"),
-    items.c.key.in_(sa.bindparam("keys", expanding=True)),
-)
+
+
+@functools.lru_cache(maxsize=128)
+def _known_items_sql(placeholder: str, keys: int) -> str:
+    """A source's stored items among ``keys`` keys, through the driver (SQLAlchemy's
+    expansion of the IN list cost ~0.4 ms a save)."""
+    listed = ", ".join([placeholder] * keys)
+    return (
+        f"SELECT key, id, content_hash FROM items WHERE source_id = {placeholder} "
+        f"AND key IN ({listed})"
+    )
 
 
 def _due(ids: Sequence[str], now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
@@ -564,10 +574,12 @@ def _known_items(
     connection: Connection, source_id: str, keys: list[str]
 ) -> dict[str, tuple[int, str]]:
     known: dict[str, tuple[int, str]] = {}
+    placeholder = param_marker(connection)
     for start in range(0, len(keys), _CHUNK):
-        chunk = {"source_id": source_id, "keys": keys[start : start + _CHUNK]}
-        rows = connection.execute(_KNOWN_ITEMS, chunk)
-        known.update({row.key: (row.id, row.content_hash) for row in rows})
+        chunk = keys[start : start + _CHUNK]
+        sql = _known_items_sql(placeholder, len(chunk))
+        for key, item_id, content_hash in driver_rows(connection, sql, [source_id, *chunk]):
+            known[key] = (item_id, content_hash)
     return known
 
 
