@@ -320,11 +320,14 @@ def execute_rows(
 def driver_rows(connection: Connection, sql: str, parameters: Sequence[Any]) -> list[Any]:
     """Run ``sql`` on the connection's DBAPI cursor, inside its transaction, and fetch
     all rows: SQLAlchemy's result set-up for a plain statement cost more than the
-    statement (the candidate lookup and the counts, once or more per new item)."""
+    statement (the candidate lookup and the counts, once or more per new item). Errors
+    are SQLAlchemy's, as if it had run the statement."""
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql, tuple(parameters))
         return list(cursor.fetchall())
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise _wrapped(exc, sql, parameters, connection) from exc
     finally:
         cursor.close()
 
@@ -333,8 +336,16 @@ def _driver_many(connection: Connection, sql: str, rows: Sequence[Any]) -> None:
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(sql, rows)
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise _wrapped(exc, sql, rows, connection) from exc
     finally:
         cursor.close()
+
+
+def _wrapped(exc: Exception, sql: str, parameters: Any, connection: Connection) -> Exception:
+    """The driver's error as SQLAlchemy raises it (``IntegrityError``, ``OperationalError``…)."""
+    dbapi = connection.dialect.loaded_dbapi
+    return sa.exc.DBAPIError.instance(sql, parameters, exc, dbapi.Error, dialect=connection.dialect)
 
 
 def stored(column: sa.Column[Any], connection: Connection) -> Callable[[Any], Any]:
