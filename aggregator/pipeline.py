@@ -340,9 +340,10 @@ class StoryDecision:
     def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:
         if item.story_keys is None:
             return ()
-        # The new item's terms in one query: the decision weighs them all. A candidate's
-        # terms were fetched when it was new, and are remembered (``SharedCounts``).
-        counts.prefetch(dedup.all_terms(_features(item.story_keys.features)))
+        # The new item's terms in one query: the decision weighs them all (its counted
+        # terms are all of them but a title's own numbers, read when needed). A
+        # candidate's terms were fetched when it was new, and are remembered.
+        counts.prefetch(item.story_keys.term_keys)
         return dedup.lookup_keys(item.story_keys.index_keys, counts)
 
     def stored_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:

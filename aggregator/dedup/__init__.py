@@ -41,7 +41,7 @@ Layout (each module imports only modules listed above it, so there are no cycles
 * ``values`` - DedupSettings, StoryFeatures, TermStats and Candidate.
 * ``text`` - tokens, lemmas (pymorphy3), stems, numbers, dates, SimHash,
   detect_language and extract_features.
-* ``keys`` - MAX_INDEX_KEYS, all_terms, term_keys, index_keys, lookup_keys and
+* ``keys`` - MAX_INDEX_KEYS, term_keys, index_keys, lookup_keys and
   CorpusStats (it counts term_keys).
 * ``decision`` - term weights, pair scores and evidence, similarity, choose_story and
   stats_from.
@@ -54,7 +54,6 @@ from aggregator.dedup.decision import stats_from as stats_from
 from aggregator.dedup.keys import (
     MAX_INDEX_KEYS,
     CorpusStats,
-    all_terms,
     index_keys,
     lookup_keys,
     stored_keys,
@@ -70,7 +69,6 @@ __all__ = [
     "DedupSettings",
     "StoryFeatures",
     "TermStats",
-    "all_terms",
     "choose_story",
     "detect_language",
     "extract_features",

@@ -32,16 +32,6 @@ class CorpusStats:
         return self._df.get(term, 0)
 
 
-def all_terms(features: StoryFeatures) -> frozenset[str]:
-    """The terms the decision weighs for an item (``term_keys`` unsorted, uncut)."""
-    keys = set(features.terms)
-    keys.update(features.title)
-    keys.update("#" + n for n in features.numbers | features.title_numbers)
-    keys.update("@" + d for d in features.dates)
-    keys.update("~" + s for s in features.skeletons)
-    return frozenset(keys)
-
-
 def term_keys(features: StoryFeatures) -> list[str]:
     """Terms whose document frequency grows by one when the item is stored (sorted)."""
     keys = set(features.terms)

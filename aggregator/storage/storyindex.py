@@ -364,9 +364,18 @@ def loaded(column: sa.Column[Any], connection: Connection) -> Callable[[Any], An
 
 
 def bound(column: sa.Column[Any], connection: Connection) -> Callable[[Any], Any]:
-    """The column type's conversion of a value to the driver's form."""
+    """The column type's conversion of a value to the driver's form. On SQLite a time
+    becomes the text sqlite3's default adapter makes of it (``isoformat(" ")``: the form
+    ``story_keys`` has always held) once, not once per row it is written in."""
     process = column.type.bind_processor(connection.dialect)
-    return process if process is not None else _same
+    convert = process if process is not None else _same
+    if connection.dialect.name != "sqlite":
+        return convert
+    return lambda value: _sqlite_text(convert(value))
+
+
+def _sqlite_text(value: Any) -> Any:
+    return value.isoformat(" ") if isinstance(value, datetime) else value
 
 
 def _same(value: Any) -> Any:
