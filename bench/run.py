@@ -411,7 +411,7 @@ def machine() -> dict[str, Any]:
                 model = line.split(":", 1)[1].strip()
                 break
     versions = {}
-    for name in ("reader", "feedparser", "httpx", "lxml", "starlette", "uvicorn"):
+    for name in ("reader", "feedparser", "aiohttp", "httpx", "lxml", "starlette", "uvicorn"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
