@@ -83,7 +83,9 @@ class Fetcher:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=settings.concurrency * 2, ssl=self._ssl),
                 headers={"User-Agent": settings.user_agent or USER_AGENT, "Accept": _ACCEPT},
-                cookie_jar=aiohttp.DummyCookieJar(),  # no cookies carried between feeds
+                # Cookies kept for the session, as browsers do: some sites set one and
+                # redirect back to the same URL (a cookie check). IP hosts included.
+                cookie_jar=aiohttp.CookieJar(unsafe=True),
                 # HTTP(S)_PROXY, NO_PROXY: aiohttp looks them up in a thread per request
                 trust_env=bool(urllib.request.getproxies()),
                 timeout=aiohttp.ClientTimeout(total=None),  # fetch() bounds the whole
@@ -244,7 +246,7 @@ def _next_hop(current: str, headers: Headers, visited: list[str]) -> str:
     target = urljoin(current, location)
     if urlsplit(target).scheme not in ("http", "https"):
         raise RedirectError(f"redirect to a non-http URL: {target}", url=current)
-    if target in visited:
+    if visited.count(target) >= 2:  # once back is a cookie check; twice is a loop
         raise RedirectError("redirect loop: " + " → ".join([*visited, target]), url=visited[0])
     return target
 

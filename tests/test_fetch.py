@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.server
 import itertools
 import socket
 import threading
@@ -289,3 +290,37 @@ def test_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv("HTTP_PROXY", proxy.removesuffix("/feed.xml"))
         # a name that resolves nowhere: only the proxy can answer
         assert fetch("http://feeds.example.invalid/rss").content == body
+
+
+class _CookieCheck(http.server.BaseHTTPRequestHandler):
+    """A cookie wall: the first visit is sent back to the same URL with a cookie set."""
+
+    def do_GET(self) -> None:
+        if "seen=1" in (self.headers.get("Cookie") or ""):
+            body = b"<rss version='2.0'><channel><title>Tengrinews</title></channel></rss>"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self.send_response(302)
+        self.send_header("Location", self.path)
+        self.send_header("Set-Cookie", "seen=1; Path=/")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_cookie_set_on_a_redirect_is_sent_back() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CookieCheck)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = fetch(f"http://127.0.0.1:{server.server_address[1]}/rss")
+        assert result.status == 200 and b"Tengrinews" in result.content
+    finally:
+        server.shutdown()
+        server.server_close()
