@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -160,7 +161,7 @@ class _Weights:
 
 
 def _prefixed(values: frozenset[str], prefix: str) -> frozenset[str]:
-    return frozenset(prefix + v for v in values)
+    return frozenset(sys.intern(prefix + v) for v in values)  # shared, like the terms
 
 
 def _salient(numbers: frozenset[str]) -> frozenset[str]:
