@@ -339,7 +339,7 @@ def _hopeful_stories(
                 hopeful.add(cand.story_id)
             continue
         time_factor = _time_factor(_hours_apart(new_published, cand.published), settings)
-        needed = limit / time_factor
+        needed = limit / time_factor if time_factor > 0 else math.inf
         if _score_bound(new, _shape(cand.features), weights, settings, needed) >= needed:
             hopeful.add(cand.story_id)
     return hopeful
