@@ -226,24 +226,34 @@ def _pair_score(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings)
     if (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits and evidence >= 1.0:
         return 1.0  # a near-copy that no date, number or name contradicts
     extra = s.name_boost - 1.0
-    names = fa.names | fb.names
     only_b, only_a = fb.names - fa.names, fa.names - fb.names
-    terms = fa.terms & fb.terms
+    body_overlap, title_overlap = _overlaps(a, b, weights, extra)
     body = _cosine(
-        weights.sum(terms)
-        + weights.sum(a.numbers & b.numbers)
-        + extra * weights.sum(terms & names),
+        body_overlap,
         pa.body_sum + extra * (pa.body_names_sum + weights.sum(fa.terms & only_b)),
         pb.body_sum + extra * (pb.body_names_sum + weights.sum(fb.terms & only_a)),
     )
-    title_terms = a.title & b.title
     title = _cosine(
-        weights.sum(title_terms) + extra * weights.sum(title_terms & names),
+        title_overlap,
         pa.title_sum + extra * (pa.title_names_sum + weights.sum(a.title & only_b)),
         pb.title_sum + extra * (pb.title_names_sum + weights.sum(b.title & only_a)),
     )
     score = s.body_weight * body + (1.0 - s.body_weight) * title
     return min(1.0, score * evidence)
+
+
+def _overlaps(a: _Shape, b: _Shape, weights: _Weights, extra: float) -> tuple[float, float]:
+    """Weight of the body and of the title terms two items share, names boosted by
+    ``extra`` (a name on either side counts): the numerators of the pair score and of
+    its bound."""
+    fa, fb = a.features, b.features
+    names = fa.names | fb.names
+    terms = fa.terms & fb.terms
+    body = (
+        weights.sum(terms) + weights.sum(a.numbers & b.numbers) + extra * weights.sum(terms & names)
+    )
+    title_terms = a.title & b.title
+    return body, weights.sum(title_terms) + extra * weights.sum(title_terms & names)
 
 
 def _cosine(overlap: float, norm_a: float, norm_b: float) -> float:
@@ -303,13 +313,7 @@ def _score_bound(
     if at_most < needed:
         return at_most
     extra = s.name_boost - 1.0
-    names = fa.names | fb.names
-    terms = fa.terms & fb.terms
-    body = (
-        weights.sum(terms) + weights.sum(a.numbers & b.numbers) + extra * weights.sum(terms & names)
-    )
-    title_terms = a.title & b.title
-    title = weights.sum(title_terms) + extra * weights.sum(title_terms & names)
+    body, title = _overlaps(a, b, weights, extra)
     own_body = pa.body_sum + extra * pa.body_names_sum
     own_title = pa.title_sum + extra * pa.title_names_sum
     bound = s.body_weight * math.sqrt(body / own_body if own_body else 0.0) + (
