@@ -36,6 +36,7 @@ from aggregator.storage.storyindex import (
     create_stories,
     driver_rows,
     index_items,
+    markers,
     param_marker,
     refresh_stories,
     reindex_item,
@@ -541,7 +542,7 @@ _RECENT_PUBLISHED = (
 def _known_items_sql(placeholder: str, keys: int) -> str:
     """A source's stored items among ``keys`` keys, through the driver (SQLAlchemy's
     expansion of the IN list cost ~0.4 ms a save)."""
-    listed = ", ".join([placeholder] * keys)
+    listed = markers(placeholder, keys)
     return (
         f"SELECT key, id, content_hash FROM items WHERE source_id = {placeholder} "
         f"AND key IN ({listed})"
@@ -708,7 +709,7 @@ def _insert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> list
 
 @functools.lru_cache(maxsize=64)
 def _insert_items_sql(placeholder: str, names: tuple[str, ...], rows: int) -> str:
-    one = "(" + ", ".join([placeholder] * len(names)) + ")"
+    one = f"({markers(placeholder, len(names))})"
     columns = ", ".join(f'"{name}"' for name in names)
     return (
         f"INSERT INTO items ({columns}) VALUES {', '.join([one] * rows)} "

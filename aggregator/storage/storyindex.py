@@ -162,12 +162,17 @@ def param_marker(connection: Connection) -> str:
     return "?" if connection.dialect.paramstyle == "qmark" else "%s"
 
 
+def markers(placeholder: str, count: int) -> str:
+    """``count`` parameter markers for a list in SQL: "?, ?, ?"."""
+    return ", ".join([placeholder] * count)
+
+
 @functools.lru_cache(maxsize=512)
 def _counts_sql(placeholder: str, terms: int) -> str:
     """The counts of ``terms`` terms. Plain SQL run through the driver (the same on
     SQLite and PostgreSQL), as SQLAlchemy's handling of this statement, run once or
     more per new item, cost more than running it."""
-    return f"SELECT term, df FROM term_stats WHERE term IN ({', '.join([placeholder] * terms)})"
+    return f"SELECT term, df FROM term_stats WHERE term IN ({markers(placeholder, terms)})"
 
 
 @functools.lru_cache(maxsize=128)
@@ -176,7 +181,7 @@ def _shared_keys_sql(placeholder: str, keys: int) -> str:
     primary key of ``story_keys`` alone. Plain SQL run through the driver (the same on
     SQLite and PostgreSQL): SQLAlchemy's handling of this one statement per new item cost
     more than running it."""
-    listed = ", ".join([placeholder] * keys)
+    listed = markers(placeholder, keys)
     return (
         "SELECT item_id, count(*) AS shared, min(published) AS first_published "
         f"FROM story_keys WHERE key IN ({listed}) "
@@ -189,7 +194,7 @@ def _shared_keys_sql(placeholder: str, keys: int) -> str:
 def _candidate_items_sql(placeholder: str, ids: int) -> str:
     """What the decision reads of ``ids`` stored items (by primary key, through the
     driver: SQLAlchemy's expansion of the IN list cost ~0.4 ms a call)."""
-    listed = ", ".join([placeholder] * ids)
+    listed = markers(placeholder, ids)
     return (
         "SELECT id, story_id, source_id, published, features FROM items "
         f"WHERE id IN ({listed}) AND features IS NOT NULL"
@@ -416,7 +421,7 @@ _INSERT_STORIES = stories.insert()
 def _story_members_sql(placeholder: str, stories: int) -> str:
     """The members of ``stories`` stories, each story's in the order of the
     representative policy (plain SQL through the driver, like :func:`_counts_sql`)."""
-    listed = ", ".join([placeholder] * stories)
+    listed = markers(placeholder, stories)
     return (
         "SELECT items.story_id, items.id, items.published FROM items "
         "JOIN sources ON sources.id = items.source_id "
