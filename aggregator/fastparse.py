@@ -8,6 +8,8 @@ identical items on every fixture feed. Pure: bytes in, values out.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -19,9 +21,24 @@ from aggregator.models import Enclosure, Entry, ParsedFeed
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 DC = "{http://purl.org/dc/elements/1.1/}"
+DC_DATE = f"{DC}date"
+DC_CREATOR = f"{DC}creator"
 SY = "{http://purl.org/rss/1.0/modules/syndication/}"
 MEDIA = "{http://search.yahoo.com/mrss/}"
+MEDIA_CONTENT = f"{MEDIA}content"
+MEDIA_THUMBNAIL = f"{MEDIA}thumbnail"
+_MEDIA_TAGS = frozenset({"enclosure", MEDIA_CONTENT, MEDIA_THUMBNAIL})
 YANDEX = ("{http://news.yandex.ru}full-text", "{http://news.yandex.ru/}full-text")
+ATOM_AUTHOR = f"{ATOM}author"
+ATOM_AUTHOR_NAME = f"{ATOM}author/{ATOM}name"
+ATOM_CATEGORY = f"{ATOM}category"
+ATOM_CONTENT = f"{ATOM}content"
+ATOM_ID = f"{ATOM}id"
+ATOM_LINK = f"{ATOM}link"
+ATOM_PUBLISHED = f"{ATOM}published"
+ATOM_SUMMARY = f"{ATOM}summary"
+ATOM_TITLE = f"{ATOM}title"
+ATOM_UPDATED = f"{ATOM}updated"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PERIODS = {"hourly": 60, "daily": 1440, "weekly": 10080, "monthly": 43200, "yearly": 525600}
 _PARSER = etree.XMLParser(
@@ -35,8 +52,8 @@ class Decline(Exception):
 
 def parse_fast(document: bytes) -> ParsedFeed | None:
     """``document``: UTF-8 XML without a DOCTYPE. None when feedparser should read it."""
-    if b"xml:base" in document:
-        return None  # feedparser resolves against xml:base; so must we, then
+    if b"xml:base" in document or _has_relative_url(document):
+        return None  # feedparser resolves against xml:base or the feed's URL: leave it to it
     try:
         root = etree.fromstring(document, _PARSER)
         if root.tag == "rss" and root.get("version", "").strip() == "2.0":
@@ -69,59 +86,77 @@ def _rss(root: etree._Element) -> ParsedFeed:
 
 
 def _rss_item(item: etree._Element, feed_link: str | None) -> Entry:
-    # One pass over the children (the first of each tag), not a find() per field.
+    # One pass over the children (the first of each tag, every category and media
+    # element), not a find() per field.
     first: dict[object, etree._Element] = {}
+    categories: list[str] = []
+    media: list[etree._Element] = []
     for child in item:
-        first.setdefault(child.tag, child)
+        tag = child.tag
+        if tag == "category":
+            if text := _raw(child):
+                categories.append(text)
+        elif tag in _MEDIA_TAGS:
+            media.append(child)
+        elif tag not in first:
+            first[tag] = child
     if "author" in first or "source" in first:
         raise Decline  # feedparser splits "email (Name)"; keep one behaviour
-    link = _absolute_only(_text(first.get("link")))
-    summary = _raw(first.get("description"))
+    link = _absolute_only(_raw(first.get("link")))
     content = _raw(first.get(CONTENT)) or next(
         (text for tag in YANDEX if (text := _raw(first.get(tag)))), None
     )
-    _check_urls(summary, content)
-    dc_date = _iso(_text(first.get(f"{DC}date")))
-    published = _rfc822(_text(first.get("pubDate"))) or dc_date
+    dc_date = _iso(_raw(first.get(DC_DATE)))
+    published = _rfc822(_raw(first.get("pubDate"))) or dc_date
     return Entry(
-        guid=_text(first.get("guid")),
+        guid=_raw(first.get("guid")),
         link=link,
-        title=_text(first.get("title")),
-        summary=summary,
+        title=_raw(first.get("title")),
+        summary=_raw(first.get("description")),
         content=content,
         published=published,
         updated=dc_date if "pubDate" in first else None,
-        author=_text(first.get(f"{DC}creator")),
-        categories=tuple(c for c in (_text(e) for e in item.iterfind("category")) if c),
-        image=_media_image(item),
-        enclosures=tuple(_rss_enclosures(item)),
+        author=_raw(first.get(DC_CREATOR)),
+        categories=tuple(categories),
+        image=_media_image(media) if media else None,
+        enclosures=_rss_enclosures(media) if media else (),
         language=None,
         base_url=link or feed_link,
     )
 
 
-def _rss_enclosures(item: etree._Element) -> list[Enclosure]:
+def _rss_enclosures(media: list[etree._Element]) -> tuple[Enclosure, ...]:
     found: dict[str, Enclosure] = {}
-    for element in item.iterfind("enclosure"):
-        url = _absolute_only((element.get("url") or "").strip() or None)
-        if url:
-            found[url] = Enclosure(url, element.get("type") or None, _int(element.get("length")))
-    for media in item.iterfind(f"{MEDIA}content"):
-        url = (media.get("url") or "").strip()
-        medium = media.get("medium") or media.get("type") or "image"
-        if url and "image" not in medium and url not in found:
-            found[url] = Enclosure(url, media.get("type") or None, _int(media.get("fileSize")))
-    return list(found.values())
+    for element in media:
+        if element.tag == "enclosure":
+            url = _absolute_only((element.get("url") or "").strip() or None)
+            if url:
+                found[url] = Enclosure(
+                    url, element.get("type") or None, _int(element.get("length"))
+                )
+    for element in media:
+        if element.tag == MEDIA_CONTENT:
+            url = (element.get("url") or "").strip()
+            medium = element.get("medium") or element.get("type") or "image"
+            if url and "image" not in medium and url not in found:
+                found[url] = Enclosure(
+                    url, element.get("type") or None, _int(element.get("fileSize"))
+                )
+    return tuple(found.values())
 
 
-def _media_image(item: etree._Element) -> str | None:
-    for tag in (f"{MEDIA}thumbnail", f"{MEDIA}content"):
-        for media in item.iterfind(tag):
-            medium = media.get("medium") or media.get("type") or "image"
-            if media.get("url") and "image" in medium:
-                return _absolute_only(media.get("url", "").strip())
-    for element in item.iterfind("enclosure"):
-        if (element.get("type") or "").startswith("image/") and element.get("url"):
+def _media_image(media: list[etree._Element]) -> str | None:
+    for tag in (MEDIA_THUMBNAIL, MEDIA_CONTENT):
+        for element in media:
+            medium = element.get("medium") or element.get("type") or "image"
+            if element.tag == tag and element.get("url") and "image" in medium:
+                return _absolute_only(element.get("url", "").strip())
+    for element in media:
+        if (
+            element.tag == "enclosure"
+            and (element.get("type") or "").startswith("image/")
+            and element.get("url")
+        ):
             return _absolute_only(element.get("url", "").strip())
     return None
 
@@ -152,28 +187,35 @@ def _atom(root: etree._Element) -> ParsedFeed:
 
 
 def _atom_entry(entry: etree._Element, feed_link: str | None, feed_author: str | None) -> Entry:
-    link = _atom_link(entry)
-    summary = _atom_text(entry.find(f"{ATOM}summary"))
-    content = _atom_text(entry.find(f"{ATOM}content"))
-    _check_urls(summary, content)
-    updated = _iso(_text(entry.find(f"{ATOM}updated")))
-    published = _iso(_text(entry.find(f"{ATOM}published"))) or updated
+    first: dict[object, etree._Element] = {}
+    links: list[etree._Element] = []
+    categories: list[str] = []
+    for child in entry:
+        tag = child.tag
+        if tag == ATOM_LINK:
+            links.append(child)
+        elif tag == ATOM_CATEGORY:
+            if term := (child.get("term") or "").strip():
+                categories.append(term)
+        elif tag not in first:
+            first[tag] = child
+    link = _alternate(links)
+    updated = _iso(_raw(first.get(ATOM_UPDATED)))
+    author = _raw(entry.find(ATOM_AUTHOR_NAME)) if ATOM_AUTHOR in first else None
     return Entry(
-        guid=_text(entry.find(f"{ATOM}id")),
+        guid=_raw(first.get(ATOM_ID)),
         link=link,
-        title=_atom_text(entry.find(f"{ATOM}title")),
-        summary=summary,
-        content=content,
-        published=published,
+        title=_atom_text(first.get(ATOM_TITLE)),
+        summary=_atom_text(first.get(ATOM_SUMMARY)),
+        content=_atom_text(first.get(ATOM_CONTENT)),
+        published=_iso(_raw(first.get(ATOM_PUBLISHED))) or updated,
         updated=updated,
-        author=_text(entry.find(f"{ATOM}author/{ATOM}name")) or feed_author,
-        categories=tuple(
-            t for c in entry.iterfind(f"{ATOM}category") if (t := (c.get("term") or "").strip())
-        ),
+        author=author or feed_author,
+        categories=tuple(categories),
         image=None,
         enclosures=tuple(
             Enclosure(href, e.get("type") or None, _int(e.get("length")))
-            for e in entry.iterfind(f"{ATOM}link")
+            for e in links
             if e.get("rel") == "enclosure" and (href := _absolute_only(e.get("href")))
         ),
         language=None,
@@ -182,7 +224,11 @@ def _atom_entry(entry: etree._Element, feed_link: str | None, feed_author: str |
 
 
 def _atom_link(element: etree._Element) -> str | None:
-    for link in element.iterfind(f"{ATOM}link"):
+    return _alternate(element.iterfind(ATOM_LINK))
+
+
+def _alternate(links: Iterable[etree._Element]) -> str | None:
+    for link in links:
         if link.get("rel", "alternate") == "alternate" and link.get("href"):
             return _absolute_only(link.get("href", "").strip())
     return None
@@ -213,31 +259,49 @@ def _text(element: etree._Element | None) -> str | None:
     return _raw(element)
 
 
-_URL_ATTRIBUTES = ("href=", "src=")
-_ABSOLUTE_PREFIXES = ("http://", "https://", "mailto:", "#", "data:")
+# Quotes as they appear around an attribute value in markup or in escaped HTML.
+_QUOTES = (b'"', b"'", b"&quot;", b"&apos;", b"&#34;", b"&#39;", b"&#x22;", b"&#x27;")
+_ABSOLUTE_VALUES = (b"http://", b"https://", b"mailto:", b"#", b"data:")
+# The common case, checked in place: "=" then a quote (or none) then an absolute URL.
+_ABSOLUTE_ATTRIBUTES = tuple(
+    b"=" + quote + prefix for quote in (*_QUOTES, b"") for prefix in _ABSOLUTE_VALUES
+)
+_PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 
 
-def _check_urls(*fragments: str | None) -> None:
-    """Relative URLs in content resolve differently: leave them to feedparser.
+def _has_relative_url(document: bytes) -> bool:
+    """Whether any ``href``/``src`` in the document, in its markup or in the HTML it
+    carries (escaped or CDATA), has a value that is not absolute: feedparser resolves
+    those against another base than ours, so such feeds are left to it.
 
-    ``str.find`` over the fragment (C speed) instead of a regular expression: this check
-    ran over every item's HTML and cost more than parsing it."""
-    for fragment in fragments:
-        if fragment and _has_relative_url(fragment.lower()):
-            raise Decline
-
-
-def _has_relative_url(text: str) -> bool:
-    if "href =" in text or "src =" in text or "href= " in text or "src= " in text:
-        return True  # unusual spacing: not worth parsing here
-    for marker in _URL_ATTRIBUTES:
-        start = text.find(marker)
+    One pass over the lowered bytes with ``bytes.find`` (C speed): per fragment, this
+    check had cost as much as parsing the document. Attributes of the feed's own markup
+    count too (an Atom ``<link href>``); the prolog's stylesheet does not."""
+    text = document.lower()
+    begin = _PROLOG.match(text)
+    for name in (b"href", b"src"):
+        start = text.find(name, begin.end() if begin else 0)
         while start != -1:
-            value = text[start + len(marker) : start + len(marker) + 12].lstrip("\"'")
-            if not value.startswith(_ABSOLUTE_PREFIXES):
+            end = start + len(name)
+            if not text.startswith(_ABSOLUTE_ATTRIBUTES, end) and _relative_value(
+                text[end : end + 24]
+            ):
                 return True
-            start = text.find(marker, start + len(marker))
+            start = text.find(name, end)
     return False
+
+
+def _relative_value(after_name: bytes) -> bool:
+    if not after_name.lstrip().startswith(b"="):
+        return False  # "hreflang", "srcset", a word in prose: not this attribute
+    if not after_name.startswith(b"=") or after_name[1:2].isspace():
+        return True  # unusual spacing: not worth reading here
+    value = after_name[1:]
+    for quote in _QUOTES:
+        if value.startswith(quote):
+            value = value[len(quote) :]
+            break
+    return not value.startswith(_ABSOLUTE_VALUES)
 
 
 def _absolute_only(url: str | None) -> str | None:
@@ -249,6 +313,36 @@ def _absolute_only(url: str | None) -> str | None:
 def _rfc822(value: str | None) -> datetime | None:
     if not value:
         return None
+    return _common_rfc822(value) or _any_rfc822(value)
+
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
+def _common_rfc822(value: str) -> datetime | None:
+    """ "Thu, 26 Nov 2026 04:08:39 +0300", the form nearly every feed uses, rewritten for
+    ``datetime.fromisoformat`` (which checks every digit): about three times faster than
+    the email module, which reads every other form."""
+    if len(value) != 31 or value[3:5] != ", " or value[26] not in "+-":
+        return None
+    month = _MONTHS.get(value[8:11].lower())
+    if month is None or not value[7] == value[11] == value[16] == value[25] == " ":
+        return None
+    if not value[19] == value[22] == ":":
+        return None
+    iso = f"{value[12:16]}-{month:02d}-{value[5:7]}T{value[17:25]}{value[26:29]}:{value[29:31]}"
+    try:
+        return datetime.fromisoformat(iso).astimezone(UTC)
+    except ValueError:
+        return None  # the email module's rules apply
+
+
+def _any_rfc822(value: str) -> datetime:
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError) as exc:
@@ -260,10 +354,17 @@ def _iso(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        moment = dateparser.isoparse(value)
+        # The standard library reads the common forms some forty times faster.
+        moment = datetime.fromisoformat(value) if _STRICT_ISO.fullmatch(value) else None
+        if moment is None:
+            moment = dateparser.isoparse(value)
     except (ValueError, OverflowError) as exc:
         raise Decline from exc
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# Extended form with a "T", seconds, optional fraction and a zone: read the same by both.
+_STRICT_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)?")
 
 
 def _int(value: str | None) -> int | None:

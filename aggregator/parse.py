@@ -68,6 +68,10 @@ _MAGIC = (
     (b"PK\x03\x04", "a ZIP archive"),
     (b"\x1f\x8b", "gzip-compressed data (the Content-Encoding was not undone)"),
 )
+_BOMS_ONLY = tuple(bom for bom, _ in _BOMS)
+# Spaces, the XML declaration, processing instructions and comments, then an RSS or Atom
+# root: no DOCTYPE (nothing to refuse), no HTML.
+_ROOT_IS_FEED = re.compile(rb"(?:\s+|<\?.{0,300}?\?>|<!--.*?-->)*<(?:rss|feed)[\s>]", re.DOTALL)
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
 # Codecs Python knows that no feed uses and that would turn text into markup.
 _REFUSED_CODECS = frozenset(
@@ -111,6 +115,8 @@ def parse_feed(
         raise ParseError(f"feed too large: {len(content):,} bytes (limit {max_bytes:,})")
     media_type = (content_type or "").split(";")[0].strip().lower()
     _refuse_binary(content, media_type)
+    if fast_path and (fast := _parse_utf8_directly(content, content_type)) is not None:
+        return _finish(fast, (), max_items)
     text, warnings = decode_document(content, content_type)
     start = text.lstrip()[:1]
     if not start:
@@ -122,6 +128,21 @@ def parse_feed(
             raise ParseError("not a feed: the body is neither XML nor JSON (no markup found)")
         parsed = _parse_xml_feed(text, content_type, url, fast_path)
     return _finish(parsed, tuple(warnings), max_items)
+
+
+def _parse_utf8_directly(content: bytes, content_type: str | None) -> ParsedFeed | None:
+    """The fast path on the body as received, for UTF-8 RSS or Atom with no DOCTYPE: no
+    decoding, cleaning and re-encoding first. lxml refuses what that would have changed
+    (invalid UTF-8, characters XML forbids), and the document then takes the full path."""
+    if not _ROOT_IS_FEED.match(content) or content.startswith(_BOMS_ONLY):
+        return None
+    header, declared = _header_charset(content_type, []), _xml_charset(content, [])
+    if (header or "utf-8") != "utf-8" or (declared or "utf-8") != "utf-8":
+        return None
+    fast = parse_fast(content)
+    if fast is None or (not fast.entries and _looks_truncated_bytes(content)):
+        return None
+    return fast
 
 
 def _finish(parsed: ParsedFeed, warnings: tuple[str, ...], max_items: int) -> ParsedFeed:
@@ -280,6 +301,10 @@ def _utf8_document(text: str) -> bytes:
 
 def _looks_truncated(text: str) -> bool:
     return "<item" in text or "<entry" in text
+
+
+def _looks_truncated_bytes(content: bytes) -> bool:
+    return b"<item" in content or b"<entry" in content
 
 
 def _parse_xml_feed(

@@ -62,3 +62,92 @@ def test_fast_path_covers_the_common_feeds() -> None:
         f"\nfast path: {len(fast)} of {len(taken)} fixture feeds; feedparser: "
         f"{sorted(n for n, p in taken if p != 'fast')}"
     )
+
+
+RSS = """<?xml version="1.0" encoding="{declared}"?>
+<rss version="2.0"><channel><title>Лента</title><link>https://example.kz/</link>
+<item><title>{title}</title><link>https://example.kz/a</link>
+<description>{description}</description>
+<pubDate>{date}</pubDate></item></channel></rss>"""
+
+
+def rss(
+    title: str = "Токаев поздравил Алиева",
+    description: str = "Текст",
+    date: str = "Thu, 26 Nov 2026 04:08:39 +0500",
+    declared: str = "utf-8",
+) -> bytes:
+    return RSS.format(title=title, description=description, date=date, declared=declared).encode()
+
+
+@pytest.mark.parametrize(
+    ("title", "warning"),
+    [("Нуль\x00 и звонок\x07", "removed 2 control characters"), ("Конец\uffff", "removed 1")],
+)
+def test_characters_xml_forbids_take_the_full_path(title: str, warning: str) -> None:
+    parsed = parse_feed(rss(title=title), content_type="application/rss+xml; charset=utf-8")
+    assert parsed.entries[0].title == title.translate({0: None, 7: None, 0xFFFF: None})
+    assert any(warning in w for w in parsed.warnings), parsed.warnings
+
+
+def test_a_legacy_declaration_on_a_utf8_body_is_not_read_as_utf8_directly() -> None:
+    """The header says UTF-8 and the body is, the declaration says windows-1251: the text
+    is UTF-8 (as the full path decides), not mojibake read by the declared charset."""
+    body = rss(declared="windows-1251")
+    parsed = parse_feed(body, content_type="application/rss+xml; charset=utf-8")
+    assert parsed.entries[0].title == "Токаев поздравил Алиева"
+    assert parsed.parser == "fast"
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Thu, 26 Nov 2026 04:08:39 +0500",
+        "Thu, 26 Nov 2026 04:08:39 -0330",
+        "Thu, 26 Nov 2026 04:08:39 -0000",
+        "Thu, 26 Nov 2026 04:08:39 GMT",
+        "Thu, 26 nov 2026 04:08:39 +0000",
+        "26 Nov 2026 04:08 +0300",
+        "Thu, 6 Nov 2026 04:08:39 +0500",
+        "Thu, 26 Nov 26 04:08:39 EST",
+        "Thu, 26 Nov 2026 04:08:39 +0099",
+    ],
+)
+def test_common_dates_read_as_the_email_module_reads_them(date: str) -> None:
+    from email.utils import parsedate_to_datetime
+
+    expected = parsedate_to_datetime(date)
+    expected = expected.replace(tzinfo=UTC) if expected.tzinfo is None else expected
+    parsed = parse_feed(rss(date=date))
+    assert parsed.parser == "fast"
+    assert parsed.entries[0].published == expected
+
+
+@pytest.mark.parametrize(
+    "date", ["Thu, 31 Feb 2026 04:08:39 +0500", "Thu, 26 Nov 2026 24:08:39 +0500", "вчера"]
+)
+def test_impossible_dates_are_left_to_feedparser(date: str) -> None:
+    assert parse_feed(rss(date=date)).parser == "feedparser"
+
+
+@pytest.mark.parametrize(
+    ("description", "fast"),
+    [
+        ('&lt;a href="https://example.kz/b"&gt;b&lt;/a&gt;', True),
+        ("&lt;img src=&quot;https://example.kz/i.jpg&quot;&gt;", True),
+        ("<![CDATA[<a href='#top'>вверх</a> <img srcset='/i.jpg 2x'>]]>", True),
+        ('&lt;a href="/b"&gt;b&lt;/a&gt;', False),
+        ("<![CDATA[<img SRC=/i.jpg>]]>", False),
+        ('&lt;a href = "https://example.kz/b"&gt;', False),
+        ("&lt;img src=&#34;i.jpg&#34;&gt;", False),
+    ],
+)
+def test_relative_urls_anywhere_send_the_feed_to_feedparser(description: str, fast: bool) -> None:
+    parsed = parse_feed(rss(description=description))
+    assert (parsed.parser == "fast") is fast
+    assert parsed.entries[0].summary is not None
+
+
+def test_a_relative_stylesheet_in_the_prolog_keeps_the_fast_path() -> None:
+    body = rss().replace(b"?>\n", b'?>\n<?xml-stylesheet type="text/xsl" href="/rss.xsl"?>\n', 1)
+    assert parse_feed(body).parser == "fast"
