@@ -80,7 +80,7 @@ def _rss(root: etree._Element) -> ParsedFeed:
         language=_language(_text(channel.find("language"))),
         ttl_minutes=_minutes(_text(channel.find("ttl"))),
         update_period_minutes=_update_period(channel),
-        entries=tuple(_rss_item(item, link) for item in channel.iterfind("item")),
+        entries=tuple([_rss_item(item, link) for item in channel.iterfind("item")]),
         parser="fast",
     )
 
@@ -181,7 +181,7 @@ def _atom(root: etree._Element) -> ParsedFeed:
         title=_atom_text(root.find(f"{ATOM}title")),
         link=link,
         language=_language(root.get(XML_LANG)),
-        entries=tuple(_atom_entry(e, link, author) for e in root.iterfind(f"{ATOM}entry")),
+        entries=tuple([_atom_entry(e, link, author) for e in root.iterfind(f"{ATOM}entry")]),
         parser="fast",
     )
 
@@ -368,9 +368,11 @@ _STRICT_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]
 
 
 def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
     try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
+        return int(value)  # spaces around the digits are allowed
+    except ValueError:
         return None
 
 
