@@ -11,6 +11,10 @@ numbers and the day's date), written straight into the tables the pipeline fills
 of them retellings of a stored item of the last 3 days, half fresh); its story step is
 exactly what ``Store.save_items`` runs: ``candidates()`` (the indexed lookup) and the
 pipeline's ``StoryDecision``; the probe is rolled back so the store does not grow.
+
+Two figures per size, in one fresh process: cold (its first probes read and parse every
+candidate) and warm (after 2,000 more probes, untimed: the window's candidates cached as
+in a service that has been running, through the store's own candidate cache).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ from aggregator.storage.storyindex import candidates, story_id_for
 START = datetime(2025, 1, 1, tzinfo=UTC)
 VOCABULARY = 50_000
 SOURCES = 200
+WARM_UP = 2000
+"""New items probed, untimed, between the cold and the warm figures."""
 
 
 class Generator:
@@ -153,9 +159,10 @@ def fill(store: Store, generator: Generator, start: int, stop: int) -> None:
         connection.execute(term_stats.insert(), [{"term": t, "df": c} for t, c in merged.items()])
 
 
-def probe(store: Store, generator: Generator, stored: int, count: int) -> dict[str, float]:
+def probe(
+    store: Store, generator: Generator, stored: int, count: int, decision: StoryDecision
+) -> dict[str, float]:
     """Median microseconds of the lookup and of the decision for ``count`` new items."""
-    decision = StoryDecision(DedupConfig())
     window = timedelta(hours=72)
     lookups, decisions, found = [], [], []
     latest = generator.published(stored)
@@ -175,7 +182,14 @@ def probe(store: Store, generator: Generator, stored: int, count: int) -> dict[s
             counts = TermCounts(connection, store.term_cache)
             started = time.perf_counter()
             keys = decision.lookup_keys(item, counts)
-            rows = candidates(connection, keys, latest, window, decision.settings.max_candidates)
+            rows = candidates(
+                connection,
+                keys,
+                latest,
+                window,
+                decision.settings.max_candidates,
+                store.candidate_cache,
+            )
             middle = time.perf_counter()
             decision(item, rows, counts)
             ended = time.perf_counter()
@@ -249,7 +263,13 @@ def peak_rss_mb() -> float:
 def probe_in_this_process(args: argparse.Namespace) -> None:
     store = Store.open(f"sqlite:///{args.db}")
     generator = Generator(args.seed, args.per_day)
-    figures = probe(store, generator, args.probe_only, args.probes)
+    decision = StoryDecision(DedupConfig())
+    figures = probe(store, generator, args.probe_only, args.probes, decision)
+    # Warm: after WARM_UP more new items, as in a service that has been running (the
+    # window's candidates read and parsed, their weights and counts remembered).
+    probe(store, generator, args.probe_only, WARM_UP, decision)
+    warm = probe(store, generator, args.probe_only, args.probes, decision)
+    figures.update({f"warm_{name}": value for name, value in warm.items()})
     figures["peak_rss_mb"] = peak_rss_mb()
     store.close()
     print(json.dumps(figures))
@@ -297,12 +317,15 @@ def main() -> None:
     base = results[0]["step_us"]
     print(
         f"\n{'stored':>9} {'lookup µs':>10} {'decide µs':>10} {'step µs':>9} {'×10k':>6} "
+        f"{'warm lookup':>12} {'warm decide':>12} {'warm step':>10} "
         f"{'cands':>6} {'RSS MB':>7} {'DB MB':>7}"
     )
     for row in results:
         print(
             f"{row['stored']:>9,} {row['lookup_us']:>10.0f} {row['decide_us']:>10.0f} "
-            f"{row['step_us']:>9.0f} {row['step_us'] / base:>6.2f} {row['candidates']:>6.1f} "
+            f"{row['step_us']:>9.0f} {row['step_us'] / base:>6.2f} "
+            f"{row['warm_lookup_us']:>12.0f} {row['warm_decide_us']:>12.0f} "
+            f"{row['warm_step_us']:>10.0f} {row['candidates']:>6.1f} "
             f"{row['peak_rss_mb']:>7.0f} {row['db_mb']:>7.0f}"
         )
     store.close()
