@@ -220,6 +220,27 @@ def test_disagreeing_numbers_and_dates_lower_the_score() -> None:
     assert similarity(a, same, stats, config) > similarity(a, other, stats, config)
 
 
+def _inflation(rate: str, stated: str | None = None) -> StoryFeatures:
+    return extract_features(
+        f"Годовая инфляция в Казахстане составила {rate}%",
+        f"Бюро национальной статистики сообщило, что годовая инфляция составила "
+        f"{stated or rate}%. Продукты питания подорожали сильнее всего.",
+        "ru",
+    )
+
+
+def test_numbers_that_only_round_alike_disagree() -> None:
+    """6,4% and 6,8% both round down to 6: two different reports, not one retold (each
+    side's number must be the other's, exactly or rounded)."""
+    a, copy, other = _inflation("6,4"), _inflation("6,4"), _inflation("6,8")
+    rounded = _inflation("6,4", stated="более 6")
+    stats = _stats(a, copy, other, rounded)
+    config = DedupSettings()
+    same = similarity(a, copy, stats, config)
+    assert similarity(a, other, stats, config) <= 0.5 * same
+    assert similarity(a, rounded, stats, config) >= 0.5 * same
+
+
 def _fx(day: int, rate: str, other: str, source_words: str) -> StoryFeatures:
     return extract_features(
         f"Курс доллара на {day} ноября: тенге {source_words}",

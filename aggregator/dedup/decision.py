@@ -39,8 +39,10 @@ class _Shape:
     loose: frozenset[str]
     title_salient: frozenset[str]
     title_loose: frozenset[str]
+    salient_all: frozenset[str]
+    """The salient body and title numbers together."""
     loose_all: frozenset[str]
-    """Roundings of the salient body and title numbers together."""
+    """Their roundings."""
     cross: frozenset[str]
     """Name skeletons and salient numbers: what survives translation."""
 
@@ -72,6 +74,7 @@ def _shape(f: StoryFeatures) -> _Shape:
         loose=frozenset(_loose(salient)),
         title_salient=title_salient,
         title_loose=frozenset(_loose(title_salient)),
+        salient_all=salient | title_salient,
         loose_all=frozenset(_loose(salient | title_salient)),
         cross=_prefixed(f.skeletons, "~") | _prefixed(salient, "#"),
     )
@@ -182,6 +185,17 @@ def _loose(numbers: frozenset[str]) -> set[str]:
     return {r for n in numbers for r in _rounded(n)}
 
 
+def _agreeing(
+    exact_a: frozenset[str],
+    loose_a: frozenset[str],
+    exact_b: frozenset[str],
+    loose_b: frozenset[str],
+) -> frozenset[str]:
+    """Numbers of either side that the other states exactly or rounded ("71,12%" and
+    "более 71%"). Two roundings alone do not agree: 6,4% and 6,8% both round down to 6."""
+    return (exact_a & loose_b) | (exact_b & loose_a)
+
+
 def _evidence(a: _Shape, b: _Shape, s: DedupSettings) -> float:
     """Multiplier from dates and numbers: < 1 when they disagree, > 1 when they agree."""
     fa, fb = a.features, b.features
@@ -189,7 +203,7 @@ def _evidence(a: _Shape, b: _Shape, s: DedupSettings) -> float:
     if fa.dates and fb.dates and not fa.dates & fb.dates:
         factor *= s.date_conflict
     if a.salient and b.salient:
-        shared = a.loose & b.loose
+        shared = _agreeing(a.salient, a.loose, b.salient, b.loose)
         if not shared:
             factor *= s.number_conflict
         else:
@@ -200,7 +214,10 @@ def _evidence(a: _Shape, b: _Shape, s: DedupSettings) -> float:
     if (
         a.title_salient
         and b.title_salient
-        and (not a.title_loose & b.loose_all or not b.title_loose & a.loose_all)
+        and (
+            not _agreeing(a.title_salient, a.title_loose, b.salient_all, b.loose_all)
+            or not _agreeing(b.title_salient, b.title_loose, a.salient_all, a.loose_all)
+        )
     ):
         factor *= s.number_conflict
     return factor
