@@ -136,8 +136,9 @@ def _parse_utf8_directly(content: bytes, content_type: str | None) -> ParsedFeed
     (invalid UTF-8, characters XML forbids), and the document then takes the full path."""
     if not _ROOT_IS_FEED.match(content) or content.startswith(_BOMS_ONLY):
         return None
-    header, declared = _header_charset(content_type, []), _xml_charset(content, [])
-    if (header or "utf-8") != "utf-8" or (declared or "utf-8") != "utf-8":
+    notes: list[str] = []  # an unknown or refused label: the full path records it
+    header, declared = _header_charset(content_type, notes), _xml_charset(content, notes)
+    if notes or (header or "utf-8") != "utf-8" or (declared or "utf-8") != "utf-8":
         return None
     fast = parse_fast(content)
     if fast is None or (not fast.entries and _looks_truncated_bytes(content)):

@@ -99,6 +99,12 @@ def test_a_legacy_declaration_on_a_utf8_body_is_not_read_as_utf8_directly() -> N
     assert parsed.parser == "fast"
 
 
+def test_an_unknown_charset_label_is_still_reported() -> None:
+    parsed = parse_feed(rss(), content_type="application/rss+xml; charset=x-unheard-of")
+    assert parsed.entries[0].title == "Токаев поздравил Алиева"
+    assert any("unknown charset 'x-unheard-of'" in w for w in parsed.warnings), parsed.warnings
+
+
 @pytest.mark.parametrize(
     "date",
     [
