@@ -50,17 +50,26 @@ class Decline(Exception):
     """This document is for feedparser."""
 
 
+class Unreadable(Exception):
+    """lxml cannot read the document as it is (not well-formed XML, invalid UTF-8, a
+    character XML forbids): cleaning it may help, and feedparser's loose parser may."""
+
+
 def parse_fast(document: bytes) -> ParsedFeed | None:
-    """``document``: UTF-8 XML without a DOCTYPE. None when feedparser should read it."""
+    """``document``: UTF-8 XML without a DOCTYPE. None when feedparser should read it
+    (``Unreadable`` when lxml cannot read it at all)."""
     if b"xml:base" in document or _has_relative_url(document):
         return None  # feedparser resolves against xml:base or the feed's URL: leave it to it
     try:
         root = etree.fromstring(document, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise Unreadable(str(exc)) from exc
+    try:
         if root.tag == "rss" and root.get("version", "").strip() == "2.0":
             return _rss(root)
         if root.tag == f"{ATOM}feed":
             return _atom(root)
-    except (etree.XMLSyntaxError, Decline, ValueError, OverflowError):
+    except (Decline, ValueError, OverflowError):
         return None
     return None
 

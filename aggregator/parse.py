@@ -42,7 +42,7 @@ from charset_normalizer import from_bytes
 from dateutil import parser as dateparser
 
 from aggregator.errors import NotAFeedError, ParseError
-from aggregator.fastparse import parse_fast
+from aggregator.fastparse import Unreadable, parse_fast
 from aggregator.models import Enclosure, Entry, ParsedFeed
 
 MAX_BYTES = 16 * 1024 * 1024
@@ -115,8 +115,15 @@ def parse_feed(
         raise ParseError(f"feed too large: {len(content):,} bytes (limit {max_bytes:,})")
     media_type = (content_type or "").split(";")[0].strip().lower()
     _refuse_binary(content, media_type)
-    if fast_path and (fast := _parse_utf8_directly(content, content_type)) is not None:
-        return _finish(fast, (), max_items)
+    if fast_path and _plain_utf8_feed(content, content_type):
+        try:
+            fast = parse_fast(content)
+        except Unreadable:
+            pass  # the full path cleans the text, and the fast path tries again
+        else:
+            if fast is not None and (fast.entries or not _looks_truncated_bytes(content)):
+                return _finish(fast, (), max_items)
+            fast_path = False  # declined: cleaning gives these same bytes, so feedparser
     text, warnings = decode_document(content, content_type)
     start = text.lstrip()[:1]
     if not start:
@@ -130,20 +137,15 @@ def parse_feed(
     return _finish(parsed, tuple(warnings), max_items)
 
 
-def _parse_utf8_directly(content: bytes, content_type: str | None) -> ParsedFeed | None:
-    """The fast path on the body as received, for UTF-8 RSS or Atom with no DOCTYPE: no
+def _plain_utf8_feed(content: bytes, content_type: str | None) -> bool:
+    """UTF-8 RSS or Atom with no DOCTYPE, which the fast path may read as received: no
     decoding, cleaning and re-encoding first. lxml refuses what that would have changed
-    (invalid UTF-8, characters XML forbids), and the document then takes the full path."""
+    (invalid UTF-8, characters XML forbids: ``Unreadable``)."""
     if not _ROOT_IS_FEED.match(content) or content.startswith(_BOMS_ONLY):
-        return None
+        return False
     notes: list[str] = []  # an unknown or refused label: the full path records it
     header, declared = _header_charset(content_type, notes), _xml_charset(content, notes)
-    if notes or (header or "utf-8") != "utf-8" or (declared or "utf-8") != "utf-8":
-        return None
-    fast = parse_fast(content)
-    if fast is None or (not fast.entries and _looks_truncated_bytes(content)):
-        return None
-    return fast
+    return not notes and (header or "utf-8") == "utf-8" and (declared or "utf-8") == "utf-8"
 
 
 def _finish(parsed: ParsedFeed, warnings: tuple[str, ...], max_items: int) -> ParsedFeed:
@@ -319,7 +321,10 @@ def _parse_xml_feed(
         raise NotAFeedError(f"not a feed: got {_html_label(media_type)}")
     document = _utf8_document(text)
     if doctype is None and fast_path:
-        fast = parse_fast(document)
+        try:
+            fast = parse_fast(document)
+        except Unreadable:
+            fast = None  # feedparser's loose parser keeps what it can
         if fast is not None and (fast.entries or not _looks_truncated(text)):
             return fast
     headers = {"content-type": "application/xml; charset=utf-8"}

@@ -157,3 +157,29 @@ def test_relative_urls_anywhere_send_the_feed_to_feedparser(description: str, fa
 def test_a_relative_stylesheet_in_the_prolog_keeps_the_fast_path() -> None:
     body = rss().replace(b"?>\n", b'?>\n<?xml-stylesheet type="text/xsl" href="/rss.xsl"?>\n', 1)
     assert parse_feed(body).parser == "fast"
+
+
+@pytest.mark.parametrize(
+    ("body", "reads", "parser"),
+    [
+        # declined as received (an RSS <author>): cleaning would give the same bytes
+        (rss().replace(b"<pubDate>", b"<author>a@b.kz (A)</author><pubDate>"), 1, "feedparser"),
+        # unreadable as received (a NUL): cleaned, then the fast path reads it
+        (rss(title="Нуль\x00"), 2, "fast"),
+        (rss(), 1, "fast"),
+    ],
+)
+def test_the_fast_path_reads_a_body_again_only_after_cleaning_it(
+    monkeypatch: pytest.MonkeyPatch, body: bytes, reads: int, parser: str
+) -> None:
+    import aggregator.parse as parse_module
+
+    real, calls = parse_module.parse_fast, []
+
+    def counted(document: bytes) -> object:
+        calls.append(len(document))
+        return real(document)
+
+    monkeypatch.setattr(parse_module, "parse_fast", counted)
+    assert parse_feed(body).parser == parser
+    assert len(calls) == reads
