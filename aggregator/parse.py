@@ -121,7 +121,7 @@ def parse_feed(
         except Unreadable:
             pass  # the full path cleans the text, and the fast path tries again
         else:
-            if fast is not None and (fast.entries or not _looks_truncated_bytes(content)):
+            if fast is not None and (fast.entries or not _looks_truncated(content)):
                 return _finish(fast, (), max_items)
             fast_path = False  # declined: cleaning gives these same bytes, so feedparser
     text, warnings = decode_document(content, content_type)
@@ -302,12 +302,9 @@ def _utf8_document(text: str) -> bytes:
 # -- XML ----------------------------------------------------------------------------------
 
 
-def _looks_truncated(text: str) -> bool:
-    return "<item" in text or "<entry" in text
-
-
-def _looks_truncated_bytes(content: bytes) -> bool:
-    return b"<item" in content or b"<entry" in content
+def _looks_truncated(document: bytes) -> bool:
+    """Entries begun but none read: the fast path's empty answer is not to be trusted."""
+    return b"<item" in document or b"<entry" in document
 
 
 def _parse_xml_feed(
@@ -325,7 +322,7 @@ def _parse_xml_feed(
             fast = parse_fast(document)
         except Unreadable:
             fast = None  # feedparser's loose parser keeps what it can
-        if fast is not None and (fast.entries or not _looks_truncated(text)):
+        if fast is not None and (fast.entries or not _looks_truncated(document)):
             return fast
     headers = {"content-type": "application/xml; charset=utf-8"}
     if url:
