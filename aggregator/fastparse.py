@@ -94,38 +94,54 @@ def _rss(root: etree._Element) -> ParsedFeed:
     )
 
 
+# The item fields read as plain text, always (the Yandex full text only when there is no
+# content:encoded: its markup must not make the whole feed decline).
+_RSS_FIELDS = frozenset(
+    {"guid", "link", "title", "description", CONTENT, DC_DATE, "pubDate", DC_CREATOR}
+)
+_RSS_OWN_RULES = frozenset({"author", "source"})  # feedparser splits "email (Name)"
+
+
 def _rss_item(item: etree._Element, feed_link: str | None) -> Entry:
-    # One pass over the children (the first of each tag, every category and media
-    # element), not a find() per field.
-    first: dict[object, etree._Element] = {}
+    # One pass over the children: the text of the first of each field, every category
+    # and media element (a find() per field, or a call per text, cost more than lxml's
+    # own parse).
+    texts: dict[str, str | None] = {}
     categories: list[str] = []
     media: list[etree._Element] = []
+    yandex: dict[str, etree._Element] = {}
     for child in item:
         tag = child.tag
-        if tag == "category":
+        if tag in _RSS_FIELDS:
+            if tag not in texts:
+                if len(child):
+                    raise Decline  # markup not escaped: feedparser's rules apply
+                texts[tag] = (child.text or "").strip() or None
+        elif tag == "category":
             if text := _raw(child):
                 categories.append(text)
         elif tag in _MEDIA_TAGS:
             media.append(child)
-        elif tag not in first:
-            first[tag] = child
-    if "author" in first or "source" in first:
-        raise Decline  # feedparser splits "email (Name)"; keep one behaviour
-    link = _absolute_only(_raw(first.get("link")))
-    content = _raw(first.get(CONTENT)) or next(
-        (text for tag in YANDEX if (text := _raw(first.get(tag)))), None
+        elif tag in _RSS_OWN_RULES:
+            raise Decline
+        elif tag in YANDEX:
+            yandex.setdefault(tag, child)
+    get = texts.get
+    link = _absolute_only(get("link"))
+    content = get(CONTENT) or next(
+        (text for tag in YANDEX if (text := _raw(yandex.get(tag)))), None
     )
-    dc_date = _iso(_raw(first.get(DC_DATE)))
-    published = _rfc822(_raw(first.get("pubDate"))) or dc_date
+    dc_date = _iso(get(DC_DATE))
+    published = _rfc822(get("pubDate")) or dc_date
     return Entry(
-        guid=_raw(first.get("guid")),
+        guid=get("guid"),
         link=link,
-        title=_raw(first.get("title")),
-        summary=_raw(first.get("description")),
+        title=get("title"),
+        summary=get("description"),
         content=content,
         published=published,
-        updated=dc_date if "pubDate" in first else None,
-        author=_raw(first.get(DC_CREATOR)),
+        updated=dc_date if "pubDate" in texts else None,
+        author=get(DC_CREATOR),
         categories=tuple(categories),
         image=_media_image(media) if media else None,
         enclosures=_rss_enclosures(media) if media else (),
@@ -268,49 +284,32 @@ def _text(element: etree._Element | None) -> str | None:
     return _raw(element)
 
 
-# Quotes as they appear around an attribute value in markup or in escaped HTML.
-_QUOTES = (b'"', b"'", b"&quot;", b"&apos;", b"&#34;", b"&#39;", b"&#x22;", b"&#x27;")
-_ABSOLUTE_VALUES = (b"http://", b"https://", b"mailto:", b"#", b"data:")
-# The common case, checked in place: "=" then a quote (or none) then an absolute URL.
-_ABSOLUTE_ATTRIBUTES = tuple(
-    b"=" + quote + prefix for quote in (*_QUOTES, b"") for prefix in _ABSOLUTE_VALUES
+# An href or src whose value is not absolute, in markup or in the HTML a feed carries
+# (escaped or CDATA): after "=" an optional quote as it appears there, then anything but
+# an absolute URL; spacing around "=" is unusual, and not worth reading here. One regex
+# per name, each with a literal prefix that the regex engine searches for quickly.
+_QUOTE = rb"(?:\"|'|&quot;|&apos;|&#34;|&#39;|&#x22;|&#x27;)?"
+_ABSOLUTE = rb"(?:http://|https://|mailto:|\#|data:)"
+_RELATIVE_ATTRIBUTES = tuple(
+    re.compile(name + rb"(?:\s+=|=\s|=(?!" + _QUOTE + _ABSOLUTE + rb"))")
+    for name in (b"href", b"src")
 )
 _PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 
 
 def _has_relative_url(document: bytes) -> bool:
     """Whether any ``href``/``src`` in the document, in its markup or in the HTML it
-    carries (escaped or CDATA), has a value that is not absolute: feedparser resolves
-    those against another base than ours, so such feeds are left to it.
+    carries, has a value that is not absolute: feedparser resolves those against
+    another base than ours, so such feeds are left to it.
 
-    One pass over the lowered bytes with ``bytes.find`` (C speed): per fragment, this
-    check had cost as much as parsing the document. Attributes of the feed's own markup
-    count too (an Atom ``<link href>``); the prolog's stylesheet does not."""
+    Searched once over the lowered bytes (per fragment, this check had cost as much as
+    parsing the document). Attributes of the feed's own markup count too (an Atom
+    ``<link href>``); the prolog's stylesheet does not. "hreflang", "srcset" or the
+    word in prose are not these attributes: no "=" follows the name."""
     text = document.lower()
     begin = _PROLOG.match(text)
-    for name in (b"href", b"src"):
-        start = text.find(name, begin.end() if begin else 0)
-        while start != -1:
-            end = start + len(name)
-            if not text.startswith(_ABSOLUTE_ATTRIBUTES, end) and _relative_value(
-                text[end : end + 24]
-            ):
-                return True
-            start = text.find(name, end)
-    return False
-
-
-def _relative_value(after_name: bytes) -> bool:
-    if not after_name.lstrip().startswith(b"="):
-        return False  # "hreflang", "srcset", a word in prose: not this attribute
-    if not after_name.startswith(b"=") or after_name[1:2].isspace():
-        return True  # unusual spacing: not worth reading here
-    value = after_name[1:]
-    for quote in _QUOTES:
-        if value.startswith(quote):
-            value = value[len(quote) :]
-            break
-    return not value.startswith(_ABSOLUTE_VALUES)
+    start = begin.end() if begin else 0
+    return any(pattern.search(text, start) for pattern in _RELATIVE_ATTRIBUTES)
 
 
 def _absolute_only(url: str | None) -> str | None:
