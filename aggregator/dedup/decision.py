@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aggregator.dedup.keys import CorpusStats, _is_year
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
@@ -48,17 +48,29 @@ class _Shape:
 
 
 _shapes: dict[int, _Shape] = {}
+_V = TypeVar("_V")
 
 
 def _make_room(cache: dict[int, Any]) -> None:
-    """Past ``_MAX_ITEMS``, drop the oldest tenth (dicts keep insertion order)."""
+    """Past ``_MAX_ITEMS``, drop the least recently used tenth (dicts keep insertion
+    order, and a hit moves its entry to the end: see :func:`_recent`)."""
     if len(cache) > _MAX_ITEMS:
         for key in list(itertools.islice(cache, _MAX_ITEMS // 10)):
             del cache[key]
 
 
+def _recent(cache: dict[int, _V], key: int) -> _V | None:
+    """The entry of ``key``, moved to the end (the most recently used): the same items
+    are candidates again and again while others are seen once, and dropping the oldest
+    entries instead of the least used had each item's shape made four times over."""
+    found = cache.pop(key, None)
+    if found is not None:
+        cache[key] = found
+    return found
+
+
 def _shape(f: StoryFeatures) -> _Shape:
-    found = _shapes.get(id(f))
+    found = _recent(_shapes, id(f))
     if found is not None and found.features is f:
         return found
     _make_room(_shapes)
@@ -140,7 +152,7 @@ class _Weights:
         return sum(map(self._cache.__getitem__, terms))
 
     def profiled(self, features: StoryFeatures) -> _Profile | None:
-        found = _Weights._profiles.get(id(features))
+        found = _recent(_Weights._profiles, id(features))
         return found if found is not None and found.shape.features is features else None
 
     def profile(self, features: StoryFeatures) -> _Profile:

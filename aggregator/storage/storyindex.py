@@ -206,14 +206,17 @@ class CandidateCache:
     id, kept across transactions: the same items are candidates of many new ones, and
     reading their rows again cost more than the lookup. An item's story never changes;
     an edited item is dropped (``forget``), and a purge empties the cache. Bounded: beyond
-    ``max_items`` the oldest tenth is dropped."""
+    ``max_items`` the least recently used tenth is dropped."""
 
     def __init__(self, max_items: int = 8192) -> None:
         self.max_items = max_items
         self._rows: dict[int, tuple[str, str, datetime, str]] = {}
 
     def get(self, item_id: int) -> tuple[str, str, datetime, str] | None:
-        return self._rows.get(item_id)
+        row = self._rows.pop(item_id, None)
+        if row is not None:
+            self._rows[item_id] = row  # the most recently used last (dicts keep order)
+        return row
 
     def put(self, item_id: int, row: tuple[str, str, datetime, str]) -> None:
         if len(self._rows) >= self.max_items:
