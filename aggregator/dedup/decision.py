@@ -74,21 +74,30 @@ def _shape(f: StoryFeatures) -> _Shape:
     if found is not None and found.features is f:
         return found
     _make_room(_shapes)
-    title = f.title | _prefixed(f.title_numbers, "#")
+    numbers = _prefixed(f.numbers, "#")
     salient, title_salient = _salient(f.numbers), _salient(f.title_numbers)
+    loose = _loose(salient)
+    # Most items state few figures and none in the title: share the sets then (a shape
+    # is made for every candidate the caches no longer hold).
+    if title_salient:
+        title_loose, salient_all = _loose(title_salient), salient | title_salient
+        loose_all = _loose(salient_all)
+    else:
+        title_loose, salient_all, loose_all = title_salient, salient, loose
+    salient_numbers = numbers if len(salient) == len(f.numbers) else _prefixed(salient, "#")
     made = _Shape(
         features=f,
-        numbers=_prefixed(f.numbers, "#"),
-        title=title,
+        numbers=numbers,
+        title=f.title | _prefixed(f.title_numbers, "#") if f.title_numbers else f.title,
         body_names=f.terms & f.names,
         title_names=f.title & f.names,
         salient=salient,
-        loose=frozenset(_loose(salient)),
+        loose=loose,
         title_salient=title_salient,
-        title_loose=frozenset(_loose(title_salient)),
-        salient_all=salient | title_salient,
-        loose_all=frozenset(_loose(salient | title_salient)),
-        cross=_prefixed(f.skeletons, "~") | _prefixed(salient, "#"),
+        title_loose=title_loose,
+        salient_all=salient_all,
+        loose_all=loose_all,
+        cross=_prefixed(f.skeletons, "~") | salient_numbers if f.skeletons else salient_numbers,
     )
     _shapes[id(f)] = made  # the shape keeps its features alive: ids stay unique
     return made
@@ -176,7 +185,7 @@ class _Weights:
 
 
 def _prefixed(values: frozenset[str], prefix: str) -> frozenset[str]:
-    return frozenset(sys.intern(prefix + v) for v in values)  # shared, like the terms
+    return frozenset(map(sys.intern, [prefix + v for v in values]))  # shared, like the terms
 
 
 def _salient(numbers: frozenset[str]) -> frozenset[str]:
@@ -193,8 +202,11 @@ def _rounded(number: str) -> tuple[str, ...]:
     return (number, str(math.floor(value)), str(round(value)))
 
 
-def _loose(numbers: frozenset[str]) -> set[str]:
-    return {r for n in numbers for r in _rounded(n)}
+def _loose(numbers: frozenset[str]) -> frozenset[str]:
+    """The numbers and their roundings (whole numbers are their own: the same set)."""
+    if "." not in "".join(numbers):
+        return numbers
+    return frozenset([r for n in numbers for r in _rounded(n)])
 
 
 def _agreeing(
