@@ -25,7 +25,7 @@ from aggregator import status as source_status
 from aggregator.config import Settings, SourceConfig, load_settings, parse_duration
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
-from aggregator.memory import limit_malloc_arenas
+from aggregator.memory import collect_cycles_less_often, limit_malloc_arenas
 from aggregator.pipeline import SourceOutcome, refresh_source, shutdown_pools
 from aggregator.publish import publish, shown_story_ids, source_directory, source_refs
 from aggregator.scheduler import Service, enabled_sources, sync_sources
@@ -66,6 +66,7 @@ err_console = Console(stderr=True)
 def main(ctx: click.Context, config_path: str, log_level: str, log_format: str) -> None:
     """Fetch news sources, fold duplicates and republish one combined feed."""
     limit_malloc_arenas()
+    collect_cycles_less_often()
     logs.configure(log_level, log_format)
     ctx.obj = config_path
 

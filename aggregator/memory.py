@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import sys
 
+GC_THRESHOLDS = (50_000, 20, 100)
+"""The cyclic garbage collector's thresholds in the service's processes (Python's are
+700, 10, 10): see :func:`collect_cycles_less_often`."""
 _M_ARENA_MAX = -8
 """glibc's mallopt parameter for the number of malloc arenas (malloc.h)."""
 
@@ -27,3 +31,15 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
         return bool(libc.mallopt(_M_ARENA_MAX, arenas))
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False
+
+
+def collect_cycles_less_often() -> None:
+    """Run the cyclic garbage collector less often than Python's default.
+
+    The story decision keeps hundreds of thousands of sets in its caches and makes many
+    more per new item. At the default, every 700 new containers started a collection,
+    and the full ones walked every cached set: 4.2 s of a 28 s cold refresh of 20,000
+    items (1,900 collections). Nearly all our garbage is freed by reference counting at
+    once; cycles (tracebacks, asyncio's futures) are still collected, every 50,000
+    allocations (7 collections, 0.1 s; the same peak RSS)."""
+    gc.set_threshold(*GC_THRESHOLDS)

@@ -25,6 +25,7 @@ from aggregator import dedup, htmlsource, logs, metrics, polling
 from aggregator.config import DedupConfig, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, GoneError, TooManyRequestsError
 from aggregator.fetch import Fetcher
+from aggregator.memory import collect_cycles_less_often
 from aggregator.models import FetchResult, Item, ParsedFeed, StoryKeys
 from aggregator.normalize import normalize_entry
 from aggregator.parse import parse_feed
@@ -200,10 +201,16 @@ def cpu_pool(workers: int) -> ProcessPoolExecutor | None:
         _pools[workers] = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
-            initializer=watch_service,
+            initializer=start_pool_process,
             initargs=(os.getpid(),),
         )
     return _pools[workers]
+
+
+def start_pool_process(service_pid: int) -> None:
+    """A new pool process: the service's memory settings, and an end with the service."""
+    collect_cycles_less_often()
+    watch_service(service_pid)
 
 
 def watch_service(service_pid: int) -> None:

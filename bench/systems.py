@@ -112,15 +112,16 @@ def _fetch_fields() -> set[str]:
 
 def run_ours(config: Path, phase: str) -> RunResult:
     """One refresh of every source with our pipeline (dedup on), then ``publish``; the
-    process set up as ``aggregator`` sets itself up (malloc arenas)."""
+    process set up as ``aggregator`` sets itself up (malloc arenas, GC thresholds)."""
     from aggregator.config import load_settings
     from aggregator.fetch import Fetcher
-    from aggregator.memory import limit_malloc_arenas
+    from aggregator.memory import collect_cycles_less_often, limit_malloc_arenas
     from aggregator.publish import publish
     from aggregator.scheduler import enabled_sources, refresh_many, sync_sources
     from aggregator.storage import Store
 
     limit_malloc_arenas()
+    collect_cycles_less_often()
     settings = load_settings(config)
     with measured() as setup:
         settings.store_dir.mkdir(parents=True, exist_ok=True)

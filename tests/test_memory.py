@@ -13,3 +13,23 @@ def test_malloc_arenas_are_capped_on_glibc_and_left_alone_elsewhere() -> None:
     code = "from aggregator.memory import limit_malloc_arenas as f; print(f())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str(glibc)
+
+
+def test_service_processes_collect_cycles_less_often() -> None:
+    # the service's own process (a fresh interpreter: thresholds are process-wide)…
+    code = (
+        "import gc; from aggregator.memory import collect_cycles_less_often as f, GC_THRESHOLDS;"
+        "before = gc.get_threshold(); f();"
+        "print(before != GC_THRESHOLDS, gc.get_threshold() == GC_THRESHOLDS)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
+    # …and each process of its parsing pool, which starts from Python's defaults
+    from aggregator.memory import GC_THRESHOLDS
+
+    code = (
+        "import gc; from aggregator.pipeline import cpu_pool, shutdown_pools;"
+        "print(*cpu_pool(1).submit(gc.get_threshold).result()); shutdown_pools()"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert tuple(map(int, out.stdout.split())) == GC_THRESHOLDS
