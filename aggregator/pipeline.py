@@ -344,7 +344,7 @@ class StoryDecision:
             max_candidates=config.max_candidates,
         )
 
-    def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:
+    def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[tuple[str, int]]:
         if item.story_keys is None:
             return ()
         # The new item's terms in one query: the decision weighs them all (its counted

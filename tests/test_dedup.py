@@ -22,6 +22,7 @@ from aggregator.dedup import (
     choose_story,
     extract_features,
     index_keys,
+    lookup_keys,
     similarity,
     stored_keys,
     term_keys,
@@ -70,10 +71,11 @@ def cluster(
 ) -> dict[str, str]:
     """Run the pipeline's decision in published order; item id -> story id.
 
-    Candidates are the earlier items sharing at least one index key, ranked by the
-    number of shared keys (as the database lookup will do), at most max_candidates.
-    Without ``stats``, document frequencies are accumulated incrementally (an item is
-    counted after its decision); with it, they are fixed (precomputed over the set).
+    Candidates are the earlier items sharing at least one lookup key, ranked by the
+    summed weights of the keys they share, then the earliest (as the database lookup
+    does), at most max_candidates. Without ``stats``, document frequencies are
+    accumulated incrementally (an item is counted after its decision); with it, they
+    are fixed (precomputed over the set).
     """
     incremental = stats is None
     stats = CorpusStats() if stats is None else stats
@@ -83,11 +85,11 @@ def cluster(
     for n, item in enumerate(items):
         shared: dict[int, int] = {}
         keys = index_keys(item.features)
-        for key in keys:
+        for key, weight in lookup_keys(keys, stats):
             for m in postings.get(key, ()):
                 if item.published - items[m].published <= window:
-                    shared[m] = shared.get(m, 0) + 1
-        ranked = sorted(shared, key=lambda m: (-shared[m], -m))[: config.max_candidates]
+                    shared[m] = shared.get(m, 0) + weight
+        ranked = sorted(shared, key=lambda m: (-shared[m], m))[: config.max_candidates]
         candidates = [
             Candidate(story_of[items[m].id], items[m].source, items[m].published, items[m].features)
             for m in ranked

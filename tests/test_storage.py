@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from aggregator.models import Item, SourceRef, StoryKeys
-from aggregator.storage import SourceRow, Store, items, story_id_for
+from aggregator.storage import CandidateRow, SourceRow, Store, items, story_id_for
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 REFS = {
@@ -201,6 +201,53 @@ def test_leases_let_workers_claim_different_sources(store: Store) -> None:
     assert store.source_state(first[0]).lease_owner is None
     store.release_leases("worker-c")
     assert all(s.lease_owner is None for s in store.source_states())
+
+
+class _RecordingDecider:
+    """Looks candidates up by fixed (key, weight) pairs and records those it is given;
+    joins no story."""
+
+    def __init__(self, keys: list[tuple[str, int]]) -> None:
+        self.keys = keys
+        self.given: list[list[CandidateRow]] = []
+
+    def lookup_keys(self, item: Item, counts: object) -> list[tuple[str, int]]:
+        return self.keys
+
+    def stored_keys(self, item: Item, counts: object) -> list[str]:
+        return list(item.story_keys.index_keys) if item.story_keys else []
+
+    def __call__(self, item: Item, candidates: list[CandidateRow], counts: object) -> None:
+        self.given.append(list(candidates))
+
+
+def _keyed(*keys: str) -> StoryKeys:
+    return StoryKeys(features="{}", index_keys=keys, term_keys=())
+
+
+def test_candidates_rank_by_the_weight_of_the_keys_they_share(store: Store) -> None:
+    """One rare key shared outranks one common key shared, whoever was published first
+    (by the count of shared keys, the two earliest common-key items filled the list)."""
+    decide = _RecordingDecider([("t:rare", 500), ("t:common", 10), ("t:both", 7)])
+    stored = [
+        item(1, story_keys=_keyed("t:rare")),  # the latest
+        item(2, story_keys=_keyed("t:common")),
+        item(3, story_keys=_keyed("t:common", "t:both")),
+        item(4, story_keys=_keyed("t:common")),  # the earliest
+    ]
+    store.save_items(store.source_state("ulys"), stored, NOW, decide=decide)
+    decide.given.clear()
+    store.save_items(
+        store.source_state("tengri"),
+        [item(9, "tengri", story_keys=_keyed("t:rare"))],
+        NOW,
+        decide=decide,
+        max_candidates=3,
+    )
+    with store.engine.connect() as connection:
+        key_of = dict(connection.execute(sa.select(items.c.id, items.c.key)).all())
+    ranked = [(key_of[row.item_id], row.shared_weight) for row in decide.given[0]]
+    assert ranked == [("guid:1", 500), ("guid:3", 17), ("guid:4", 10)]
 
 
 class _FailingDecider:

@@ -28,8 +28,9 @@ dates only.
 Candidates come from an index, never a scan: :func:`index_keys` gives an item's keys
 (numbers, title terms, names and SimHash bands, at most ``MAX_INDEX_KEYS``); the
 caller stores them and, for a new item, fetches the stored items of the time window
-sharing at least one key, ranked by the number of shared keys, at most
-``settings.max_candidates`` of them. :func:`choose_story` then picks the story.
+sharing at least one of its :func:`lookup_keys`, ranked by the summed weights (IDF)
+of the keys they share, at most ``settings.max_candidates`` of them.
+:func:`choose_story` then picks the story.
 
 Measured on the hand-labeled set in ``tests/data/stories/eval.json`` (162 items, 55
 events, 51 multi-item events, ru/kk/en), items processed in published order with

@@ -48,7 +48,8 @@ class CandidateRow(NamedTuple):
     source_id: str
     published: datetime
     features: str
-    shared_keys: int
+    shared_weight: int
+    """The summed weights of the keys it shares with the new item."""
 
 
 class SharedCounts:
@@ -145,8 +146,9 @@ def _upsert_counts(dialect: str) -> sa.Insert:
 class StoryDecider(Protocol):
     """The story decision, as storage calls it inside the transaction."""
 
-    def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:
-        """Which of the item's index keys to look candidates up by (the rare ones)."""
+    def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[tuple[str, int]]:
+        """Which of the item's index keys to look candidates up by (the rare ones), each
+        with its weight: candidates are ranked by the summed weights of those they share."""
 
     def stored_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:
         """Which of the item's index keys to store (those a later lookup may use)."""
@@ -177,13 +179,16 @@ def _counts_sql(placeholder: str, terms: int) -> str:
 
 @functools.lru_cache(maxsize=128)
 def _shared_keys_sql(placeholder: str, keys: int) -> str:
-    """The stored items of the window sharing the most of ``keys`` keys: read from the
-    primary key of ``story_keys`` alone. Plain SQL run through the driver (the same on
-    SQLite and PostgreSQL): SQLAlchemy's handling of this one statement per new item cost
-    more than running it."""
+    """The stored items of the window with the most weight of ``keys`` keys shared (the
+    parameters: each key and its weight, then the keys again for the IN list): read from
+    the primary key of ``story_keys`` alone. Plain SQL run through the driver (the same
+    on SQLite and PostgreSQL): SQLAlchemy's handling of this one statement per new item
+    cost more than running it."""
+    weights = " ".join([f"WHEN {placeholder} THEN {placeholder}"] * keys)
     listed = markers(placeholder, keys)
     return (
-        "SELECT item_id, count(*) AS shared, min(published) AS first_published "
+        f"SELECT item_id, sum(CASE key {weights} END) AS shared, "
+        "min(published) AS first_published "
         f"FROM story_keys WHERE key IN ({listed}) "
         f"AND published BETWEEN {placeholder} AND {placeholder} "
         f"GROUP BY item_id ORDER BY shared DESC, first_published, item_id LIMIT {placeholder}"
@@ -233,20 +238,24 @@ class CandidateCache:
 
 def candidates(
     connection: Connection,
-    keys: Sequence[str],
+    keys: Sequence[tuple[str, int]],
     published: datetime,
     window: timedelta,
     limit: int,
     cache: CandidateCache | None = None,
 ) -> list[CandidateRow]:
-    """Stored items within ``window`` of ``published`` sharing at least one of ``keys``,
-    most shared keys first (then the earliest): an index-only lookup on (key, published),
-    never a scan, then the rows of the items not in ``cache``."""
+    """Stored items within ``window`` of ``published`` sharing at least one of ``keys``
+    (key, weight), the most weight shared first (then the earliest): an index-only
+    lookup on (key, published), never a scan, then the rows of the items not in
+    ``cache``."""
     if not keys:
         return []
     to_driver = bound(story_keys.c.published, connection)
     placeholder = param_marker(connection)
-    parameters = (*keys, to_driver(published - window), to_driver(published + window), limit)
+    weighed = [value for pair in keys for value in pair]
+    names = [key for key, _ in keys]
+    window_bounds = (to_driver(published - window), to_driver(published + window))
+    parameters = (*weighed, *names, *window_bounds, limit)
     rows = driver_rows(connection, _shared_keys_sql(placeholder, len(keys)), parameters)
     ranked = [(int(row[0]), int(row[1])) for row in rows]
     cache = cache if cache is not None else CandidateCache()
@@ -260,7 +269,7 @@ def candidates(
     for item_id, shared in ranked:
         cached = cache.get(item_id)
         if cached is not None:
-            found.append(CandidateRow(item_id, *cached, shared_keys=shared))
+            found.append(CandidateRow(item_id, *cached, shared_weight=shared))
     return found
 
 
