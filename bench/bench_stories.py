@@ -35,6 +35,7 @@ import sqlalchemy as sa
 
 from aggregator import dedup
 from aggregator.config import DedupConfig
+from aggregator.memory import collect_cycles_less_often, limit_malloc_arenas
 from aggregator.models import Item, StoryKeys
 from aggregator.pipeline import StoryDecision
 from aggregator.storage import SourceRow, Store, TermCounts, items, stories, story_keys
@@ -261,6 +262,8 @@ def peak_rss_mb() -> float:
 
 
 def probe_in_this_process(args: argparse.Namespace) -> None:
+    limit_malloc_arenas()  # set up as the service's process is
+    collect_cycles_less_often()
     store = Store.open(f"sqlite:///{args.db}")
     generator = Generator(args.seed, args.per_day)
     decision = StoryDecision(DedupConfig())
