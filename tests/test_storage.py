@@ -256,7 +256,7 @@ class _FailingDecider:
     def __init__(self, failing_source: str) -> None:
         self.failing_source = failing_source
 
-    def lookup_keys(self, item: Item, counts: object) -> list[str]:
+    def lookup_keys(self, item: Item, counts: object) -> list[tuple[str, int]]:
         if item.source_id == self.failing_source:
             raise RuntimeError(f"decider broke on {item.source_id}")
         return []
