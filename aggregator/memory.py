@@ -7,9 +7,10 @@ import ctypes.util
 import gc
 import sys
 
-GC_THRESHOLDS = (50_000, 20, 100)
-"""The cyclic garbage collector's thresholds in the service's processes (Python's are
-700, 10, 10): see :func:`collect_cycles_less_often`."""
+GC_THRESHOLDS = (50_000, 10, 10)
+"""The cyclic garbage collector's thresholds in the service's processes: Python's
+(700, 10, 10) with the first raised, so older generations are still collected as
+often relative to it. See :func:`collect_cycles_less_often`."""
 _M_ARENA_MAX = -8
 """glibc's mallopt parameter for the number of malloc arenas (malloc.h)."""
 
