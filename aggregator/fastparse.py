@@ -81,13 +81,13 @@ def _rss(root: etree._Element) -> ParsedFeed:
     channel = root.find("channel")
     if channel is None:
         raise Decline
-    link = _text(channel.find("link"))
+    link = _raw(channel.find("link"))
     return ParsedFeed(
         format="rss20",
-        title=_text(channel.find("title")),
+        title=_raw(channel.find("title")),
         link=link,
-        language=_language(_text(channel.find("language"))),
-        ttl_minutes=_minutes(_text(channel.find("ttl"))),
+        language=_language(_raw(channel.find("language"))),
+        ttl_minutes=_minutes(_raw(channel.find("ttl"))),
         update_period_minutes=_update_period(channel),
         entries=tuple([_rss_item(item, link) for item in channel.iterfind("item")]),
         parser="fast",
@@ -187,8 +187,8 @@ def _media_image(media: list[etree._Element]) -> str | None:
 
 
 def _update_period(channel: etree._Element) -> int | None:
-    period_name = _text(channel.find(f"{SY}updatePeriod"))
-    frequency = _int(_text(channel.find(f"{SY}updateFrequency")))
+    period_name = _raw(channel.find(f"{SY}updatePeriod"))
+    frequency = _int(_raw(channel.find(f"{SY}updateFrequency")))
     if period_name is None and frequency is None:
         return None
     period = _PERIODS.get((period_name or "daily").lower())
@@ -200,7 +200,7 @@ def _update_period(channel: etree._Element) -> int | None:
 
 def _atom(root: etree._Element) -> ParsedFeed:
     link = _atom_link(root)
-    author = _text(root.find(f"{ATOM}author/{ATOM}name"))
+    author = _raw(root.find(f"{ATOM}author/{ATOM}name"))
     return ParsedFeed(
         format="atom10",
         title=_atom_text(root.find(f"{ATOM}title")),
@@ -278,10 +278,6 @@ def _raw(element: etree._Element | None) -> str | None:
         raise Decline  # markup not escaped: feedparser's rules apply
     text = (element.text or "").strip()
     return text or None
-
-
-def _text(element: etree._Element | None) -> str | None:
-    return _raw(element)
 
 
 # An href or src whose value is not absolute, in markup or in the HTML a feed carries

@@ -35,7 +35,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 import feedparser
 from charset_normalizer import from_bytes
@@ -121,7 +121,7 @@ def parse_feed(
         except Unreadable:
             pass  # the full path cleans the text, and the fast path tries again
         else:
-            if fast is not None and (fast.entries or not _looks_truncated(content)):
+            if _trusted(fast, content):
                 return _finish(fast, (), max_items)
             fast_path = False  # declined: cleaning gives these same bytes, so feedparser
     text, warnings = decode_document(content, content_type)
@@ -302,9 +302,12 @@ def _utf8_document(text: str) -> bytes:
 # -- XML ----------------------------------------------------------------------------------
 
 
-def _looks_truncated(document: bytes) -> bool:
-    """Entries begun but none read: the fast path's empty answer is not to be trusted."""
-    return b"<item" in document or b"<entry" in document
+def _trusted(fast: ParsedFeed | None, document: bytes) -> TypeGuard[ParsedFeed]:
+    """The fast path read the document: it did not decline, and an empty answer is not
+    a document whose entries were begun but none read (a truncated body)."""
+    return fast is not None and bool(
+        fast.entries or (b"<item" not in document and b"<entry" not in document)
+    )
 
 
 def _parse_xml_feed(
@@ -322,7 +325,7 @@ def _parse_xml_feed(
             fast = parse_fast(document)
         except Unreadable:
             fast = None  # feedparser's loose parser keeps what it can
-        if fast is not None and (fast.entries or not _looks_truncated(document)):
+        if _trusted(fast, document):
             return fast
     headers = {"content-type": "application/xml; charset=utf-8"}
     if url:
