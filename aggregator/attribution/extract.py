@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from aggregator.attribution.directory import SourceDirectory, credit_key
+from aggregator.attribution import syntax
+from aggregator.attribution.directory import SourceDirectory, credit_key, name_key
 from aggregator.attribution.morphology import (
     _CASES,
     _is_declinable_word,
@@ -15,7 +16,7 @@ from aggregator.attribution.morphology import (
     _parses,
     lemmatize,
 )
-from aggregator.attribution.values import Credit
+from aggregator.attribution.values import Credit, KnownSource
 
 _REPORTS, _CITES = "reports", "cites"
 _NOISE = re.compile(
@@ -496,23 +497,70 @@ def found_level(trig: _Trigger, name: str, directory: SourceDirectory) -> int:
     return 0
 
 
-def _languages(language: str | None, text: str) -> set[str]:
-    if language:
-        base = language.lower().split("-")[0].split("_")[0]
-        if base in ("ru", "kk", "en"):
-            return {base} | ({"ru"} if base == "kk" else set())
-    langs = {"en"}
-    if re.search(r"[А-Яа-яЁё]", text):
-        langs |= {"ru", "kk"}
-    if re.search(r"(?i)\b(?:dep|habarla|xabarla|silteme|malimetin|mälimetin)", text):
+_KAZAKH_CYRILLIC = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+_KAZAKH_LATIN = re.compile(r"(?i)[áǵńóúýıäñūğş]|\b(?:dep|habarla|xabarla|silteme|malimetin)")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+
+def text_languages(text: str, prior: str | None = None) -> set[str]:
+    """The grammars that read ``text``, decided by each sentence's own letters.
+
+    Kazakh letters (ә ғ қ ң ө ұ ү һ і, the Latin alphabets' á ǵ ı …, Arabic script) are
+    strong evidence of Kazakh; other Cyrillic reads as Russian, other Latin as English.
+    ``prior`` (the item's or source's language) only adds its grammar where the letters
+    leave both open: a Cyrillic sentence with no Kazakh letter in a Kazakh item.
+    """
+    langs: set[str] = set()
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        cyrillic = re.search(r"[А-Яа-яЁё]", sentence)
+        if _KAZAKH_CYRILLIC.search(sentence) or _ARABIC.search(sentence):
+            langs.add("kk")
+        elif cyrillic:
+            langs.add("ru")
+        elif _KAZAKH_LATIN.search(sentence):
+            langs.add("kk")
+        elif re.search(r"[A-Za-z]", sentence):
+            langs.add("en")
+    base = (prior or "").lower().split("-")[0].split("_")[0]
+    if base == "kk" and "ru" in langs:
         langs.add("kk")
     return langs
+
+
+def _parsed(text: str, directory: SourceDirectory) -> list[_Found]:
+    """Russian credits read off the syntax parse, their level checked against the directory."""
+    found = []
+    for item in syntax.read(text):
+        name = item.name.strip(' .«»"“”')
+        if not name:
+            continue
+        found.append(_Found(name, _parsed_level(item, name, directory), item.pos, "ru"))
+    return found
+
+
+def _parsed_level(item: syntax.Found, name: str, directory: SourceDirectory) -> int:
+    """A known outlet or a web address passes news on; a known institution makes it."""
+    if item.level == syntax.CITED:
+        return item.level
+    known = directory.match(name)
+    if known is not None:
+        return 0 if known.kind == "outlet" and not _is_press(name) else 2
+    if item.outlet or re.search(r"\w\.(?:kz|ru|com|org|net|az|kg|uz)\b", name, re.IGNORECASE):
+        return 0
+    return item.level
+
+
+def _same_name(found: str, known: KnownSource) -> bool:
+    """Whether the text wrote the known source's own name (in any case or script), not
+    another of its names: a configured source is always shown by its name, a built-in one
+    only then, so "МЧС РК" is not expanded into a name the text never used."""
+    return known.id is not None or name_key(found) == name_key(known.name)
 
 
 def _credit(found: _Found, directory: SourceDirectory) -> Credit:
     known = directory.match(found.name)
     name = found.name
-    if known is not None and not _is_press(found.name):
+    if known is not None and not _is_press(found.name) and _same_name(found.name, known):
         name = known.name
     role = _REPORTS if found.level == 0 else _CITES
     return Credit(name=name, source_id=known.id if known else None, role=role)
@@ -533,8 +581,11 @@ def find_credits(
     people are not credits. Never raises on any text.
     """
     text = _clean("\n".join(t for t in (title, lead, last_paragraph) if t))
-    langs = _languages(language, text)
-    found = sorted(_scan(text, directory, langs), key=lambda f: (f.level, f.pos))
+    langs = text_languages(text, language)
+    found = _scan(text, directory, langs - {"ru"})
+    if "ru" in langs:
+        found += _parsed(text, directory)
+    found.sort(key=lambda f: (f.level, f.pos))
     chain: list[Credit] = []
     seen: set[str] = set()
     for item in found:
