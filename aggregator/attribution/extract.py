@@ -498,7 +498,10 @@ def found_level(trig: _Trigger, name: str, directory: SourceDirectory) -> int:
 
 
 _KAZAKH_CYRILLIC = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
-_KAZAKH_LATIN = re.compile(r"(?i)[áǵńóúýıäñūğş]|\b(?:dep|habarla|xabarla|silteme|malimetin)")
+# No IGNORECASE on the letters: it would fold the dotless ı onto every English i.
+_KAZAKH_LATIN = re.compile(
+    r"[áǵńóúýıäñūğşÁǴŃÓÚÝÄÑŪĞŞ]|\b(?i:dep|habarla|xabarla|silteme|malimetin)"
+)
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 

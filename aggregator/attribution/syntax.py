@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from aggregator.attribution.morphology import _parses, _restore_case
+from aggregator.attribution.morphology import _adjective_nominative, _parses, _restore_case
 
 REPORTER, CITED, PRIMARY = 0, 1, 2
 _MAX_WORDS = 12
@@ -71,6 +71,8 @@ class _Cues:
     not_sources: frozenset[str]
     vague: frozenset[str]
     anonymous: frozenset[str]
+    demonstratives: frozenset[str]
+    place_only_verbs: frozenset[str]
     body_heads: frozenset[str]
 
 
@@ -209,24 +211,27 @@ def _sentence(sentence: str, tokens: Sequence[_Token]) -> list[Found]:
     for token in tree.tokens:
         lemma = token.lemma if token.pos in ("VERB", "NOUN") else ""
         if token.pos == "VERB" and not tree.negated(token) and not tree.quoted(token):
-            if lemma in c.report_verbs:
+            if lemma in c.report_verbs or lemma in c.place_only_verbs:
                 found += _verb_sources(tree, token, lemma in c.outlet_verbs)
-            if lemma in c.impersonal_verbs and not tree.kids(token, "nsubj", "nsubj:pass"):
+            if lemma in c.impersonal_verbs and not tree.kids(token, "nsubj"):
                 found += _container_sources(tree, token)
             if lemma in ("ссылаться", "сослаться"):
                 found += _phrases(tree, _objects_with(tree, token, "на"), CITED)
         elif token.pos == "NOUN":
             found += _noun_sources(tree, token, lemma)
         elif token.text.lower() == "известно":
-            found += _phrases(tree, tree.kids(token, "iobj", "obl"), REPORTER, case="Dat")
+            found += _phrases(tree, tree.kids(token, "iobj"), REPORTER, outlet=True)
     return found
 
 
 def _verb_sources(tree: _Tree, verb: _Token, outlet_verb: bool) -> list[Found]:
     c = cues()
     found: list[Found] = []
-    subjects = tree.kids(verb, "nsubj", "nsubj:pass") or _postposed_subject(tree, verb)
-    found += _phrases(tree, subjects, REPORTER if outlet_verb else PRIMARY)
+    if tree.kids(verb, "nsubj:pass") or verb.feats.get("Voice") == "Pass":
+        return _container_sources(tree, verb)  # "информация размещена на сайте Y"
+    if verb.lemma not in c.place_only_verbs:
+        subjects = tree.kids(verb, "nsubj") or _postposed_subject(tree, verb)
+        found += _phrases(tree, subjects, REPORTER if outlet_verb else PRIMARY)
     for dative in tree.kids(verb, "iobj", "obl"):
         if dative.feats.get("Case") != "Dat" or tree.preposition(dative):
             continue
@@ -330,12 +335,17 @@ def _objects_with(tree: _Tree, token: _Token, preposition: str) -> list[_Token]:
     ]
 
 
+def _is_place(token: _Token) -> bool:
+    """A geographical name ("в Казахстане"), as the dictionary knows them."""
+    return any("Geox" in p.tag for p in _parses(token.text.lower()))
+
+
 def _source_like(token: _Token) -> bool:
     """A place that can be a source: a named organisation, a proper name, a body."""
     if token.ner in ("ORG", "PER"):
         return True
     if token.pos in ("PROPN", "X"):
-        return token.ner != "LOC"
+        return token.ner != "LOC" or not _is_place(token)
     return token.lemma.startswith(("пресс-служб", "министерств", "акимат", "департамент")) or (
         token.lemma in cues().body_heads
     )
@@ -347,13 +357,10 @@ def _is_outlet_name(tree: _Tree, token: _Token) -> bool:
 
 
 def _phrases(
-    tree: _Tree, heads: Sequence[_Token], level: int, *, case: str | None = None,
-    outlet: bool = False,
+    tree: _Tree, heads: Sequence[_Token], level: int, *, outlet: bool = False,
 ) -> list[Found]:  # fmt: skip
     out: list[Found] = []
     for head in heads:
-        if case is not None and head.feats.get("Case") not in (case, None):
-            continue
         name = _phrase(tree, head)
         if name is None:
             continue
@@ -374,6 +381,13 @@ def _phrase(tree: _Tree, head: _Token) -> str | None:
         named = [k for k in inner if (k.pos in ("PROPN", "X") or k.ner) and not tree.preposition(k)]
         if named:
             head = named[0]
+    if head.lemma in c.source_nouns or head.lemma in c.container_nouns:
+        owners = [k for k in tree.kids(head, "nmod") if not tree.preposition(k)]
+        if not owners:
+            return None
+        head = owners[0]  # "со ссылкой на данные БНС": the source is БНС
+    if any(k.lemma in c.demonstratives for k in tree.kids(head, "det", "amod")):
+        return None  # "этот документ": points back, names nobody
     members = _members(tree, head)
     if not members:
         return None
@@ -390,12 +404,12 @@ def _names_someone(head: _Token) -> bool:
     """A one-word phrase is a source when it is a name, or a body or role of people."""
     if head.ner == "PER" and _first_name_only(head):
         return False  # "— сообщила Альмира": a private person, not a source
-    if head.pos in ("PROPN", "X") or head.ner or head.text[:1].isupper():
+    if head.pos in ("PROPN", "X") or head.ner or (head.text[:1].isupper() and head.start > 0):
         return True
     if head.lemma in cues().anonymous:
         return True
     if head.feats.get("Animacy") == "Anim":
-        return True
+        return head.feats.get("Number") == "Plur"  # "сейсмологи"; "министр" alone is anaphoric
     return head.lemma in cues().body_heads
 
 
@@ -493,6 +507,9 @@ def _to_nominative(token: _Token, grammeme: str, head_gender: str) -> str:
     if not re.fullmatch(r"[А-Яа-яЁё-]+", word):
         return word
     plural = token.feats.get("Number") == "Plur"
+    if token.pos == "ADJ":  # by its ending: pymorphy turns "Высшую" into "Высочайшая"
+        number = "plur" if plural else "sing"
+        return _adjective_nominative(word, _GENDERS.get(head_gender), number)
     for parse in _parses(word.lower()):
         if parse.tag.case != grammeme or parse.tag.POS not in ("NOUN", "ADJF", "PRTF", "NPRO"):
             continue
