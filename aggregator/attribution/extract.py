@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from aggregator.attribution import syntax
+from aggregator.attribution import datelines, syntax
 from aggregator.attribution.directory import SourceDirectory, credit_key, name_key
 from aggregator.attribution.morphology import (
     _CASES,
@@ -14,6 +14,7 @@ from aggregator.attribution.morphology import (
     _is_latin,
     _is_namey,
     _parses,
+    arabic_to_cyrillic,
     lemmatize,
 )
 from aggregator.attribution.values import Credit, KnownSource
@@ -48,9 +49,13 @@ _RU_STOP_AFTER = re.compile(
     re.IGNORECASE,
 )
 _KK_STOP = re.compile(
-    r"^(?:деп|туралы|жөнінде|бұл|Бұл|осы|Осы|ал|және|сондай-ақ|мұны|Мұны|ол|Ол|"
+    r"^(?:деп|туралы|жөнінде|бұл|Бұл|осы|Осы|ал|Ал|және|сондай-ақ|мұны|Мұны|ол|Ол|бүгін|кеше|"
+    r"Бүгін|Кеше|дейін|бұған|Бұған|ақпаратты|Ақпаратты|оны|мұны|"
     r"dep|turaly|jöninde|jониnde|bul|Bul|osy|Osy|jäne|jane|sondai-aq)$"
 )
+# An accusative participle ends a clause ("…сезілгенін хабарлаған"): no name runs past it.
+_KK_CLAUSE_END = re.compile(r"(?:ғанын|генін|қанын|кенін|ғанын|ганын|генин)$")
+_DOMAIN_WORD = re.compile(r"\w\.(?:kz|ru|com|org|net|az|kg|uz)\b", re.IGNORECASE)
 _KK_DAT = re.compile(r"(?:-|‑)?(?:ға|ге|қа|ке|на|не|ğa|ge|qa|ke|na|ne|ga|a|e|а|е)$")
 _KK_GEN = re.compile(
     r"(?:-|‑)?(?:ның|нің|дың|дің|тың|тің|nyñ|niñ|dyñ|diñ|tyñ|tiñ|nyn|nin|dyn|din|tyn|tin)$"
@@ -172,8 +177,45 @@ _TRIGGERS: tuple[_Trigger, ...] = (
         2,
         "gen",
     ),
+    # "Бұл туралы Орталық референдум комиссиясы мәлімдеді", "Ақпаратты Y растады"
+    _t(
+        r"\s+(?:мәлімдеді|мәлімдейді|мәлім\s+етті|растады|хабарлаған(?:\s+болатын)?|"
+        r"málimdedi|mälimdedi|rastady)(?!\w)",
+        "kk",
+        True,
+        2,
+    ),
+    # "Y айтуынша", "Y дерегінше", "Y деректері бойынша", "Y мәліметі бойынша"
+    _t(
+        r"\s+(?:айтуынша|дерегінше|деректері\s+бойынша|мәліметі\s+бойынша|"
+        r"мәліметтері\s+бойынша|aıtýynsha|aitwynsha|aytuynsha)(?!\w)",
+        "kk",
+        True,
+        2,
+        "gen",
+    ),
+    # "according to the city's emergencies department", "according to the news outlet X"
     _t(r"(?<!\w)(?:according\s+to|data\s+from)\s+", "en", False, 2),
-    _t(r"(?<!\w)(?:citing|with\s+reference\s+to|referring\s+to|quoting)\s+", "en", False, 1),
+    # "Deputy Prime Minister Kanat Bozumbayev said 38 people …" (not after a quotation)
+    _t(
+        r"(?<![”\"],)(?<![”\"])\s+(?:said|says|stated|told|announced|confirmed)(?!\w)",
+        "en",
+        True,
+        2,
+    ),
+    # "was reported to the media on Thursday by First Deputy Minister …"
+    _t(
+        r"(?<!\w)(?:reported|announced|stated|said|confirmed)\b[^.,;]{0,60}?\bby\s+(?=[A-Z])",
+        "en",
+        False,
+        2,
+    ),
+    _t(
+        r"(?<!\w)(?:citing|cites|quotes|with\s+reference\s+to|referring\s+to|quoting)\s+",
+        "en",
+        False,
+        1,
+    ),
     _t(r"(?:^|(?<=[,.]))\s*(?:reports|reported|writes|wrote)\s+", "en", False, 0),
     _t(r"\s+(?:reports|reported|writes|wrote)(?!\w)", "en", True, 0),
     _t(
@@ -210,7 +252,7 @@ class _Found:
 
 
 def _clean(text: str) -> str:
-    return _NOISE.sub(" ", text.replace("\u00a0", " "))
+    return _NOISE.sub(" ", text.replace("\u00a0", " ").replace("’", "'"))
 
 
 def _span_after(text: str, start: int) -> tuple[str, int]:
@@ -326,8 +368,10 @@ def _kk_forward(words: list[str]) -> list[str]:
 def _kk_backward(words: list[str]) -> list[str]:
     out: list[str] = []
     for word in reversed(words):
-        if _KK_STOP.match(word) or len(out) >= 8:
+        if _KK_STOP.match(word) or len(out) >= 8 or _KK_CLAUSE_END.search(word):
             break
+        if out and _DOMAIN_WORD.search(out[0]) and _is_namey(word):
+            break  # "Aqshamnews.kz 24.kz-ke": the web address is the whole name
         both_names = out and _is_namey(word) and _is_namey(out[0]) and not _is_abbr_qual(word)
         if both_names and not (out[0].islower() or _KK_GEN.search(word)):
             break
@@ -368,7 +412,39 @@ def _kk_institution_word(word: str) -> bool:
     )
 
 
+_EN_DESCRIPTOR = frozenset(
+    {"news", "outlet", "agency", "newspaper", "channel", "website", "portal", "media", "state"}
+)
+
+
+def _en_lowercase_body(words: list[str]) -> tuple[str, bool] | None:
+    """'the city's emergencies department', 'the Kazakh news outlet Tengrinews': a phrase
+    with lowercase words, read up to its end (the span stops at punctuation)."""
+    phrase = words[:7]
+    if len(phrase) < 2 or phrase[0].lower() != "the":
+        return None
+    named = _after_descriptor(phrase)
+    if named is not None:
+        return named, False  # the outlet's own name
+    if _EN_ORG.search(" ".join(phrase)) and len(words) <= 7:
+        return " ".join(phrase), True
+    return None
+
+
+def _after_descriptor(words: list[str]) -> str | None:
+    """'the Kazakh news agency Kazinform' → 'Kazinform'."""
+    marks = [i for i, w in enumerate(words) if w.lower() in _EN_DESCRIPTOR]
+    if not marks or marks[-1] + 1 >= len(words):
+        return None
+    rest = words[marks[-1] + 1 :]
+    return " ".join(rest) if rest[0][:1].isupper() else None
+
+
 def _en_name(words: list[str], backward: bool) -> tuple[str, bool] | None:
+    if not backward:
+        body = _en_lowercase_body(words)
+        if body is not None:
+            return body
     seq = list(reversed(words)) if backward else list(words)
     out: list[str] = []
     for word in seq:
@@ -388,7 +464,8 @@ def _en_name(words: list[str], backward: bool) -> tuple[str, bool] | None:
         out.pop(0)
     if not out:
         return None
-    name = " ".join(out).strip('"“”')
+    name = _after_descriptor(out) or " ".join(out)
+    name = name.strip('"“”')
     return name, bool(_EN_ORG.search(name))
 
 
@@ -468,15 +545,19 @@ def _accept(name: str, institution: bool, trig: _Trigger, directory: SourceDirec
     known = directory.match(name)
     if known is not None:
         return name
-    if _looks_like_person(name) and not institution:
-        return None
     if trig.strict and not institution:
         return None
-    if trig.lang == "en" and not institution and not re.search(r"[A-Z]{2,}|\.\w", name):
+    if trig.lang == "en" and not institution and not _en_named(name):
         return None
     if not any(ch.isalpha() for ch in name) or not (_is_namey(name) or institution):
         return None
     return name
+
+
+def _en_named(name: str) -> bool:
+    """An English credit names someone: an acronym or domain, or a full name ("Kanat
+    Bozumbayev"), not a lone word that may be the newsmaker ("Tokayev said")."""
+    return bool(re.search(r"[A-Z]{2,}|\.\w", name)) or len(name.split()) >= 2
 
 
 def _is_press(name: str) -> bool:
@@ -487,9 +568,11 @@ def _is_press(name: str) -> bool:
 
 def found_level(trig: _Trigger, name: str, directory: SourceDirectory) -> int:
     """The chain level of a name: institutions reporting their own news are primary (2)."""
+    known = directory.match(name)
+    if trig.level == 2 and known is not None and known.kind == "outlet":
+        return 0  # "according to the news outlet Tengrinews": the outlet passes it on
     if trig.level != 0:
         return trig.level
-    known = directory.match(name)
     if _is_press(name) or (known is not None and known.kind == "institution"):
         return 2
     if known is None and _RU_HEADS.match(name) and not _is_latin(name):
@@ -500,7 +583,7 @@ def found_level(trig: _Trigger, name: str, directory: SourceDirectory) -> int:
 _KAZAKH_CYRILLIC = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 # No IGNORECASE on the letters: it would fold the dotless ı onto every English i.
 _KAZAKH_LATIN = re.compile(
-    r"[áǵńóúýıäñūğşÁǴŃÓÚÝÄÑŪĞŞ]|\b(?i:dep|habarla|xabarla|silteme|malimetin)"
+    r"[áǵńóúýıäñūğşÁǴŃÓÚÝÄÑŪĞŞ]|\b(?i:dep|habarla\w*|xabarla\w*|silteme|malimetin\w*)\b"
 )
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 
@@ -541,6 +624,18 @@ def _parsed(text: str, directory: SourceDirectory) -> list[_Found]:
     return found
 
 
+def _laid_out(text: str, directory: SourceDirectory, langs: set[str]) -> list[_Found]:
+    """Datelines, by-lines and source labels: the outlet that reports, unless the
+    directory knows the name as an institution."""
+    lang = "ru" if "ru" in langs else min(langs, default="en")
+    out = []
+    for name, pos in datelines.read(text):
+        known = directory.match(name)
+        level = 2 if known is not None and known.kind == "institution" else 0
+        out.append(_Found(name, level, pos, lang))
+    return out
+
+
 def _parsed_level(item: syntax.Found, name: str, directory: SourceDirectory) -> int:
     """A known outlet or a web address passes news on; a known institution makes it."""
     if item.level == syntax.CITED:
@@ -557,7 +652,10 @@ def _same_name(found: str, known: KnownSource) -> bool:
     """Whether the text wrote the known source's own name (in any case or script), not
     another of its names: a configured source is always shown by its name, a built-in one
     only then, so "МЧС РК" is not expanded into a name the text never used."""
-    return known.id is not None or name_key(found) == name_key(known.name)
+    if known.id is not None:
+        return True
+    same_script = _is_latin(found) == _is_latin(known.name)
+    return same_script and name_key(found) == name_key(known.name)
 
 
 def _credit(found: _Found, directory: SourceDirectory) -> Credit:
@@ -584,10 +682,13 @@ def find_credits(
     people are not credits. Never raises on any text.
     """
     text = _clean("\n".join(t for t in (title, lead, last_paragraph) if t))
+    if _ARABIC.search(text):
+        text = arabic_to_cyrillic(text)  # Kazakh in the Arabic script reads as in Cyrillic
     langs = text_languages(text, language)
     found = _scan(text, directory, langs - {"ru"})
     if "ru" in langs:
         found += _parsed(text, directory)
+    found += _laid_out(text, directory, langs)
     found.sort(key=lambda f: (f.level, f.pos))
     chain: list[Credit] = []
     seen: set[str] = set()

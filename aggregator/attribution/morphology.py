@@ -390,3 +390,30 @@ def kazakh_dative(name: str, forms: Mapping[str, str] | None = None) -> str:
         suffix = "ге" if front else "ға"
     base = name.rstrip()
     return f"{base}-{suffix}" if hyphen else f"{base}{suffix}"
+
+
+# ------------------------------------------------------------- Kazakh in the Arabic script
+
+# Töte jazu, the Arabic-script Kazakh of China's Kazakhs (and of Egemen's version for them):
+# letter by letter, back vowels by default; the hamza ء marks a word of front vowels.
+_ARABIC_KK = {
+    "ا": "а", "ә": "ә", "ب": "б", "ۆ": "в", "ۋ": "у", "گ": "г", "ع": "ғ", "د": "д", "ە": "е",
+    "ج": "ж", "ز": "з", "ي": "й", "ك": "к", "ق": "қ", "ل": "л", "م": "м", "ن": "н", "ڭ": "ң",
+    "و": "о", "پ": "п", "ر": "р", "س": "с", "ت": "т", "ۇ": "ұ", "ف": "ф", "ح": "х", "ھ": "һ",
+    "چ": "ч", "ش": "ш", "ى": "ы", "،": ",", "؛": ";", "؟": "?", "ٴ": "", "ء": "",
+}  # fmt: skip
+_FRONT = str.maketrans({"а": "ә", "о": "ө", "ұ": "ү", "ы": "і"})
+_I_AFTER_CONSONANT = re.compile(r"(?<=[бвгғджзклмнңпрстфхһчш])й")
+_ARABIC_WORD = re.compile(r"[\u0600-\u06ff]+")
+
+
+def arabic_to_cyrillic(text: str) -> str:
+    """Kazakh written in the Arabic script, in Cyrillic: 'دەپ حابارلايدى' → 'деп хабарлайды'."""
+
+    def word(m: re.Match[str]) -> str:
+        letters = "".join(_ARABIC_KK.get(ch, ch) for ch in m.group(0))
+        letters = _I_AFTER_CONSONANT.sub("и", letters)  # ي is й after a vowel, и elsewhere
+        front = "ء" in m.group(0) or "ٴ" in m.group(0) or "е" in letters
+        return letters.translate(_FRONT) if front else letters
+
+    return _ARABIC_WORD.sub(word, text)

@@ -220,7 +220,7 @@ def _sentence(sentence: str, tokens: Sequence[_Token]) -> list[Found]:
         elif token.pos == "NOUN":
             found += _noun_sources(tree, token, lemma)
         elif token.text.lower() == "известно":
-            found += _phrases(tree, tree.kids(token, "iobj"), REPORTER, outlet=True)
+            found += _phrases(tree, tree.kids(token, "iobj"), REPORTER, outlet=True, case="Dat")
     return found
 
 
@@ -358,10 +358,11 @@ def _is_outlet_name(tree: _Tree, token: _Token) -> bool:
 
 def _phrases(
     tree: _Tree, heads: Sequence[_Token], level: int, *, outlet: bool = False,
+    case: str | None = None,
 ) -> list[Found]:  # fmt: skip
     out: list[Found] = []
     for head in heads:
-        name = _phrase(tree, head)
+        name = _phrase(tree, head, case)
         if name is None:
             continue
         is_outlet = outlet or head.lemma in cues().outlet_heads
@@ -371,7 +372,7 @@ def _phrases(
     return out
 
 
-def _phrase(tree: _Tree, head: _Token) -> str | None:
+def _phrase(tree: _Tree, head: _Token, case: str | None = None) -> str | None:
     """The noun phrase of ``head`` in the nominative, or None when it names nobody."""
     c = cues()
     if head.pos == "PRON" or head.lemma in c.vague or head.text.lower() in c.vague:
@@ -391,7 +392,7 @@ def _phrase(tree: _Tree, head: _Token) -> str | None:
     members = _members(tree, head)
     if not members:
         return None
-    words = _nominative(tree, head, members)
+    words = _nominative(tree, head, members, case)
     name = _span_text(tree, members, words).strip(" ,.:;—–-")
     if not any(ch.isalpha() for ch in name) or len(name) > 120:
         return None
@@ -477,16 +478,19 @@ def _contiguous(tree: _Tree, ids: set[str], head: _Token) -> list[_Token]:
     return run
 
 
-def _nominative(tree: _Tree, head: _Token, members: list[_Token]) -> dict[str, str]:
-    """Words to change: the head and the words agreeing with it, to the nominative."""
-    case = head.feats.get("Case")
+def _nominative(
+    tree: _Tree, head: _Token, members: list[_Token], known_case: str | None = None
+) -> dict[str, str]:
+    """Words to change: the head and the words agreeing with it, to the nominative.
+    ``known_case`` overrides the tagger where the construction fixes the case."""
+    case = known_case or head.feats.get("Case")
     if case in (None, "Nom"):
         return {}
     agreeing = _agreeing(tree, head, {t.id for t in members})
     grammeme = _FEATS_CASE.get(case or "", "gent")
     out: dict[str, str] = {}
     for token in agreeing:
-        if token.feats.get("Case") == case:
+        if token.feats.get("Case") == case or (known_case and token is head):
             out[token.id] = _to_nominative(token, grammeme, head.feats.get("Gender", ""))
     return out
 
