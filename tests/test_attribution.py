@@ -379,3 +379,19 @@ def test_never_crashes(title: str, lead: str, last: str, language: str | None) -
     result = attribute(ULYS, None, title, lead, last, DIRECTORY, language or "ru", published=NOW)
     assert result.line
     assert result.origin_name
+
+
+@pytest.mark.parametrize(
+    ("name", "accusative"),
+    [
+        (
+            "официальный представитель МЧС Руслан Иманкулов",
+            "официального представителя МЧС Руслана Иманкулова",
+        ),
+        ("полковник полиции Куттыбай Садыков", "полковника полиции Куттыбая Садыкова"),
+        ("Ажар Гиният", "Ажар Гиният"),  # a bare name is not guessed into a gender
+        ("Министерство энергетики", "Министерство энергетики"),
+    ],
+)
+def test_people_take_the_animate_accusative(name: str, accusative: str) -> None:
+    assert inflect(name, "acc") == accusative

@@ -215,3 +215,58 @@ def test_bad_template_is_a_config_error(tmp_path: Path) -> None:
         match=r"feeds\.yaml:2: attribution\.templates: templates\.ru\.cited: .*unknown placeholder",
     ):
         load_settings(tmp_path / "feeds.yaml")
+
+
+def test_mixed_language_feed_each_item_read_by_its_own_grammar(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    """One feed (a Kazakhstan outlet's, declared Russian) carrying Russian, Kazakh and
+    English items, republished in Russian: each item's own letters choose the grammar."""
+    fresh_server.set_file(
+        "ulysmedia.rss",
+        rss(
+            "ulysmedia.kz",
+            [
+                (
+                    "kk-1",
+                    "Президент Қостанай облысына барды",
+                    "Мемлекет басшысы су тасқыны аймақтарын аралады, деп хабарлайды Kazinform "
+                    "тілшісі Ақордаға сілтеме жасап.",
+                    "Mon, 24 Nov 2026 09:00:00 +0500",
+                ),
+                (
+                    "en-1",
+                    "Floods recede in Kostanay region",
+                    "Water levels fell overnight, the regional emergencies department said in "
+                    "a statement.",
+                    "Mon, 24 Nov 2026 09:30:00 +0500",
+                ),
+                (
+                    "ru-1",
+                    "Из зоны подтопления эвакуированы 200 человек",
+                    "Об этом сообщил официальный представитель МЧС Руслан Иманкулов.",
+                    "Mon, 24 Nov 2026 10:00:00 +0500",
+                ),
+            ],
+        ),
+    )
+    settings, store = setup(tmp_path, fresh_server)
+
+    async def go() -> None:
+        async with Fetcher(settings.config.fetch) as fetcher:
+            await refresh_many(list(settings.sources), settings, store, fetcher)
+
+    asyncio.run(go())
+    items = json.loads(publish(store, settings, datetime.now(UTC)).json)["items"]
+    store.close()
+    by_title = {i["title"]: i["_aggregator"] for i in items}
+    kazakh = by_title["Президент Қостанай облысына барды"]
+    assert [c["name"] for c in kazakh["credited"]] == ["Kazinform", "Акорда"]
+    assert kazakh["line"] == "Передаёт Ulysmedia.kz со ссылкой на Kazinform и Акорду"
+    english = by_title["Floods recede in Kostanay region"]
+    assert english["origin"]["name"] == "regional emergencies department"
+    russian = by_title["Из зоны подтопления эвакуированы 200 человек"]
+    assert russian["origin"]["name"] == "официальный представитель МЧС Руслан Иманкулов"
+    assert russian["line"] == (
+        "Передаёт Ulysmedia.kz со ссылкой на официального представителя МЧС Руслана Иманкулова"
+    )

@@ -149,9 +149,95 @@ def _substantivized(words: Sequence[str]) -> bool:
     return words[1].lower() in ("по", "при")
 
 
+_PERSON_GRAMMEMES = ("Name", "Surn", "Patr")
+
+
+def _person_word(word: str) -> Any | None:
+    """The nominative parse of a first name, surname or patronymic, or None."""
+    if not _is_declinable_word(word) or not word[:1].isupper():
+        return None
+    for p in _parses(word.lower()):
+        if p.tag.case == "nomn" and any(g in p.tag for g in _PERSON_GRAMMEMES):
+            return p
+    return None
+
+
+def _role_noun(word: str) -> bool:
+    """A role written in lower case ("представитель", "вице-министр"), animate, not a name."""
+    parse = _animate_head(word)
+    return (
+        parse is not None
+        and word[:1].islower()
+        and not any(g in parse.tag for g in (*_PERSON_GRAMMEMES, "Geox", "Orgn"))
+    )
+
+
+def _animate_head(word: str) -> Any | None:
+    for p in _parses(word.lower()):
+        if p.tag.POS == "NOUN" and p.tag.case == "nomn" and "anim" in p.tag:
+            return p
+    return None
+
+
+def _person_phrase(words: Sequence[str], grammeme: str) -> str | None:
+    """A person with their role ("официальный представитель МЧС Руслан Иманкулов") in
+    ``grammeme``; people are animate, so their accusative is their genitive. The role's
+    head and its adjectives change, genitive dependents stay, the name changes. None when
+    the phrase names no person."""
+    target = "gent" if grammeme == "accs" else grammeme
+    names = [i for i, w in enumerate(words) if _person_word(w) is not None]
+    first_noun = next((i for i, w in enumerate(words[:4]) if _nominative_parse(w, "NOUN")), None)
+    head = first_noun if first_noun is not None and _role_noun(words[first_noun]) else None
+    if head is None or not names or names[-1] != len(words) - 1:
+        return None  # a bare name: left as written rather than guessed (Ажар is a woman)
+    out = list(words)
+    noun = _animate_head(words[head])
+    if noun is not None:
+        for i in range(head):
+            adj = _nominative_parse(words[i], "ADJF")
+            if adj is not None:
+                form = adj.inflect({target, noun.tag.gender or "masc", "sing"})
+                out[i] = _restore_case(words[i], form.word) if form else words[i]
+        form = noun.inflect({target, noun.tag.number or "sing"})
+        out[head] = _restore_case(words[head], form.word) if form else words[head]
+    for i in names:
+        parse = _person_word(words[i])
+        if i <= head or parse is None:
+            continue
+        form = parse.inflect({target})
+        out[i] = _restore_case(words[i], form.word) if form else words[i]
+        if i + 1 < len(words) and i + 1 not in names and "masc" in parse.tag:
+            out[i + 1] = _masculine_surname(words[i + 1], target)
+    return " ".join(out)
+
+
+def _bare_name(words: Sequence[str]) -> bool:
+    """'Ажар Гиният', 'Бауыржан Сыздыков': a first name and a surname, nothing else."""
+    first = _person_word(words[0])
+    return (
+        first is not None
+        and "Name" in first.tag
+        and 2 <= len(words) <= 3
+        and all(w[:1].isupper() for w in words)
+    )
+
+
+def _masculine_surname(word: str, grammeme: str) -> str:
+    """A surname the dictionary does not know, after a man's first name: 'Сыздыков' →
+    'Сыздыкова' (Russian and Kazakh surnames in -ов/-ев/-ин decline alike)."""
+    if grammeme in ("gent", "accs") and re.search(r"[А-Яа-яЁё](?:ов|ев|ёв|ин|ын)$", word):
+        return word + "а"
+    return word
+
+
 @functools.lru_cache(maxsize=8192)
 def _inflect_cached(name: str, grammeme: str) -> str:
     words = _split_words(name)
+    person = _person_phrase(words, grammeme)
+    if person is not None:
+        return person
+    if _bare_name(words):
+        return name  # a bare personal name stays as written: its gender is a guess
     if _substantivized(words):
         # A person's title: animate, so its accusative is its genitive.
         adj = _nominative_parse(words[0], "ADJF")

@@ -135,8 +135,13 @@ def attribute(
     story_members: Sequence[StoryMember] = (),
     published: datetime | None = None,
     templates: Mapping[str, Mapping[str, str]] | None = None,
+    text_language: str | None = None,
 ) -> Attribution:
     """Attribute one entry.
+
+    ``language`` is the output's: it picks the line's template. Which grammar reads the
+    text is decided by the text's own letters, ``text_language`` (the item's detected or
+    declared language) serving only as a prior.
 
     The credited chain comes from the text (credits of the publisher itself dropped).
     Origin: the last name of the chain; if the text credits no one, the earliest other
@@ -146,7 +151,7 @@ def attribute(
     pub_key = credit_key(publisher.name, directory)
     chain = tuple(
         c
-        for c in find_credits(title, lead, last_paragraph, directory, language)
+        for c in find_credits(title, lead, last_paragraph, directory, text_language)
         if credit_key(c.name, directory) != pub_key
         and (c.source_id is None or c.source_id != publisher.id)
     )

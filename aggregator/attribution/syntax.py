@@ -134,6 +134,14 @@ class _Token:
 
 def read(text: str) -> list[Found]:
     """Every source phrase the Russian sentences of ``text`` credit, in text order."""
+    if not has_cue(text):
+        return []
+    return list(_read_cached(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_cached(text: str) -> tuple[Found, ...]:
+    """A service publishes the same entries again and again: each text is parsed once."""
     segmenter, morph, syntax, ner = _models()
     from natasha import Doc
 
@@ -149,7 +157,7 @@ def read(text: str) -> list[Found]:
         found += [
             Found(f.name, f.level, f.pos + offset, f.outlet) for f in _sentence(sentence, tokens)
         ]
-    return found
+    return tuple(found)
 
 
 def _cue_sentences(text: str, segmenter: Any) -> Iterator[tuple[int, str]]:

@@ -152,6 +152,7 @@ def attribute_entry(
         members,
         entry.published,
         settings.config.attribution.templates or None,
+        text_language=entry.language,
     )
     provenance = Provenance(
         line=found.line,
