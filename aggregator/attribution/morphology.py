@@ -188,7 +188,7 @@ def _person_phrase(words: Sequence[str], grammeme: str) -> str | None:
     names = [i for i, w in enumerate(words) if _person_word(w) is not None]
     first_noun = next((i for i, w in enumerate(words[:4]) if _nominative_parse(w, "NOUN")), None)
     head = first_noun if first_noun is not None and _role_noun(words[first_noun]) else None
-    if head is None or not names or names[-1] != len(words) - 1:
+    if head is None or not names or names[-1] < len(words) - 2:
         return None  # a bare name: left as written rather than guessed (Ажар is a woman)
     out = list(words)
     noun = _animate_head(words[head])
