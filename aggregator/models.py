@@ -184,3 +184,7 @@ class OutputEntry:
     members: tuple[StoryMember, ...] = field(default=())
     """Every member of the story, the representative included."""
     provenance: Provenance | None = None
+    item_id: int | None = None
+    """The representative item's row, where its credited chain is stored."""
+    stored_credits: str | None = None
+    """The credited chain read from the text before (``attribution.encode_credits``)."""

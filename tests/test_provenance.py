@@ -14,6 +14,7 @@ from feedserver import FeedServer
 from feedserver import rss_document as rss
 from lxml import etree
 
+from aggregator import attribution
 from aggregator.config import Settings, load_settings
 from aggregator.fetch import Fetcher
 from aggregator.publish import Outputs, publish
@@ -270,3 +271,33 @@ def test_mixed_language_feed_each_item_read_by_its_own_grammar(
     assert russian["line"] == (
         "Передаёт Ulysmedia.kz со ссылкой на официального представителя МЧС Руслана Иманкулова"
     )
+
+
+def test_credits_are_read_once_and_stored_with_the_item(outputs: Outputs, tmp_path: Path) -> None:
+    """A publish stores each shown entry's credited chain; the next publish takes it from
+    the store instead of reading the text again, until the reader or directory changes."""
+    settings = load_settings(tmp_path / "feeds.yaml")
+    store = Store.open(settings.database_url)
+    try:
+        with store.engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT id, credits FROM items WHERE title = ?", (TELEGRAM,)
+            ).all()
+        assert rows and rows[0][1] is not None
+        item_id, stored = rows[0]
+        key = json.loads(stored)["key"]
+        assert key.startswith(f"{attribution.READER_VERSION}:")
+        # Put another chain under the same key: the next publish must show it, unread.
+        planted = attribution.encode_credits(
+            [attribution.Credit("Контрольный источник", None, "cites")], key
+        )
+        store.save_credits([(item_id, planted)])
+        extension = json_item(publish(store, settings, datetime.now(UTC)), TELEGRAM)["_aggregator"]
+        assert extension["credited"] == [{"name": "Контрольный источник", "source": None}]
+        # Under another key (a new reader, other aliases) the text is read again.
+        stale = attribution.encode_credits([attribution.Credit("Старое", None, "cites")], "1:x")
+        store.save_credits([(item_id, stale)])
+        extension = json_item(publish(store, settings, datetime.now(UTC)), TELEGRAM)["_aggregator"]
+        assert extension["credited"] == [{"name": "Акорда", "source": "akorda"}]
+    finally:
+        store.close()

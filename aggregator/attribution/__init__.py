@@ -35,8 +35,11 @@ Layout (each module imports only modules listed above it, so there are no cycles
 * ``builtin`` - the built-in directory of Kazakhstan outlets and institutions.
 * ``morphology`` - Russian inflection and lemmatization (pymorphy3), the Kazakh dative.
 * ``directory`` - name_key, SourceDirectory and credit_key: matching names to sources.
-* ``extract`` - the trigger phrases and find_credits.
+* ``syntax`` - Russian sentences read off natasha's dependency parse.
+* ``datelines`` - credits written as layout: datelines, by-lines, source labels.
+* ``extract`` - the cue grammar of Kazakh and English, and find_credits.
 * ``render`` - DEFAULT_TEMPLATES, render_line and attribute.
+* ``stored`` - a chain as stored with its item, keyed by reader version and directory.
 """
 
 from __future__ import annotations
@@ -46,11 +49,18 @@ from aggregator.attribution.directory import SourceDirectory, credit_key, name_k
 from aggregator.attribution.extract import find_credits, found_level
 from aggregator.attribution.morphology import inflect, kazakh_dative, lemmatize
 from aggregator.attribution.render import DEFAULT_TEMPLATES, attribute, render_line
+from aggregator.attribution.stored import (
+    READER_VERSION,
+    decode_credits,
+    encode_credits,
+    reading_key,
+)
 from aggregator.attribution.values import Attribution, Credit, KnownSource, StoryMember
 
 __all__ = [
     "BUILTIN_SOURCES",
     "DEFAULT_TEMPLATES",
+    "READER_VERSION",
     "Attribution",
     "Credit",
     "KnownSource",
@@ -58,11 +68,14 @@ __all__ = [
     "StoryMember",
     "attribute",
     "credit_key",
+    "decode_credits",
+    "encode_credits",
     "find_credits",
     "found_level",
     "inflect",
     "kazakh_dative",
     "lemmatize",
     "name_key",
+    "reading_key",
     "render_line",
 ]

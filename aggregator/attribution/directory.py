@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 
@@ -63,6 +64,8 @@ class SourceDirectory:
         if include_builtin:
             for source in BUILTIN_SOURCES:
                 self._add(source, overwrite=False)
+        self.fingerprint = _fingerprint(configured, include_builtin)
+        """Changes when the names it knows change: stored chains are keyed by it."""
 
     def _add(self, source: KnownSource, overwrite: bool) -> None:
         for text in (source.name, *source.aliases):
@@ -77,6 +80,14 @@ class SourceDirectory:
 
     def __len__(self) -> int:
         return len(set(map(id, self._by_key.values())))
+
+
+def _fingerprint(configured: list[KnownSource], include_builtin: bool) -> str:
+    described = sorted(
+        repr((s.id, s.name, s.aliases, sorted(s.forms.items()), s.kind)) for s in configured
+    )
+    text = "\n".join([*described, f"builtin={include_builtin}:{len(BUILTIN_SOURCES)}"])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def credit_key(name: str, directory: SourceDirectory) -> str:

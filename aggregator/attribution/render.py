@@ -12,6 +12,7 @@ from aggregator.attribution.morphology import inflect, kazakh_dative
 from aggregator.attribution.values import (
     _EMPTY,
     Attribution,
+    Credit,
     KnownSource,
     StoryMember,
 )
@@ -136,12 +137,14 @@ def attribute(
     published: datetime | None = None,
     templates: Mapping[str, Mapping[str, str]] | None = None,
     text_language: str | None = None,
+    credits: Sequence[Credit] | None = None,
 ) -> Attribution:
     """Attribute one entry.
 
     ``language`` is the output's: it picks the line's template. Which grammar reads the
     text is decided by the text's own letters, ``text_language`` (the item's detected or
-    declared language) serving only as a prior.
+    declared language) serving only as a prior. ``credits``: the chain read before
+    (stored with the item), so the text is not read again.
 
     The credited chain comes from the text (credits of the publisher itself dropped).
     Origin: the last name of the chain; if the text credits no one, the earliest other
@@ -151,7 +154,11 @@ def attribute(
     pub_key = credit_key(publisher.name, directory)
     chain = tuple(
         c
-        for c in find_credits(title, lead, last_paragraph, directory, text_language)
+        for c in (
+            credits
+            if credits is not None
+            else find_credits(title, lead, last_paragraph, directory, text_language)
+        )
         if credit_key(c.name, directory) != pub_key
         and (c.source_id is None or c.source_id != publisher.id)
     )

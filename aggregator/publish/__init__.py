@@ -112,7 +112,21 @@ def render_view(
     entries = _entries(store, names.refs, output, (page - 1) * size, size + 1)
     view = View(view.settings, view.path, page, len(entries) > size, view.hub)
     shown = [attribute_entry(entry, names.directory, settings) for entry in entries[:size]]
+    store.save_credits(_newly_read(entries[:size], shown))
     return render_all(shown, view, now)
+
+
+def _newly_read(
+    before: Sequence[OutputEntry], after: Sequence[OutputEntry]
+) -> list[tuple[int, str]]:
+    """The credited chains this rendering read from text, to store with their items."""
+    return [
+        (new.item_id, new.stored_credits)
+        for old, new in zip(before, after, strict=True)
+        if new.item_id is not None
+        and new.stored_credits is not None
+        and new.stored_credits != old.stored_credits
+    ]
 
 
 def publish(store: Store, settings: Settings, now: datetime) -> Outputs:

@@ -136,6 +136,15 @@ def attribute_entry(
     """The entry with its provenance: who publishes it, whom its text credits, the origin
     (the last credited name, else an earlier outlet of its story, else the publisher)."""
     paragraphs = paragraphs_of(entry.content_html) or [entry.summary]
+    key = attribution.reading_key(directory)
+    credits = attribution.decode_credits(entry.stored_credits, key)
+    if credits is None:  # never read, or read by another reader or directory
+        credits = tuple(
+            attribution.find_credits(
+                entry.title, paragraphs[0], paragraphs[-1], directory, entry.language
+            )
+        )
+        entry = replace(entry, stored_credits=attribution.encode_credits(credits, key))
     publisher = _publisher(entry, settings)
     members = [
         attribution.StoryMember(m.source.id, m.source.name, m.link, m.published)
@@ -153,6 +162,7 @@ def attribute_entry(
         entry.published,
         settings.config.attribution.templates or None,
         text_language=entry.language,
+        credits=credits,
     )
     provenance = Provenance(
         line=found.line,

@@ -80,6 +80,7 @@ items = sa.Table(
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Column("changed_at", UTCDateTime, nullable=False),
     sa.Column("features", sa.Text),
+    sa.Column("credits", sa.Text),  # the credited chain read from the text, keyed (0006)
     sa.UniqueConstraint("source_id", "key", name="uq_items_source_key"),
     sa.Index("ix_items_source_published", "source_id", "published"),
     sa.Index("ix_items_changed_at", "changed_at"),

@@ -495,6 +495,18 @@ class Store:
             members = story_members(connection, [row.story_id for row in rows], sources_by_id)
         return [_output_entry(row, sources_by_id, members.get(row.story_id, ())) for row in rows]
 
+    def save_credits(self, credits: Sequence[tuple[int, str]]) -> None:
+        """Store the credited chains read for shown entries: (item id, encoded chain)."""
+        if not credits:
+            return
+        statement = (
+            items.update()
+            .where(items.c.id == sa.bindparam("item_id"))
+            .values(credits=sa.bindparam("chain"))
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement, [{"item_id": i, "chain": c} for i, c in credits])
+
     def item_count(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.scalar(sa.select(sa.func.count()).select_from(items)) or 0)
@@ -603,6 +615,7 @@ def _item_values(item: Item) -> dict[str, Any]:
         "published": item.published,
         "updated": item.updated,
         "features": item.story_keys.features if item.story_keys else None,
+        "credits": None,  # new or changed text: its credits are read when it is shown
     }
 
 
@@ -757,4 +770,6 @@ def _output_entry(
         enclosures=tuple(Enclosure(**e) for e in json.loads(row.enclosures)),
         language=row.language,
         members=members,
+        item_id=row.id,
+        stored_credits=row.credits,
     )
