@@ -100,7 +100,7 @@ def test_institutions_accusative() -> None:
 # ----------------------------------------------------------------- (c) units
 
 
-def _names(text: str, language: str = "ru") -> list[str]:
+def _names(text: str, language: str | None = "ru") -> list[str]:
     return [c.name for c in find_credits("", text, "", DIRECTORY, language)]
 
 
@@ -395,3 +395,64 @@ def test_never_crashes(title: str, lead: str, last: str, language: str | None) -
 )
 def test_people_take_the_animate_accusative(name: str, accusative: str) -> None:
     assert inflect(name, "acc") == accusative
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # datelines, by-lines, labels and quotation credits: formats, in any language
+        ("СИДНЕЙ, 31 января. /ТАСС/. Теннисистка вышла в финал турнира.", ["ТАСС"]),
+        ("Москва. 1 марта. INTERFAX.RU - В стране сменился часовой пояс.", ["INTERFAX.RU"]),
+        ("АЛМАТЫ, 5 мар - РИА Новости. Цены на бензин выросли.", ["РИА Новости"]),
+        ("ASTANA (Sputnik) - The parliament approved the budget.", ["Sputnik"]),
+        ("Reuters | Updated: 06-02-2025 16:39 IST", ["Reuters"]),
+        ("Тариф на воду повысят с июля.\nИсточник: zakon.kz", ["Zakon.kz"]),
+        ("Курс тенге ослаб (цитата по «Интерфаксу»).", ["Интерфакс"]),
+        # Kazakh, Cyrillic: statements, genitive sources, people with their role
+        ("Бұл туралы бүгін Орталық сайлау комиссиясы мәлімдеді.", ["Орталық сайлау комиссиясы"]),
+        (
+            "Денсаулық сақтау министрлігінің мәліметінше, індет басылды.",
+            ["Денсаулық сақтау министрлігі"],
+        ),
+        (
+            "Қаржы министрі Мәдина Әбілқасымованың айтуынша, бюджет орындалды.",
+            ["Қаржы министрі Мәдина Әбілқасымова"],
+        ),
+        # Kazakh in the Latin (2018) and Arabic scripts
+        ("Merekede konsert ótedi, dep habarlaıdy Kazinform.", ["Kazinform"]),
+        ("مەرەكەدە كونسەرت ءوتەدى، دەپ حابارلايدى Egemen.kz.", ["Egemen.kz"]),
+        # English: people and bodies said, by, according to; outlets by their descriptor
+        (
+            "Deputy Foreign Minister Roman Vassilenko said the talks will continue.",
+            ["Deputy Foreign Minister Roman Vassilenko"],
+        ),
+        (
+            "The plan was announced on Monday by Energy Minister Almassadam Satkaliyev.",
+            ["Energy Minister Almassadam Satkaliyev"],
+        ),
+        (
+            "Three people were injured, according to the city's emergencies department.",
+            ["the city's emergencies department"],
+        ),
+        (
+            "The bridge will open in June, according to the Kazakh news agency Kazinform.",
+            ["Kazinform"],
+        ),
+    ],
+)
+def test_every_cue_language_and_script(text: str, names: list[str]) -> None:
+    assert _names(text, None) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“We are ready for dialogue,” Tokayev said.",
+        "Фото: Tengrinews.kz",
+        "Бұған дейін хабарланғандай, жол жабылды.",
+        "Следите за новостями zakon.kz в Telegram.",
+        "Трансляцию вёл телеканал «Хабар 24».",
+    ],
+)
+def test_negatives_in_every_language(text: str) -> None:
+    assert _names(text, None) == []

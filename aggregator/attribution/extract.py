@@ -386,6 +386,22 @@ def _kk_backward(words: list[str]) -> list[str]:
     return out
 
 
+def _kk_owner(words: list[str]) -> list[str]:
+    """The possessor before 'айтуынша'/'мәліметінше': names, and the roles between them
+    ("Қаржы министрі Мәдина Әбілқасымованың", "ҚР Ұлттық статистика бюросының")."""
+    out: list[str] = []
+    for k in range(len(words) - 1, -1, -1):
+        word = words[k]
+        if _KK_STOP.match(word) or len(out) >= 7 or _KK_CLAUSE_END.search(word):
+            break
+        role = word.islower() and word.endswith(("ы", "і", "сы", "сі")) and k > 0
+        if _is_namey(word) or (role and _is_namey(words[k - 1]) and out):
+            out.insert(0, word)
+            continue
+        break
+    return out
+
+
 def _kk_reporter_words(words: list[str]) -> list[str]:
     """Words naming the reporter in 'X Y-ға сілтеме жасап хабарлайды' (or '… жасап X …')."""
     lowered = [w.lower().strip(",") for w in words]
@@ -431,6 +447,11 @@ def _en_lowercase_body(words: list[str]) -> tuple[str, bool] | None:
     return None
 
 
+def _en_namey(word: str) -> bool:
+    """In English only capitals, figures, quotes and web addresses make a name."""
+    return word[:1].isupper() or word[:1].isdigit() or word[:1] in '«"“' or "." in word[1:-1]
+
+
 def _after_descriptor(words: list[str]) -> str | None:
     """'the Kazakh news agency Kazinform' → 'Kazinform'."""
     marks = [i for i, w in enumerate(words) if w.lower() in _EN_DESCRIPTOR]
@@ -441,16 +462,15 @@ def _after_descriptor(words: list[str]) -> str | None:
 
 
 def _en_name(words: list[str], backward: bool) -> tuple[str, bool] | None:
-    if not backward:
-        body = _en_lowercase_body(words)
-        if body is not None:
-            return body
+    body = _en_lowercase_body(words)  # backward, the span is the whole clause subject
+    if body is not None and (not backward or len(words) <= 7):
+        return body
     seq = list(reversed(words)) if backward else list(words)
     out: list[str] = []
     for word in seq:
         if not out and word.lower() in ("the", "data", "a", "from", "of"):
             continue
-        if _is_namey(word) or (out and word.lower() in _EN_INNER):
+        if _en_namey(word) or (out and word.lower() in _EN_INNER):
             out.append(word)
             continue
         break
@@ -489,7 +509,10 @@ def _extract(text: str, trig: _Trigger, m: re.Match[str]) -> tuple[str, bool] | 
             return None
         if trig.lang == "en":
             return _en_name(words, backward=True)
-        picked = _kk_backward(_kk_reporter_words(words) if trig.level == 0 else words)
+        if trig.case == "gen":
+            picked = _kk_owner(words) or _kk_backward(words)
+        else:
+            picked = _kk_backward(_kk_reporter_words(words) if trig.level == 0 else words)
         if not picked:
             return None
         return _kk_lemma(picked, trig.case), _kk_institution_word(picked[-1])
