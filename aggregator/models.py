@@ -125,7 +125,7 @@ class SourceRef:
     id: str
     name: str
     url: str
-    """The source's feed URL."""
+    """The source's public (http/https) feed URL; ``""`` when it has none (a local file)."""
     link: str | None = None
     """The source's website, when known."""
 
