@@ -210,6 +210,7 @@ def normalize_entry(
         text=text,
         summary=summary,
         published=utc_date(entry.published or entry.updated, now),
+        time_known=entry.time_known or entry.published is None,
         updated=utc_date(entry.updated, now) if entry.updated else None,
         author=clean_text(entry.author or "") or None,
         categories=tuple(dict.fromkeys(c for c in map(clean_text, entry.categories) if c)),
@@ -254,8 +255,10 @@ _FOOTER_TAIL = re.compile(
 def without_footer(fragment: str) -> str:
     """The fragment (HTML or text) without WordPress's closing "The post … appeared first
     on …" line: its own paragraph, or the end of the last one."""
-    if "appeared first" not in fragment and "сначала на" not in fragment and (
-        "впервые появилась" not in fragment
+    if (
+        "appeared first" not in fragment
+        and "сначала на" not in fragment
+        and ("впервые появилась" not in fragment)
     ):
         return fragment
     without = _FOOTER_PARAGRAPH.sub("", fragment)

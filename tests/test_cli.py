@@ -363,6 +363,9 @@ def test_the_demo_publishes_no_local_path(tmp_path: Path) -> None:
         "https://astanatimes.com/",
         "https://time.kz/",
     }
+    page = (public / "index.html").read_text(encoding="utf-8")
+    assert '<time datetime="2026-11-24">2026-11-24</time>' in page  # Akorda's "24.11.2026"
+    assert "00:00</time>" not in page
     exported = run("--config", str(demo), "opml", "export", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     assert str(tmp_path) not in exported.stdout and "xmlUrl" not in exported.stdout

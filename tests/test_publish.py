@@ -330,3 +330,13 @@ def test_an_empty_page_after_failed_fetches_says_how_many_failed(language: str, 
 def test_an_empty_page_after_successful_fetches_says_only_that_it_is_empty() -> None:
     page = render_all([], SETTINGS, NOW, SourceHealth(total=2, fetched=2, failed=0)).html
     assert '<p class="empty">Записей пока нет.</p>' in page.decode()
+
+
+def test_an_entry_whose_source_gave_no_time_shows_its_date_alone() -> None:
+    midnight = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # 24 November, 00:00 in Almaty
+    dated = entry(1, published=midnight, updated=midnight, time_known=False)
+    timed = entry(2, published=midnight, updated=midnight)
+    page = render_all([dated, timed], SETTINGS, NOW).html.decode()
+    first, second = page.split("<article")[1:]
+    assert '<time datetime="2026-11-24">2026-11-24</time>' in first and "00:00" not in first
+    assert "2026-11-24 00:00</time>" in second

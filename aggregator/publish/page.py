@@ -113,11 +113,18 @@ def _html_article(entry: OutputEntry, zone: ZoneInfo, language: str) -> str:
     return (
         f'<article id="{esc(entry.id)}"{_lang_attribute(entry.language, language)}>\n'
         f"<h2>{heading}</h2>\n"
-        f'<div class="meta">{source} · <time datetime="{when.isoformat()}">'
-        f"{when:%Y-%m-%d %H:%M}</time></div>\n"
+        f'<div class="meta">{source} · {_time(when, entry.time_known)}</div>\n'
         f"<p>{esc(entry.summary)}</p>\n{attribution_html(entry.provenance)}"
         f"{other_outlets_html(entry, language)}</article>"
     )
+
+
+def _time(when: datetime, time_known: bool) -> str:
+    """The entry's time; only its date when the source gave no time of day (not the
+    "00:00" a day alone is stored at)."""
+    if not time_known:
+        return f'<time datetime="{when:%Y-%m-%d}">{when:%Y-%m-%d}</time>'
+    return f'<time datetime="{when.isoformat()}">{when:%Y-%m-%d %H:%M}</time>'
 
 
 def _lang_attribute(entry_language: str | None, page_language: str) -> str:

@@ -80,6 +80,8 @@ items = sa.Table(
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Column("changed_at", UTCDateTime, nullable=False),
     sa.Column("features", sa.Text),
+    # False: the source gave a day without a time of day (migration 0006).
+    sa.Column("time_known", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.UniqueConstraint("source_id", "key", name="uq_items_source_key"),
     sa.Index("ix_items_source_published", "source_id", "published"),
     sa.Index("ix_items_changed_at", "changed_at"),
