@@ -18,7 +18,7 @@ import click
 import uvicorn
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
+from rich.table import Column, Table
 
 from aggregator import __version__, attribution, feedsfile, logs, manage
 from aggregator import status as source_status
@@ -37,7 +37,57 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A command group whose help lists each command's description whole (click cuts
+    them at about 45 characters with "..."), wrapped to the terminal."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+GLOBAL_OPTIONS = ("--config", "--log-level", "--log-format")
+"""Options of ``aggregator`` itself that are accepted after the command too."""
+
+
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """The arguments with ``GLOBAL_OPTIONS`` (and their values) moved before the command,
+    so that ``aggregator fetch --log-level debug`` means ``aggregator --log-level debug
+    fetch``. Nothing after ``--`` is moved."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS:
+            size = 1 if "=" in arg else 2
+            front.extend(args[index : index + size])
+            index += size
+            continue
+        rest.append(arg)
+        index += 1
+    return front + rest
+
+
+class _RootGroup(_Group):
+    """``aggregator``: its own options are accepted before or after the command."""
+
+    group_class = _Group  # its subgroups (``sources``, ``opml``) list whole descriptions
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
+
+@click.group(cls=_RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
@@ -223,6 +273,17 @@ def fetch(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
             shutdown_pools()
         publish(store, settings, datetime.now(UTC))
     console.print(_outcome_table(outcomes))
+    failed = sum(1 for outcome in outcomes if outcome.error)
+    console.print(fetch_summary(len(outcomes), failed), highlight=False, markup=False)
+    ctx.exit(1 if failed else 0)
+
+
+def fetch_summary(total: int, failed: int) -> str:
+    """The last line of ``aggregator fetch``: how many sources failed, and where to look."""
+    noun = "source" if total == 1 else "sources"
+    if failed:
+        return f"{failed} of {total} {noun} failed; see `aggregator status`"
+    return f"all {total} {noun} fetched" if total != 1 else "the source was fetched"
 
 
 async def _fetch_all(
@@ -321,7 +382,7 @@ def status(ctx: click.Context) -> None:
     with _open_store(settings) as store:
         sync_sources(store, settings)
         states = store.source_states([s.id for s in settings.sources])
-    console.print(_status_table(states))
+    console.print(status_table(states, console.width))
 
 
 @main.command()
@@ -452,7 +513,7 @@ def _publisher_for(settings: Settings, publisher_id: str | None) -> attribution.
 # -- sources and OPML ----------------------------------------------------------------------
 
 
-@main.group()
+@main.group(cls=_Group)
 def sources() -> None:
     """List, add and remove sources (editing the config file, comments kept)."""
 
@@ -509,7 +570,7 @@ def sources_remove(ctx: click.Context, source_id: str) -> None:
     console.print(f"removed {source_id}", highlight=False)
 
 
-@main.group()
+@main.group(cls=_Group)
 def opml() -> None:
     """Import sources from OPML, or export them."""
 
@@ -548,14 +609,42 @@ def _fail(ctx: click.Context, message: str, code: int) -> NoReturn:
     raise SystemExit(code)  # unreachable: ctx.exit raises
 
 
-def _status_table(states: Sequence[SourceState]) -> Table:
-    table = Table(title="Sources")
-    for column in source_status.COLUMNS:
-        table.add_column(column, overflow="fold")
+STATUS_LAYOUTS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (140, source_status.COLUMNS),
+    (100, ("source", "last_fetch", "http", "items", "errors", "next_fetch", "notice")),
+    (0, ("source", "last_fetch", "http", "items", "errors", "notice")),
+)
+"""The status table's columns by terminal width: the less important ones go first."""
+
+
+def status_table(states: Sequence[SourceState], width: int) -> Table:
+    """The sources as a table that fits ``width`` columns: narrow terminals get short
+    times, fewer columns, ids cut with "…" and the notice folded."""
+    columns = next(chosen for least, chosen in STATUS_LAYOUTS if width >= least)
+    compact = width < STATUS_LAYOUTS[0][0]
+    table = Table(
+        *(_status_column(column) for column in columns),
+        title="Sources" + (" (times in UTC)" if compact else ""),
+    )
     now = datetime.now(UTC)
     for state in states:
-        table.add_row(*source_status.status_cells(state, now))
+        cells = source_status.status_cells(state, now, compact=compact)
+        table.add_row(*(cells[column] for column in columns))
     return table
+
+
+def _status_column(column: str) -> Column:
+    """Short values never wrap (ids are cut with "…"); the long ones fold."""
+    header = source_status.column_title(column)
+    if column == "source":
+        return Column(header, no_wrap=True, overflow="ellipsis", max_width=20)
+    if column in ("items", "errors"):
+        return Column(header, no_wrap=True, justify="right")
+    if column == "next_fetch":
+        return Column(header, overflow="fold")
+    if column == "notice":
+        return Column(header, overflow="fold", ratio=1)
+    return Column(header, no_wrap=True)
 
 
 def _duration(seconds: float) -> str:

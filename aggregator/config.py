@@ -214,6 +214,9 @@ class SourceConfig(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
     name: str = Field(min_length=1)
     url: str
+    link: str | None = None
+    """The source's website (http/https), shown in the outputs and the OPML export. A
+    source read from a local file publishes this, never its path."""
     type: Literal["feed", "html"] = "feed"
     interval: Duration | None = None
     language: str | None = None
@@ -246,6 +249,13 @@ class SourceConfig(_Strict):
         if self.type == "feed" and self.selectors is not None:
             raise ValueError("selectors are only used with type: html")
         return self
+
+    @field_validator("link")
+    @classmethod
+    def _http_site(cls, value: str | None) -> str | None:
+        if value is not None and not _is_http_url(value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
 
     @field_validator("url")
     @classmethod

@@ -215,15 +215,17 @@ def _entry(
     link = _absolute(base, href) if href else None
     if not title and not link:
         return None
+    published = _date(_select(item, compiled, "date"), timezone=timezone, now=now)
     return Entry(
         guid=link,
         link=link,
         title=title,
         summary=_text(_select(item, compiled, "summary")),
         content=_html(_select(item, compiled, "content")),
-        published=_date(_select(item, compiled, "date"), timezone=timezone, now=now),
+        published=published.moment if published else None,
         image=_image(_select(item, compiled, "image"), base),
         base_url=base,
+        time_known=published.time_known if published else True,
     )
 
 
@@ -268,13 +270,13 @@ def _image(element: etree._Element | None, base: str) -> str | None:
     return None
 
 
-def _date(element: etree._Element | None, *, timezone: str, now: datetime) -> datetime | None:
+def _date(element: etree._Element | None, *, timezone: str, now: datetime) -> LocalDate | None:
     """The item's date: a ``<time datetime>`` attribute first, else the element's text."""
     if element is None:
         return None
     for candidate in (element.get("datetime"), _text(element)):
         if candidate:
-            parsed = parse_local_date(candidate, timezone=timezone, now=now)
+            parsed = read_local_date(candidate, timezone=timezone, now=now)
             if parsed is not None:
                 return parsed
     return None
@@ -338,6 +340,15 @@ def zone_of(name: str) -> ZoneInfo:
         ) from exc
 
 
+@dataclass(frozen=True)
+class LocalDate:
+    """A date read from a page: the moment in UTC, and whether the page gave its time of
+    day (a day alone is taken at midnight, which the output must not show as "00:00")."""
+
+    moment: datetime
+    time_known: bool
+
+
 def parse_local_date(text: str, *, timezone: str, now: datetime) -> datetime | None:
     """A date as a Russian, Kazakh or numeric news page writes it, as an aware UTC datetime.
 
@@ -355,6 +366,16 @@ def parse_local_date(text: str, *, timezone: str, now: datetime) -> datetime | N
     Raises:
         ParseError: ``timezone`` is not a known IANA name.
     """
+    parsed = read_local_date(text, timezone=timezone, now=now)
+    return parsed.moment if parsed else None
+
+
+def read_local_date(text: str, *, timezone: str, now: datetime) -> LocalDate | None:
+    """Like ``parse_local_date``, saying too whether the text gave the time of day.
+
+    Raises:
+        ParseError: ``timezone`` is not a known IANA name.
+    """
     zone = zone_of(timezone)
     now_utc = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
     today = now_utc.astimezone(zone).date()
@@ -363,14 +384,15 @@ def parse_local_date(text: str, *, timezone: str, now: datetime) -> datetime | N
         return None
     iso = _iso(folded, zone)
     if iso is not None:
-        return iso
+        return LocalDate(iso, time_known=len(folded) > len("2026-11-25"))
     clock, rest = _clock(folded)
     day = _day(rest, today)
     if day is None or (clock is None and isinstance(day, _NoDate)):
         return None
     if isinstance(day, _NoDate):
         day = today
-    return _to_utc(day, clock or time(0, 0), zone)
+    moment = _to_utc(day, clock or time(0, 0), zone)
+    return LocalDate(moment, time_known=clock is not None) if moment else None
 
 
 # Kazakh letters folded to their Russian look-alikes, so that "қараша" and "караша"

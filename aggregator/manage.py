@@ -71,6 +71,8 @@ def import_opml(path: Path, content: bytes, settings: Settings) -> list[str]:
     taken = {s.id for s in settings.sources}
     entries: list[dict[str, object]] = []
     for source in parse_opml(content):
+        if source.url is None:  # parse_opml yields only outlines with an xmlUrl
+            continue
         source_id = suggest_id(source.name, source.url, taken)
         taken.add(source_id)
         entry: dict[str, object] = {"id": source_id, "name": source.name, "url": source.url}
@@ -81,10 +83,16 @@ def import_opml(path: Path, content: bytes, settings: Settings) -> list[str]:
 
 
 def export_opml(settings: Settings) -> bytes:
-    """The configured sources as OPML 2.0 (local-file sources are left out)."""
+    """The configured sources as OPML 2.0, each with its website (``link``) when
+    configured. A local-file source is listed without its path: it has no ``xmlUrl``,
+    only its name and website."""
     sources = [
-        OpmlSource(name=s.name, url=s.url, language=s.language)
+        OpmlSource(
+            name=s.name,
+            url=s.url if urlsplit(s.url).scheme in ("http", "https") else None,
+            site=s.link,
+            language=s.language,
+        )
         for s in settings.sources
-        if urlsplit(s.url).scheme in ("http", "https")
     ]
     return render_opml(settings.config.output.title, sources, datetime.now(UTC))

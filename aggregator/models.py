@@ -58,6 +58,8 @@ class Entry:
     language: str | None = None
     base_url: str | None = None
     """The base for relative URLs in this entry (xml:base, else the feed's link)."""
+    time_known: bool = True
+    """False when ``published`` is a day the source wrote without a time of day."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ class Item:
     content_hash: str
     """Hash of what a reader sees; a change means the item was edited."""
     story_keys: StoryKeys | None = None
+    time_known: bool = True
+    """False when the source gave the day of ``published`` but not its time."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ class SourceRef:
     id: str
     name: str
     url: str
-    """The source's feed URL."""
+    """The source's public (http/https) feed URL; ``""`` when it has none (a local file)."""
     link: str | None = None
     """The source's website, when known."""
 
@@ -181,6 +185,8 @@ class OutputEntry:
     image: str | None = None
     enclosures: tuple[Enclosure, ...] = ()
     language: str | None = None
+    time_known: bool = True
+    """False when the source gave the day of ``published`` but not its time of day."""
     members: tuple[StoryMember, ...] = field(default=())
     """Every member of the story, the representative included."""
     provenance: Provenance | None = None

@@ -186,10 +186,10 @@ def normalize_entry(
     base = entry.base_url or entry.link
     original_link = absolute_url(entry.link, base)
     link = canonical_url(original_link) if original_link else None
-    content_html = sanitize_html(entry.content or entry.summary or "", base)
+    content_html = sanitize_html(without_footer(entry.content or entry.summary or ""), base)
     text = html_to_text(content_html)
     if entry.content and entry.summary:
-        summary = _lead(html_to_text(sanitize_html(entry.summary, base)))
+        summary = _lead(html_to_text(sanitize_html(without_footer(entry.summary), base)))
     else:  # the summary is the content's lead: sanitized and read once
         summary = _lead(text)
     title = clean_text(html_to_text(entry.title or "")) or _lead(text, 90) or "(untitled)"
@@ -210,6 +210,7 @@ def normalize_entry(
         text=text,
         summary=summary,
         published=utc_date(entry.published or entry.updated, now),
+        time_known=entry.time_known or entry.published is None,
         updated=utc_date(entry.updated, now) if entry.updated else None,
         author=clean_text(entry.author or "") or None,
         categories=tuple(dict.fromkeys(c for c in map(clean_text, entry.categories) if c)),
@@ -227,6 +228,41 @@ def identity_key(guid: str | None, link: str | None, title: str, text: str) -> s
     if link:
         return f"link:{link}"
     return f"hash:{_hash(title, text)}"
+
+
+# -- feed footers ----------------------------------------------------------------------------
+
+# WordPress (with Yoast SEO, its default RSS footer) ends every description and content with
+# "The post <a>Title</a> appeared first on <a>Site</a>." — the Russian translation reads
+# "Сообщение … появились сначала на …", other themes "Запись … впервые появилась на …".
+# It repeats the title and the site's name: noise in a summary and in the story decision.
+_FOOTER_START = r"(?:The post|Сообщение|Запись)"
+_FOOTER_MIDDLE = r"(?:appeared first on|появил(?:ись|ось|ась) сначала на|впервые появилась на)"
+# The title between: no other footer start and no paragraph end (so the match begins at
+# the footer, not at an earlier "The post office…"); the site after: no sentence end.
+_FOOTER_TITLE = rf"(?:(?!{_FOOTER_START}\s|</p>).){{1,1000}}?"
+_FOOTER_PARAGRAPH = re.compile(
+    rf"<p>\s*{_FOOTER_START}\s{_FOOTER_TITLE}\s{_FOOTER_MIDDLE}\s"
+    r"(?:(?!</p>|\.\s).){1,500}?</p>\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_FOOTER_TAIL = re.compile(
+    rf"\s*{_FOOTER_START}\s{_FOOTER_TITLE}\s{_FOOTER_MIDDLE}\s(?:(?!\.\s).){{1,500}}?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def without_footer(fragment: str) -> str:
+    """The fragment (HTML or text) without WordPress's closing "The post … appeared first
+    on …" line: its own paragraph, or the end of the last one."""
+    if (
+        "appeared first" not in fragment
+        and "сначала на" not in fragment
+        and ("впервые появилась" not in fragment)
+    ):
+        return fragment
+    without = _FOOTER_PARAGRAPH.sub("", fragment)
+    return without if without != fragment else _FOOTER_TAIL.sub("", fragment)
 
 
 # -- dates ----------------------------------------------------------------------------------

@@ -53,7 +53,9 @@ class OpmlSource:
     """One feed of an OPML subscription list."""
 
     name: str
-    url: str
+    url: str | None
+    """The ``xmlUrl``: the feed. None for a source with no public feed (read from a local
+    file), written as a link to its site (``type="link"``), or as a bare outline."""
     site: str | None = None
     """The ``htmlUrl``: the site's home page."""
     language: str | None = None
@@ -126,11 +128,15 @@ def _render_folder(parent: etree._Element, folder: _Folder) -> None:
 
 
 def _render_feed(parent: etree._Element, source: OpmlSource) -> None:
-    outline = etree.SubElement(parent, "outline", type="rss")
+    # OPML 2.0: type="rss" requires xmlUrl; type="link" requires url (an http address).
+    outline = etree.SubElement(parent, "outline")
+    kind = "rss" if source.url else "link" if source.site else None
     for attribute, value in (
+        ("type", kind),
         ("text", source.name),
         ("title", source.name),
         ("xmlUrl", source.url),
+        ("url", source.site if kind == "link" else None),
         ("htmlUrl", source.site),
         ("language", source.language),
     ):

@@ -219,7 +219,7 @@ class Service:
                 outcome = await refresh_source(
                     source, self.settings, self.fetcher, self.store, state=state
                 )
-            if outcome.changed:
+            if outcome.changed or _health_changed(state, outcome):
                 self._dirty = True
             return outcome
         finally:
@@ -301,3 +301,9 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return stat.st_mtime_ns, stat.st_size
+
+
+def _health_changed(before: SourceState, outcome: SourceOutcome) -> bool:
+    """Whether a refresh changed what an empty page says of the sources (fetched for the
+    first time, started or stopped failing): then the outputs are published again."""
+    return before.last_fetch_at is None or bool(before.error_count) != bool(outcome.error)

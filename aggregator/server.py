@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from aggregator import metrics, status
+from aggregator import labels, metrics, status
 from aggregator.config import Settings
 from aggregator.manage import export_opml
 from aggregator.publish import KINDS, output_file, output_views, render_view
@@ -251,31 +251,43 @@ def render_status(
     states: list[SourceState], settings: Settings, config_error: str | None, now: datetime
 ) -> bytes:
     """The operator's page: per source the last fetch, HTTP status, items, last new item,
-    errors, next fetch and why."""
+    errors, next fetch and why; worded in the output's language."""
     esc = html.escape
-    rows = "\n".join(_status_row(state, now) for state in states)
+    language = labels.language_of(settings.config.output.language)
+    rows = "\n".join(_status_row(state, now, language) for state in states)
     warning = (
-        f'<p class="notice error">The configuration file has an error; the last good '
-        f"configuration keeps running.<br><code>{esc(config_error)}</code></p>"
+        f'<p class="notice error">{esc(labels.label("status.config_error", language))}'
+        f"<br><code>{esc(config_error)}</code></p>"
         if config_error
         else ""
     )
     failing = sum(1 for s in states if status.failing(s))
+    title = labels.label("status.title", language)
+    summary = labels.label(
+        "status.summary",
+        language,
+        total=len(states),
+        failing=failing,
+        time=f"{now:%Y-%m-%d %H:%M:%S}",
+    )
+    headings = "".join(f"<th>{esc(status.column_title(c, language))}</th>" for c in status.COLUMNS)
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{esc(language)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Status — {esc(settings.config.output.title)}</title><style>{_STATUS_STYLE}</style></head>
-<body><h1>Status</h1>
-<p>{len(states)} sources, {failing} failing. Times in UTC; rendered {now:%Y-%m-%d %H:%M:%S}.</p>
+<title>{esc(title)} — {esc(settings.config.output.title)}</title>
+<style>{_STATUS_STYLE}</style></head>
+<body><h1>{esc(title)}</h1>
+<p>{esc(summary)}</p>
 {warning}
-<table><thead><tr>{"".join(f"<th>{esc(c)}</th>" for c in status.COLUMNS)}</tr></thead><tbody>
+<table><thead><tr>{headings}</tr></thead><tbody>
 {rows}
 </tbody></table></body></html>
 """
     return page.encode("utf-8")
 
 
-def _status_row(state: SourceState, now: datetime) -> str:
+def _status_row(state: SourceState, now: datetime, language: str) -> str:
     css = "error" if status.failing(state) else "ok"
-    cells = "".join(f"<td>{html.escape(c)}</td>" for c in status.status_cells(state, now))
-    return f'<tr class="{css}">{cells}</tr>'
+    cells = status.status_cells(state, now, language)
+    row = "".join(f"<td>{html.escape(cells[c])}</td>" for c in status.COLUMNS)
+    return f'<tr class="{css}">{row}</tr>'

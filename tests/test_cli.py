@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,9 +71,10 @@ def test_every_command_has_help() -> None:
 def test_fetch_then_status_then_publish(tmp_path: Path, fresh_server: FeedServer) -> None:
     config(tmp_path, fresh_server)
     fetched = run("fetch", cwd=tmp_path)
-    assert fetched.returncode == 0, fetched.stderr
+    assert fetched.returncode == 1, fetched.stderr  # one source failed
     for line in ("ulysmedia", "kazinform", "broken", "HTTP 500"):
         assert line in fetched.stdout
+    assert fetched.stdout.rstrip().endswith("1 of 3 sources failed; see `aggregator status`")
     assert "│ 6 " in fetched.stdout.split("ulysmedia", 1)[1].splitlines()[0]
     public = tmp_path / "store" / "public"
     document = json.loads((public / "feed.json").read_text(encoding="utf-8"))
@@ -91,6 +94,7 @@ def test_fetch_one_source(tmp_path: Path, fresh_server: FeedServer) -> None:
     config(tmp_path, fresh_server)
     result = run("fetch", "--source", "kazinform", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith("the source was fetched")
     assert "kazinform" in result.stdout and "ulysmedia" not in result.stdout
     assert [r.route for r in fresh_server.requests()] == ["/feeds/kazinform.atom"]
     unknown = run("fetch", "--source", "nope", cwd=tmp_path)
@@ -138,7 +142,8 @@ sources:
 """,
         encoding="utf-8",
     )
-    assert run("fetch", cwd=tmp_path).returncode == 0
+    fetched = run("fetch", cwd=tmp_path)
+    assert fetched.returncode == 0 and fetched.stdout.rstrip().endswith("all 2 sources fetched")
     result = run("stories", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "1 story" in result.stdout
@@ -279,3 +284,90 @@ sources:
     document = json.loads((tmp_path / "store/public/feed.json").read_text(encoding="utf-8"))
     assert len(document["items"]) == 3
     assert run("purge", "--older-than", "soon", cwd=tmp_path).returncode == 2
+
+
+def test_global_options_are_accepted_after_the_command(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    path = config(tmp_path, fresh_server)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    checked = run("check", "--config", str(path), "--log-level", "debug", cwd=elsewhere)
+    assert checked.returncode == 0, checked.stderr
+    assert "3 source(s), valid" in checked.stdout
+    quiet = run("fetch", "--source", "kazinform", "--log-level=warning", cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "fetched" not in quiet.stderr  # the INFO line is not logged
+    as_json = run("fetch", "--log-format", "json", "--source", "kazinform", cwd=tmp_path)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stderr.splitlines()[0])["event"] == "fetched"
+    assert run("sources", "list", "--config", str(path), cwd=elsewhere).returncode == 0
+
+
+@pytest.mark.parametrize("command", [[], ["sources"], ["opml"]])
+def test_help_shows_every_description_whole(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    assert "..." not in result.output.split("Commands:")[1]
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    text = " ".join(result.output.split())
+    group = main if not command else main.commands[command[0]]  # type: ignore[attr-defined]
+    for name, sub in group.commands.items():
+        first = sub.help.split("\n\n")[0]
+        assert " ".join(first.split()) in text, name
+
+
+def test_status_is_readable_at_80_columns(tmp_path: Path, fresh_server: FeedServer) -> None:
+    config(tmp_path, fresh_server)
+    run("fetch", cwd=tmp_path)
+    result = run("status", cwd=tmp_path, env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    header = next(line for line in lines if "source" in line)
+    for heading in ("last fetch", "HTTP", "items", "errors", "last error / notice"):
+        assert heading in header  # whole, on one line
+    for source_id in ("ulysmedia", "kazinform"):
+        row = next(line for line in lines if source_id in line)
+        assert re.search(r"\d\d-\d\d \d\d:\d\d", row)  # the time is not folded
+        following = lines[lines.index(row) + 1]
+        # a healthy source takes one line: the next starts another source, or the border
+        assert following.startswith("└") or following.split("│")[1].strip(), following
+    broken = next(line for line in lines if "broken" in line)
+    assert "500" in broken
+
+
+def test_the_demo_publishes_no_local_path(tmp_path: Path) -> None:
+    shutil.copytree(Path(__file__).parent.parent / "examples", tmp_path / "examples")
+    demo = tmp_path / "examples" / "demo.yaml"
+    demo.write_text(
+        demo.read_text(encoding="utf-8").replace("store: ../store/demo", "store: ../store"),
+        encoding="utf-8",
+    )
+    fetched = run("--config", str(demo), "fetch", cwd=tmp_path)
+    assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    public = tmp_path / "store" / "public"
+    for name in ("feed.xml", "feed.atom", "feed.json", "index.html"):
+        text = (public / name).read_text(encoding="utf-8")
+        assert str(tmp_path) not in text and "file:" not in text, name
+        for shipped in (tmp_path / "examples" / "feeds").iterdir():
+            assert shipped.name not in text, (name, shipped.name)
+    rss = (public / "feed.xml").read_text(encoding="utf-8")
+    assert '<source url="https://www.akorda.kz/ru/events">Акорда</source>' in rss
+    document = json.loads((public / "feed.json").read_text(encoding="utf-8"))
+    assert {i["_aggregator"]["source"]["url"] for i in document["items"]} <= {
+        "https://www.akorda.kz/ru/events",
+        "https://ulysmedia.kz/",
+        "https://www.inform.kz/kz/",
+        "https://tengrinews.kz/",
+        "https://astanatimes.com/",
+        "https://time.kz/",
+    }
+    page = (public / "index.html").read_text(encoding="utf-8")
+    assert '<time datetime="2026-11-24">2026-11-24</time>' in page  # Akorda's "24.11.2026"
+    assert "00:00</time>" not in page
+    exported = run("--config", str(demo), "opml", "export", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert str(tmp_path) not in exported.stdout and "xmlUrl" not in exported.stdout
+    assert exported.stdout.count("<outline ") == 6
+    assert 'htmlUrl="https://www.akorda.kz/ru/events"' in exported.stdout

@@ -21,6 +21,7 @@ from aggregator.htmlsource import (
     extract_main_text,
     parse_html_page,
     parse_local_date,
+    read_local_date,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -104,6 +105,8 @@ def test_akorda_page_gives_six_entries() -> None:
     ]
     assert all(e.guid == e.link for e in parsed.entries)
     assert all(e.base_url == f"{SITE}/" for e in parsed.entries)
+    # "24.11.2026" and "23 ноября 2026 года" give a day, not a time of day
+    assert [e.time_known for e in parsed.entries] == [True, True, True, False, False, True]
     assert parsed.entries[0].summary == (
         "Касым-Жомарт Токаев заслушал доклад об итогах социально-экономического развития "
         "страны за десять месяцев текущего года."
@@ -575,3 +578,23 @@ def test_parse_html_page_returns_or_raises_parse_error(
         assert entry.title or entry.link
         assert entry.link is None or entry.link.startswith(("http://", "https://"))
         assert entry.published is None or entry.published.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("text", "time_known"),
+    [
+        ("25 ноября 2026, 14:30", True),
+        ("25 ноября 2026 г.", False),
+        ("2026 жылғы 25 қараша", False),
+        ("25.11.2026", False),
+        ("Вчера", False),
+        ("Сегодня, 9:05", True),
+        ("14:30", True),
+        ("2026-11-25", False),
+        ("2026-11-25T14:30:00+05:00", True),
+    ],
+)
+def test_a_date_says_whether_it_gave_the_time_of_day(text: str, time_known: bool) -> None:
+    parsed = read_local_date(text, timezone="Asia/Almaty", now=NOW)
+    assert parsed is not None and parsed.time_known is time_known
+    assert parsed.moment == parse_local_date(text, timezone="Asia/Almaty", now=NOW)

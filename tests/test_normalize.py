@@ -327,3 +327,34 @@ def test_language_order_item_feed_source_detected() -> None:
     assert lang(feed_language="ru-RU", default_language="de") == "ru"
     assert lang(default_language="kz") == "kk"
     assert lang() == "kk"
+
+
+# -- feed footers (issue 17, point 12) ------------------------------------------------------
+
+WORDPRESS_FOOTERS = [
+    '<p>The post <a href="https://ulysmedia.kz/news/1/">Токаев поздравил Алиева</a> appeared '
+    'first on <a href="https://ulysmedia.kz">Ulysmedia.kz</a>.</p>',
+    'The post <a href="https://ulysmedia.kz/news/1/">Токаев</a> appeared first on '
+    '<a href="https://ulysmedia.kz">Ulysmedia.kz</a>.',
+    "The post Токаев поздравил Алиева appeared first on Ulysmedia.kz.",
+    '<p>Сообщение <a href="https://ulysmedia.kz/news/1/">Токаев поздравил Алиева</a> '
+    'появились сначала на <a href="https://ulysmedia.kz">Ulysmedia.kz</a>.</p>',
+]
+
+
+@pytest.mark.parametrize("footer", WORDPRESS_FOOTERS)
+def test_wordpress_footer_is_dropped_from_summary_text_and_content(footer: str) -> None:
+    lead = "<p>Президент направил поздравительную телеграмму.</p>"
+    for fields in (
+        {"summary": lead + footer},
+        {"summary": lead + footer, "content": lead + "<p>Полный текст.</p>" + footer},
+    ):
+        normalized = item(title="Токаев поздравил Алиева", **fields)
+        for value in (normalized.summary, normalized.text, normalized.content_html):  # type: ignore[attr-defined]
+            assert "appeared first" not in value and "сначала на" not in value, value
+        assert normalized.summary.startswith("Президент направил")  # type: ignore[attr-defined]
+
+
+def test_text_that_only_resembles_the_footer_is_kept() -> None:
+    text = "The post office was closed; it appeared first on Monday, then reopened. More news."
+    assert item(summary=text).summary == text  # type: ignore[attr-defined]

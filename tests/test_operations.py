@@ -99,7 +99,7 @@ def test_config_edits_apply_live_and_bad_edits_keep_the_last_good(
     served_before = [r.route for r in fresh_server.requests()].count("/feeds/ulysmedia.rss")
 
     config.write_text("sources:\n  - id: broken\n    url: htp://nope\n", encoding="utf-8")
-    service.wait(lambda: "configuration file has an error" in service.get("/status").text)
+    service.wait(lambda: "В файле конфигурации ошибка" in service.get("/status").text)
     status = service.get("/status").text
     assert "sources[0].url" in status and "ulysmedia" in status  # last good still shown
     assert service.get("/healthz").status_code == 200
@@ -113,7 +113,7 @@ def test_config_edits_apply_live_and_bad_edits_keep_the_last_good(
     assert check.returncode == 2 and "sources[0].url" in check.stderr
 
     config.write_text(config_text(fresh_server, ["kazinform"]), encoding="utf-8")
-    service.wait(lambda: "configuration file has an error" not in service.get("/status").text)
+    service.wait(lambda: "В файле конфигурации ошибка" not in service.get("/status").text)
     assert "ulysmedia" not in service.get("/status").text
     # The other source's state survived every reload: it was never fetched again.
     assert [r.route for r in fresh_server.requests()].count("/feeds/ulysmedia.rss") == served_before
@@ -127,7 +127,7 @@ def test_status_health_metrics_and_json_logs(started: Callable[..., Service]) ->
     service.wait(lambda: len(service.items()) >= 5)
     status = service.get("/status")
     assert status.status_code == 200 and "text/html" in status.headers["content-type"]
-    for text in ("ulysmedia", "tengrinews", "next fetch (why)", "(publishes every ~"):
+    for text in ("ulysmedia", "tengrinews", "следующая загрузка (причина)", "(publishes every ~"):
         assert text in status.text
     assert service.get("/healthz").text == "ok\n"
     opml = service.get("/sources.opml")

@@ -226,6 +226,25 @@ def test_round_trip_of_an_export() -> None:
     assert render_opml("Подписки", parse_opml(content), NOW) == content
 
 
+def test_a_source_without_a_public_feed_is_listed_by_its_site() -> None:
+    local = [
+        OpmlSource(name="Акорда", url=None, site="https://www.akorda.kz/ru/events"),
+        OpmlSource(name="Региональные новости", url=None),
+    ]
+    root = etree.fromstring(render_opml("Демо", local, NOW))
+    linked, bare = root.findall("body/outline")
+    # OPML 2.0: type="rss" needs an xmlUrl; type="link" needs a url.
+    assert dict(linked.attrib) == {
+        "type": "link",
+        "text": "Акорда",
+        "title": "Акорда",
+        "url": "https://www.akorda.kz/ru/events",
+        "htmlUrl": "https://www.akorda.kz/ru/events",
+    }
+    assert dict(bare.attrib) == {"text": "Региональные новости", "title": "Региональные новости"}
+    assert parse_opml(render_opml("Демо", local, NOW)) == []  # no feed to subscribe to
+
+
 # -- suggest_id ----------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from lxml import etree
 
 from aggregator.config import OutputSettings
 from aggregator.models import Enclosure, OutputEntry, SourceRef, StoryMember
-from aggregator.publish import render_all, write_outputs
+from aggregator.publish import SourceHealth, render_all, write_outputs
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 SETTINGS = OutputSettings(
@@ -190,7 +190,7 @@ def test_empty_output_is_valid() -> None:
     assert feedparser.parse(outputs.rss).version == "rss20"
     assert feedparser.parse(outputs.atom).version == "atom10"
     assert json.loads(outputs.json)["items"] == []
-    assert b"No entries yet" in outputs.html
+    assert "Записей пока нет: источники ещё не загружались." in outputs.html.decode()
 
 
 def test_html_page_escapes_and_shows_local_time() -> None:
@@ -244,3 +244,99 @@ def test_filtered_output_matching(changes: dict[str, tuple[str, ...]], expected:
         members=(StoryMember(ULYS, None, "x", NOW),),
     )
     assert matches(subject, FilteredOutput(id="x", **changes)) is expected
+
+
+# -- a source read from a local file publishes no path (issue 17, point 9)
+
+LOCAL_WITH_LINK = SourceRef("akorda", "Акорда", "", "https://www.akorda.kz/ru/events")
+LOCAL_BARE = SourceRef("regional", "Региональные новости", "")
+
+
+def test_a_local_source_publishes_its_link_in_every_format() -> None:
+    outputs = render_all([entry(1, source=LOCAL_WITH_LINK)], SETTINGS, NOW)
+    rss_source = etree.fromstring(outputs.rss).find("channel/item/source")
+    assert rss_source is not None and rss_source.get("url") == LOCAL_WITH_LINK.link
+    atom_source = etree.fromstring(outputs.atom).find(f"{ATOM}entry/{ATOM}source")
+    assert atom_source is not None
+    assert atom_source.findtext(f"{ATOM}id") == "urn:aggregator:source:akorda"
+    links = [(link.get("rel"), link.get("href")) for link in atom_source.findall(f"{ATOM}link")]
+    assert links == [("alternate", LOCAL_WITH_LINK.link)]  # a website is not the feed (self)
+    source = json.loads(outputs.json)["items"][0]["_aggregator"]["source"]
+    assert source == {"id": "akorda", "name": "Акорда", "url": LOCAL_WITH_LINK.link}
+
+
+def test_a_local_source_without_link_publishes_no_address() -> None:
+    outputs = render_all([entry(1, source=LOCAL_BARE)], SETTINGS, NOW)
+    assert etree.fromstring(outputs.rss).find("channel/item/source") is None  # url is required
+    atom_source = etree.fromstring(outputs.atom).find(f"{ATOM}entry/{ATOM}source")
+    assert atom_source is not None and atom_source.findall(f"{ATOM}link") == []
+    assert json.loads(outputs.json)["items"][0]["_aggregator"]["source"]["url"] is None
+    assert feedparser.parse(outputs.atom).version == "atom10"
+
+
+def test_a_public_feed_is_the_atom_source_self_link_and_its_site_the_alternate() -> None:
+    atom_source = etree.fromstring(render_all(ENTRIES, SETTINGS, NOW).atom).find(
+        f"{ATOM}entry/{ATOM}source"
+    )
+    assert atom_source is not None
+    links = [(link.get("rel"), link.get("href")) for link in atom_source.findall(f"{ATOM}link")]
+    assert links == [("self", ULYS.url), ("alternate", ULYS.link)]
+
+
+# -- the page speaks the output's language (issue 17, point 10)
+
+
+@pytest.mark.parametrize(
+    ("language", "updated", "empty"),
+    [
+        ("ru", "Обновлено 2026-11-25 17:00", "Записей пока нет"),
+        ("kk", "Жаңартылды: 2026-11-25 17:00", "Әзірге жазба жоқ"),
+        ("en", "Updated 2026-11-25 17:00", "No entries yet"),
+    ],
+)
+def test_the_page_speaks_the_output_language(language: str, updated: str, empty: str) -> None:
+    settings = SETTINGS.model_copy(update={"language": language})
+    page = render_all([], settings, NOW).html.decode()
+    assert f'<html lang="{language}">' in page
+    assert updated in page and empty in page
+    if language != "en":
+        assert "Updated" not in page and "No entries" not in page
+
+
+def test_an_entry_in_another_language_carries_its_own_lang() -> None:
+    entries = [entry(1, language="ru"), entry(2, language="kk"), entry(3, language="en-US")]
+    page = render_all(entries, SETTINGS, NOW).html.decode()
+    assert f'<article id="{entries[0].id}">' in page
+    assert f'<article id="{entries[1].id}" lang="kk">' in page
+    assert f'<article id="{entries[2].id}" lang="en-US">' in page
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("ru", "Записей пока нет: не удалось загрузить источники (9 из 10)."),
+        ("kk", "Әзірге жазба жоқ: дереккөздер жүктелмеді (10 ішінен 9)."),
+        ("en", "No entries yet: 9 of 10 sources failed to fetch."),
+    ],
+)
+def test_an_empty_page_after_failed_fetches_says_how_many_failed(language: str, text: str) -> None:
+    settings = SETTINGS.model_copy(update={"language": language})
+    page = render_all([], settings, NOW, SourceHealth(total=10, fetched=10, failed=9)).html
+    assert text in page.decode()
+    assert b'<a href="https://news.example.kz/status">' in page
+    assert b"not been fetched" not in page and "не загружались".encode() not in page
+
+
+def test_an_empty_page_after_successful_fetches_says_only_that_it_is_empty() -> None:
+    page = render_all([], SETTINGS, NOW, SourceHealth(total=2, fetched=2, failed=0)).html
+    assert '<p class="empty">Записей пока нет.</p>' in page.decode()
+
+
+def test_an_entry_whose_source_gave_no_time_shows_its_date_alone() -> None:
+    midnight = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # 24 November, 00:00 in Almaty
+    dated = entry(1, published=midnight, updated=midnight, time_known=False)
+    timed = entry(2, published=midnight, updated=midnight)
+    page = render_all([dated, timed], SETTINGS, NOW).html.decode()
+    first, second = page.split("<article")[1:]
+    assert '<time datetime="2026-11-24">2026-11-24</time>' in first and "00:00" not in first
+    assert "2026-11-24 00:00</time>" in second

@@ -134,3 +134,55 @@ def test_run_serves_an_empty_valid_feed_before_any_fetch(tmp_path: Path) -> None
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def wait_for_text(url: str, text: str, timeout: float = 20) -> str:
+    deadline = time.monotonic() + timeout
+    body = ""
+    while time.monotonic() < deadline:
+        try:
+            body = httpx.get(url, timeout=2).text
+        except httpx.TransportError:
+            body = ""
+        if text in body:
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not in {url} after {timeout}s: {body[:2000]}")
+
+
+def test_after_failed_fetches_the_page_and_status_say_so_in_the_output_language(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    (tmp_path / "feeds.yaml").write_text(
+        f"""\
+output:
+  link: http://127.0.0.1:{port}/
+  language: ru
+fetch:
+  allow_private_addresses: true
+  timeout: 2s
+sources:
+  - {{id: first, name: Первый, url: "http://127.0.0.1:9/one.xml"}}
+  - {{id: second, name: Второй, url: "http://127.0.0.1:9/two.xml"}}
+""",
+        encoding="utf-8",
+    )
+    process = start_aggregator(tmp_path, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        page = wait_for_text(f"{base}/", "не удалось загрузить источники (2 из 2)")
+        assert f'<a href="{base}/status">' in page
+        assert "not been fetched" not in page and "Updated" not in page
+        status = httpx.get(f"{base}/status").text
+        assert '<html lang="ru">' in status and "<h1>Состояние</h1>" in status
+        assert "Источников: 2, с ошибками: 2." in status
+        for english in ("next fetch", "last error", "failing", "Status"):
+            assert english not in status
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+        assert process.returncode == 0, output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
 
+from aggregator import storage
 from aggregator.models import Item, SourceRef, StoryKeys
 from aggregator.storage import CandidateRow, SourceRow, Store, items, story_id_for
 
@@ -110,6 +113,33 @@ def test_latest_entries_are_newest_first_and_limited(store: Store) -> None:
     assert all(e.published.tzinfo is not None for e in entries)
     assert entries[0].source == REFS["ulys"]
     assert entries[0].categories == ("Политика",)
+
+
+def test_whether_the_time_was_known_is_stored(store: Store) -> None:
+    store.save_items(store.source_state("ulys"), [item(1, time_known=False), item(2)], NOW)
+    entries = {e.title: e for e in store.latest_entries(10, REFS)}
+    assert entries["Новость №1"].time_known is False
+    assert entries["Новость №2"].time_known is True
+
+
+def test_migration_0006_keeps_stored_items_and_takes_their_times_as_known(
+    store: Store, database_url: str
+) -> None:
+    store.save_items(store.source_state("ulys"), [item(1), item(2)], NOW)
+    config = AlembicConfig()
+    config.set_main_option(
+        "script_location", str(Path(storage.__file__).parent.parent / "migrations")
+    )
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    store.close()
+    reopened = Store.open(database_url)  # upgrades to the head again
+    try:
+        entries = reopened.latest_entries(10, REFS)
+        assert [e.time_known for e in entries] == [True, True]
+    finally:
+        reopened.close()
 
 
 def test_items_and_state_commit_together(store: Store) -> None:

@@ -11,14 +11,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from urllib.parse import urlsplit
 
 from aggregator import attribution
 from aggregator.config import FilteredOutput, OutputSettings, Settings
 from aggregator.models import OutputEntry, SourceRef
 from aggregator.publish.feeds import render_atom, render_json_feed, render_rss
 from aggregator.publish.files import Outputs, write_outputs
-from aggregator.publish.page import render_html
+from aggregator.publish.page import SourceHealth, render_html
 from aggregator.publish.provenance import (
     attribute_entry,
     other_outlets,
@@ -26,11 +26,12 @@ from aggregator.publish.provenance import (
     with_provenance,
 )
 from aggregator.publish.view import KINDS, View, output_file
-from aggregator.storage import Store
+from aggregator.storage import SourceState, Store
 
 __all__ = [
     "KINDS",
     "Outputs",
+    "SourceHealth",
     "View",
     "attribute_entry",
     "other_outlets",
@@ -41,6 +42,7 @@ __all__ = [
     "render_view",
     "shown_story_ids",
     "source_directory",
+    "source_health",
     "source_refs",
     "write_outputs",
 ]
@@ -50,9 +52,13 @@ FILTER_WINDOW = 2000
 
 
 def render_all(
-    entries: Sequence[OutputEntry], view: View | OutputSettings, now: datetime
+    entries: Sequence[OutputEntry],
+    view: View | OutputSettings,
+    now: datetime,
+    health: SourceHealth | None = None,
 ) -> Outputs:
-    """Every format of one view of the given (already attributed) entries."""
+    """Every format of one view of the given (already attributed) entries; ``health``
+    is what an empty HTML page says of the sources."""
     view = view if isinstance(view, View) else View(view)
     shown = [with_provenance(entry, view.settings.language) for entry in entries]
     return Outputs(
@@ -60,7 +66,7 @@ def render_all(
         rss=render_rss(shown, view, now),
         atom=render_atom(shown, view, now),
         json=render_json_feed(shown, view),
-        html=render_html(entries, view, now),
+        html=render_html(entries, view, now, health),
     )
 
 
@@ -88,10 +94,26 @@ class _Names:
 
     refs: dict[str, SourceRef]
     directory: attribution.SourceDirectory
+    health: SourceHealth
 
 
 def _names(store: Store, settings: Settings) -> _Names:
-    return _Names(source_refs(store, settings), source_directory(settings))
+    states = store.source_states(counts=False)
+    return _Names(
+        _refs(states, settings), source_directory(settings), source_health(states, settings)
+    )
+
+
+def source_health(states: Sequence[SourceState], settings: Settings) -> SourceHealth:
+    """How the configured, enabled sources fared (failing: an error since the last
+    success, or disabled by the service)."""
+    enabled = {s.id for s in settings.sources if s.enabled}
+    mine = [state for state in states if state.id in enabled]
+    return SourceHealth(
+        total=len(mine),
+        fetched=sum(1 for s in mine if s.last_fetch_at is not None),
+        failed=sum(1 for s in mine if s.error_count or s.disabled_reason),
+    )
 
 
 def render_view(
@@ -113,7 +135,7 @@ def render_view(
     view = View(view.settings, view.path, page, len(entries) > size, view.hub)
     shown = [attribute_entry(entry, names.directory, settings) for entry in entries[:size]]
     store.save_credits(_newly_read(entries[:size], shown))
-    return render_all(shown, view, now)
+    return render_all(shown, view, now, names.health)
 
 
 def _newly_read(
@@ -193,18 +215,31 @@ def _has_word(text: str, word: str) -> bool:
 
 def source_refs(store: Store, settings: Settings) -> dict[str, SourceRef]:
     """How the output names each source: configured name, feed URL, site link."""
+    return _refs(store.source_states(counts=False), settings)
+
+
+def _refs(states: Sequence[SourceState], settings: Settings) -> dict[str, SourceRef]:
+    """Only public (http/https) addresses: a source read from a local file publishes no
+    filesystem path anywhere; its configured ``link`` stands in, or nothing."""
     refs = {}
-    for state in store.source_states(counts=False):
+    for state in states:
+        site = _public(state.site_link)
         try:
             source = settings.source(state.id)
         except KeyError:
             refs[state.id] = SourceRef(
-                id=state.id, name=state.name, url=state.url, link=state.site_link
+                id=state.id, name=state.name, url=_public(state.url) or "", link=site
             )
             continue
-        url = settings.source_location(source)
-        public_url = url if url.startswith(("http://", "https://")) else Path(url).as_uri()
         refs[state.id] = SourceRef(
-            id=source.id, name=source.name, url=public_url, link=state.site_link
+            id=source.id,
+            name=source.name,
+            url=_public(source.url) or "",
+            link=source.link or site,
         )
     return refs
+
+
+def _public(url: str | None) -> str | None:
+    """``url`` when it is an http(s) URL a reader can follow, else None."""
+    return url if url and urlsplit(url).scheme in ("http", "https") else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,24 +28,37 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 class _AtomSource(BaseEntryExtension):  # type: ignore[misc]
-    """Atom ``<source>`` (RFC 4287 §4.2.11) with id, title, link and updated, which
+    """Atom ``<source>`` (RFC 4287 §4.2.11) with id, title, links and updated, which
     feedgen does not write itself."""
 
     def __init__(self) -> None:
-        self.source: tuple[str, str, str | None, datetime] | None = None
+        self.source: AtomSource | None = None
 
     def extend_atom(self, entry: Any) -> Any:
         if self.source is None:
             return entry
-        source_id, title, link, updated = self.source
         # feedgen writes Atom elements unqualified under a default xmlns; so do we.
         element = etree.SubElement(entry, "source")
-        etree.SubElement(element, "id").text = source_id
-        etree.SubElement(element, "title").text = title
-        if link:
-            etree.SubElement(element, "link", rel="self", href=link)
-        etree.SubElement(element, "updated").text = updated.isoformat()
+        etree.SubElement(element, "id").text = self.source.id
+        etree.SubElement(element, "title").text = self.source.title
+        if self.source.feed:
+            etree.SubElement(element, "link", rel="self", href=self.source.feed)
+        if self.source.site:
+            etree.SubElement(element, "link", rel="alternate", href=self.source.site)
+        etree.SubElement(element, "updated").text = self.source.updated.isoformat()
         return entry
+
+
+@dataclass(frozen=True)
+class AtomSource:
+    """What an Atom ``<source>`` says: the outlet's feed is its ``self`` link, its
+    website its ``alternate`` link (either may be unknown)."""
+
+    id: str
+    title: str
+    feed: str | None
+    site: str | None
+    updated: datetime
 
 
 class _ChannelLinks(BaseExtension):  # type: ignore[misc]
@@ -123,9 +137,11 @@ def _add_entry(feed: FeedGenerator, entry: OutputEntry, kind: str) -> None:
 
 
 def _rss_provenance(item: Any, entry: OutputEntry) -> None:
-    """RSS 2.0 ``<source url>`` of the outlet and ``dc:creator`` for the author."""
-    if entry.source.url:
-        item.source(url=entry.source.url, title=_xml_safe(entry.source.name))
+    """RSS 2.0 ``<source url>`` of the outlet (its feed, else its website; RSS requires
+    the url, so an outlet with neither has no ``<source>``) and ``dc:creator``."""
+    url = entry.source.url or entry.source.link
+    if url:
+        item.source(url=url, title=_xml_safe(entry.source.name))
     if entry.author:
         item.dc.dc_creator(_xml_safe(entry.author))
 
@@ -135,11 +151,12 @@ def _atom_provenance(item: Any, entry: OutputEntry) -> None:
     if entry.author:
         item.author({"name": _xml_safe(entry.author)})
     item.register_extension("aggregator_source", _AtomSource, atom=True, rss=False)
-    item.aggregator_source.source = (
-        entry.source.url or f"urn:aggregator:source:{entry.source.id}",
-        _xml_safe(entry.source.name),
-        entry.source.link or entry.source.url or None,
-        entry.updated,
+    item.aggregator_source.source = AtomSource(
+        id=entry.source.url or f"urn:aggregator:source:{entry.source.id}",
+        title=_xml_safe(entry.source.name),
+        feed=entry.source.url or None,
+        site=entry.source.link,
+        updated=entry.updated,
     )
 
 
@@ -206,7 +223,11 @@ def _json_item(entry: OutputEntry) -> dict[str, Any]:
     }
     item.update({key: value for key, value in optional.items() if value})
     item["_aggregator"] = {
-        "source": {"id": entry.source.id, "name": entry.source.name, "url": entry.source.url},
+        "source": {
+            "id": entry.source.id,
+            "name": entry.source.name,
+            "url": entry.source.url or entry.source.link,
+        },
         "story": entry.id,
         "sources": [
             {

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from aggregator.labels import label
 from aggregator.models import OutputEntry
 from aggregator.publish.provenance import attribution_html, other_outlets_html
 from aggregator.publish.view import View
@@ -28,12 +30,33 @@ article{background:#1b1f26}a{color:#8ab4ff}.meta,header p{color:#9aa3b2}}
 """
 
 
-def render_html(entries: Sequence[OutputEntry], view: View, now: datetime) -> bytes:
-    """A readable, responsive page of the latest entries; no external assets, no script."""
+@dataclass(frozen=True)
+class SourceHealth:
+    """How the sources fared, for what an empty page says: how many there are, how many
+    have been fetched at least once, how many are failing now."""
+
+    total: int = 0
+    fetched: int = 0
+    failed: int = 0
+
+
+def render_html(
+    entries: Sequence[OutputEntry],
+    view: View,
+    now: datetime,
+    health: SourceHealth | None = None,
+) -> bytes:
+    """A readable, responsive page of the latest entries, worded in the output's language;
+    no external assets, no script.
+
+    Args:
+        health: what an empty page says of the sources (failed ones, with a link to
+            ``/status``); None: nothing is known of them.
+    """
     settings = view.settings
     zone = _zone(settings.timezone)
     articles = "\n".join(_html_article(entry, zone, settings.language) for entry in entries)
-    body = articles or '<p class="empty">No entries yet: the sources have not been fetched.</p>'
+    body = articles or _empty(view, health)
     esc = html.escape
     page = f"""<!DOCTYPE html>
 <html lang="{esc(settings.language)}">
@@ -53,7 +76,7 @@ href="{esc(view.relative("json"))}">
 <p>{esc(settings.description)}</p>
 <nav><a href="{esc(view.relative("rss"))}">RSS</a><a href="{esc(view.relative("atom"))}">Atom</a>\
 <a href="{esc(view.relative("json"))}">JSON Feed</a></nav>
-<p class="meta">Updated {esc(now.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"))}</p>
+<p class="meta">{esc(_updated(now, zone, settings.language))}</p>
 </header>
 <main>
 {body}
@@ -64,6 +87,23 @@ href="{esc(view.relative("json"))}">
     return page.encode("utf-8")
 
 
+def _updated(now: datetime, zone: ZoneInfo, language: str) -> str:
+    return label("page.updated", language, time=now.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"))
+
+
+def _empty(view: View, health: SourceHealth | None) -> str:
+    """What a page without entries says: that N sources failed (linking to the status
+    page), that nothing was fetched yet, or just that there is nothing yet."""
+    language = view.settings.language
+    if health is not None and health.failed:
+        text = label("page.empty_failed", language, failed=health.failed, total=health.total)
+        status_url = html.escape(view.settings.link.rstrip("/") + "/status")
+        see = html.escape(label("page.see_status", language))
+        return f'<p class="empty">{html.escape(text)} <a href="{status_url}">{see}</a>.</p>'
+    key = "page.empty" if health is not None and health.fetched else "page.empty_unfetched"
+    return f'<p class="empty">{html.escape(label(key, language))}</p>'
+
+
 def _html_article(entry: OutputEntry, zone: ZoneInfo, language: str) -> str:
     esc = html.escape
     title = esc(entry.title)
@@ -71,12 +111,32 @@ def _html_article(entry: OutputEntry, zone: ZoneInfo, language: str) -> str:
     when = entry.published.astimezone(zone)
     source = esc(entry.source.name)
     return (
-        f'<article id="{esc(entry.id)}">\n<h2>{heading}</h2>\n'
-        f'<div class="meta">{source} · <time datetime="{when.isoformat()}">'
-        f"{when:%Y-%m-%d %H:%M}</time></div>\n"
+        f'<article id="{esc(entry.id)}"{_lang_attribute(entry.language, language)}>\n'
+        f"<h2>{heading}</h2>\n"
+        f'<div class="meta">{source} · {_time(when, entry.time_known)}</div>\n'
         f"<p>{esc(entry.summary)}</p>\n{attribution_html(entry.provenance)}"
         f"{other_outlets_html(entry, language)}</article>"
     )
+
+
+def _time(when: datetime, time_known: bool) -> str:
+    """The entry's time; only its date when the source gave no time of day (not the
+    "00:00" a day alone is stored at)."""
+    if not time_known:
+        return f'<time datetime="{when:%Y-%m-%d}">{when:%Y-%m-%d}</time>'
+    return f'<time datetime="{when.isoformat()}">{when:%Y-%m-%d %H:%M}</time>'
+
+
+def _lang_attribute(entry_language: str | None, page_language: str) -> str:
+    """`` lang="kk"`` when the entry's language differs from the page's (so readers and
+    screen readers pronounce and hyphenate it right), else nothing."""
+    if not entry_language or _primary(entry_language) == _primary(page_language):
+        return ""
+    return f' lang="{html.escape(entry_language)}"'
+
+
+def _primary(tag: str) -> str:
+    return tag.replace("_", "-").split("-", 1)[0].lower()
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -12,10 +12,9 @@ from lxml import etree
 
 from aggregator import attribution
 from aggregator.config import Settings
+from aggregator.labels import label
 from aggregator.models import Credited, OutputEntry, Provenance, StoryMember
 from aggregator.normalize import html_to_text
-
-ALSO_REPORTED = {"ru": "Также сообщают", "kk": "Сондай-ақ хабарлайды", "en": "Also reported by"}
 
 
 def other_outlets(entry: OutputEntry) -> list[StoryMember]:
@@ -40,8 +39,7 @@ def other_outlets_html(entry: OutputEntry, language: str) -> str:
         else html.escape(m.source.name)
         for m in others
     )
-    label = ALSO_REPORTED.get(language, ALSO_REPORTED["en"])
-    return f'<p class="also">{label}: {links}</p>'
+    return f'<p class="also">{html.escape(label("page.also_reported", language))}: {links}</p>'
 
 
 def with_provenance(entry: OutputEntry, language: str) -> OutputEntry:

@@ -80,7 +80,9 @@ items = sa.Table(
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Column("changed_at", UTCDateTime, nullable=False),
     sa.Column("features", sa.Text),
-    sa.Column("credits", sa.Text),  # the credited chain read from the text, keyed (0006)
+    # False: the source gave a day without a time of day (migration 0006).
+    sa.Column("time_known", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("credits", sa.Text),  # the credited chain read from the text, keyed (0007)
     sa.UniqueConstraint("source_id", "key", name="uq_items_source_key"),
     sa.Index("ix_items_source_published", "source_id", "published"),
     sa.Index("ix_items_changed_at", "changed_at"),

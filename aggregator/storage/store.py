@@ -614,6 +614,7 @@ def _item_values(item: Item) -> dict[str, Any]:
         "content_hash": item.content_hash,
         "published": item.published,
         "updated": item.updated,
+        "time_known": item.time_known,
         "features": item.story_keys.features if item.story_keys else None,
         "credits": None,  # new or changed text: its credits are read when it is shown
     }
@@ -763,6 +764,7 @@ def _output_entry(
         content_html=row.content_html,
         summary=row.summary,
         published=row.published,
+        time_known=row.time_known,
         updated=max(row.story_updated, row.published),
         author=row.author,
         categories=tuple(json.loads(row.categories)),

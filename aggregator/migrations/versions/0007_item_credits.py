@@ -4,8 +4,8 @@ A publish used to read every shown entry's text again. The chain is now stored w
 key it was read under (reader version and directory fingerprint), and read again only
 when that key changes or the item's content does.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("items") as batch:
-        batch.add_column(sa.Column("credits", sa.Text(), nullable=True))
+    # A plain ADD COLUMN: a batch would copy and drop the items table, which the story
+    # keys' foreign key forbids.
+    op.add_column("items", sa.Column("credits", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("items") as batch:
-        batch.drop_column("credits")
+    op.drop_column("items", "credits")
