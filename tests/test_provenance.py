@@ -265,7 +265,7 @@ def test_mixed_language_feed_each_item_read_by_its_own_grammar(
     assert [c["name"] for c in kazakh["credited"]] == ["Kazinform", "Акорда"]
     assert kazakh["line"] == "Передаёт Ulysmedia.kz со ссылкой на Kazinform и Акорду"
     english = by_title["Floods recede in Kostanay region"]
-    assert english["origin"]["name"] == "regional emergencies department"
+    assert english["origin"]["name"] == "the regional emergencies department"
     russian = by_title["Из зоны подтопления эвакуированы 200 человек"]
     assert russian["origin"]["name"] == "официальный представитель МЧС Руслан Иманкулов"
     assert russian["line"] == (
