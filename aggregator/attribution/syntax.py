@@ -121,8 +121,9 @@ class _Token:
     feats: dict[str, str]
     ner: str | None
 
-    @property
+    @functools.cached_property
     def lemma(self) -> str:
+        """Dictionary form, read as the part of speech the tagger gave."""
         parses = _parses(self.text.lower())
         wanted = {"VERB": ("VERB", "INFN", "PRTS", "PRTF", "GRND"), "NOUN": ("NOUN",)}
         kinds = wanted.get(self.pos, ())
@@ -268,6 +269,12 @@ def _verb_sources(tree: _Tree, verb: _Token, outlet_verb: bool) -> list[Found]:
     if verb.lemma not in c.place_only_verbs:
         subjects = tree.kids(verb, "nsubj") or _postposed_subject(tree, verb)
         found += _phrases(tree, subjects, REPORTER if outlet_verb else PRIMARY)
+    return found + _dative_outlets(tree, verb) + _places(tree, verb)
+
+
+def _dative_outlets(tree: _Tree, verb: _Token) -> list[Found]:
+    """'сообщил ТАСС', 'корреспонденту Tengrinews.kz сообщил': the outlet told."""
+    found: list[Found] = []
     for dative in tree.kids(verb, "iobj", "obl"):
         if dative.feats.get("Case") != "Dat" or tree.preposition(dative):
             continue
@@ -275,15 +282,22 @@ def _verb_sources(tree: _Tree, verb: _Token, outlet_verb: bool) -> list[Found]:
         if dative.lemma in ("корреспондент", "журналист", "собкор"):
             inner = tree.kids(dative, "nmod", "appos", "flat:foreign")
             target = inner[0] if inner else dative
-        if target is not dative or _is_outlet_name(tree, target):
+        if target is not dative or _is_outlet_name(target):
             found += _phrases(tree, [target], REPORTER, outlet=True)
+    return found
+
+
+def _places(tree: _Tree, verb: _Token) -> list[Found]:
+    """'сообщили в пресс-службе аэропорта', 'добавили в Акорде', 'в сообщении Y'."""
+    c = cues()
+    found: list[Found] = []
     for place in tree.kids(verb, "obl"):
-        prep = tree.preposition(place)
-        if prep in ("в", "во") and place.feats.get("Case") == "Loc":
-            if place.lemma in c.container_nouns:
-                found += _container_owner(tree, place)
-            elif place.lemma not in c.not_sources and _source_like(place):
-                found += _phrases(tree, [place], PRIMARY)
+        if tree.preposition(place) not in ("в", "во") or place.feats.get("Case") != "Loc":
+            continue
+        if place.lemma in c.container_nouns:
+            found += _container_owner(tree, place)
+        elif place.lemma not in c.not_sources and _source_like(place):
+            found += _phrases(tree, [place], PRIMARY)
     return found
 
 
@@ -387,8 +401,7 @@ def _source_like(token: _Token) -> bool:
     )
 
 
-def _is_outlet_name(tree: _Tree, token: _Token) -> bool:
-    del tree
+def _is_outlet_name(token: _Token) -> bool:
     return token.ner == "ORG" or token.pos in ("PROPN", "X")
 
 
