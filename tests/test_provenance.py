@@ -57,6 +57,21 @@ sources:
     return settings, store
 
 
+def fetch_and_publish(tmp_path: Path, server: FeedServer) -> list[dict]:
+    """Every source fetched once and the output published: feed.json's items."""
+    settings, store = setup(tmp_path, server)
+
+    async def go() -> None:
+        async with Fetcher(settings.config.fetch) as fetcher:
+            await refresh_many(list(settings.sources), settings, store, fetcher)
+
+    asyncio.run(go())
+    try:
+        return list(json.loads(publish(store, settings, datetime.now(UTC)).json)["items"])
+    finally:
+        store.close()
+
+
 @pytest.fixture
 def outputs(tmp_path: Path, fresh_server: FeedServer) -> Iterator[Outputs]:
     fresh_server.set_file(
@@ -167,15 +182,7 @@ def test_official_source_first_then_retellings(tmp_path: Path, fresh_server: Fee
             ],
         ),
     )
-    settings, store = setup(tmp_path, fresh_server)
-
-    async def go() -> None:
-        async with Fetcher(settings.config.fetch) as fetcher:
-            await refresh_many(list(settings.sources), settings, store, fetcher)
-
-    asyncio.run(go())
-    items = json.loads(publish(store, settings, datetime.now(UTC)).json)["items"]
-    store.close()
+    items = fetch_and_publish(tmp_path, fresh_server)
     story = next(i for i in items if i["_aggregator"]["source"]["id"] == "akorda")
     extension = story["_aggregator"]
     assert {s["id"] for s in extension["sources"]} == {"akorda", "ulysmedia"}
@@ -251,15 +258,7 @@ def test_mixed_language_feed_each_item_read_by_its_own_grammar(
             ],
         ),
     )
-    settings, store = setup(tmp_path, fresh_server)
-
-    async def go() -> None:
-        async with Fetcher(settings.config.fetch) as fetcher:
-            await refresh_many(list(settings.sources), settings, store, fetcher)
-
-    asyncio.run(go())
-    items = json.loads(publish(store, settings, datetime.now(UTC)).json)["items"]
-    store.close()
+    items = fetch_and_publish(tmp_path, fresh_server)
     by_title = {i["title"]: i["_aggregator"] for i in items}
     kazakh = by_title["Президент Қостанай облысына барды"]
     assert [c["name"] for c in kazakh["credited"]] == ["Kazinform", "Акорда"]
