@@ -25,6 +25,7 @@ from aggregator import dedup, htmlsource, logs, metrics, polling
 from aggregator.config import DedupConfig, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, GoneError, TooManyRequestsError
 from aggregator.fetch import Fetcher
+from aggregator.identity import distinct_identities
 from aggregator.memory import collect_cycles_less_often
 from aggregator.models import FetchResult, Item, ParsedFeed, StoryKeys
 from aggregator.normalize import normalize_entry
@@ -156,16 +157,19 @@ def parse_and_normalize(
         ParseError: the body is not a feed.
     """
     parsed = parse_source(result, source, now)
-    items = [
-        normalize_entry(
-            entry,
-            source_id=source.id,
-            now=now,
-            feed_language=parsed.language,
-            default_language=source.language,
-        )
-        for entry in parsed.entries
-    ]
+    items, notes = distinct_identities(
+        [
+            normalize_entry(
+                entry,
+                source_id=source.id,
+                now=now,
+                feed_language=parsed.language,
+                default_language=source.language,
+            )
+            for entry in parsed.entries
+        ]
+    )
+    parsed = replace(parsed, warnings=parsed.warnings + notes)
     if story_keys:
         items = [replace(item, story_keys=compute_story_keys(item)) for item in items]
     return parsed, items
@@ -413,7 +417,21 @@ def _success_state(
         next_fetch_at=upcoming.at,
         next_fetch_reason=upcoming.reason,
         site_link=site_link,
+        notice=state.notice if parsed is None else notice_of(parsed.warnings),
     )
+
+
+NOTICE_CHARS = 1000
+"""The longest notice stored with a source (the status shows it in one cell)."""
+
+
+def notice_of(warnings: Sequence[str]) -> str | None:
+    """What the status shows of a document's warnings (None when it had none): kept
+    until the next document, so that a 304 keeps it and a mended feed clears it."""
+    text = "; ".join(dict.fromkeys(warnings))
+    if len(text) > NOTICE_CHARS:
+        return text[: NOTICE_CHARS - 1] + "…"
+    return text or None
 
 
 def _hints(result: FetchResult, parsed: ParsedFeed | None, now: datetime) -> polling.Hints:

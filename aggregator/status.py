@@ -25,12 +25,15 @@ def when(value: datetime | None) -> str:
 
 
 def source_notice(state: SourceState, now: datetime) -> str:
-    """What a user should know of a source: disabled, its last error, a stable move."""
+    """What a user should know of a source: disabled, its last error, what its last
+    document warned about, a stable move."""
     notes = []
     if state.disabled_reason:
         notes.append(f"DISABLED: {state.disabled_reason}")
     elif state.last_error:
         notes.append(state.last_error)
+    if state.notice:
+        notes.append(state.notice)
     move = state.move_notice(now)
     if move:
         notes.append(move)

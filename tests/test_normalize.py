@@ -327,3 +327,37 @@ def test_language_order_item_feed_source_detected() -> None:
     assert lang(feed_language="ru-RU", default_language="de") == "ru"
     assert lang(default_language="kz") == "kk"
     assert lang() == "kk"
+
+
+# -- identity within one document ---------------------------------------------------------
+
+
+def test_a_shared_guid_falls_back_to_link_then_hash() -> None:
+    from aggregator.identity import distinct_identities
+    from aggregator.models import Item
+
+    def entry(title: str, link: str | None) -> Item:
+        return normalize_entry(
+            Entry(guid="same", link=link, title=title, summary=f"{title}: мәтін"),
+            source_id="s",
+            now=NOW,
+        )
+
+    items = [
+        entry("Бірінші", "https://kz.example/1"),
+        entry("Екінші", "https://kz.example/2"),
+        entry("Бірінші", "https://kz.example/1"),  # an exact repeat: still one item
+        entry("Үшінші", "https://kz.example/"),
+        entry("Төртінші", "https://kz.example/"),  # a shared link too: the hash
+    ]
+    assert len({i.key for i in items}) == 1
+    told, notes = distinct_identities(items)
+    keys = [i.key for i in told]
+    assert keys[:3] == ["link:https://kz.example/1", "link:https://kz.example/2", keys[0]]
+    assert keys[3].startswith("hash:") and keys[4].startswith("hash:") and keys[3] != keys[4]
+    assert notes == (
+        "4 items share one guid ('same') with different content; identified by link instead",
+        "2 items share one link ('https://kz.example/') with different content; "
+        "identified by hash instead",
+    )
+    assert distinct_identities(told) == (told, ())  # nothing left to tell apart

@@ -53,6 +53,7 @@ sources = sa.Table(
     sa.Column("moved_since", UTCDateTime),
     sa.Column("lease_owner", sa.String(64)),
     sa.Column("lease_until", UTCDateTime),
+    sa.Column("notice", sa.Text),
 )
 
 items = sa.Table(
