@@ -21,14 +21,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from aggregator import dedup, htmlsource, logs, metrics, polling
+from aggregator import caps, dedup, htmlsource, logs, metrics, polling
 from aggregator.config import DedupConfig, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, GoneError, TooManyRequestsError
 from aggregator.fetch import Fetcher
 from aggregator.identity import distinct_identities
 from aggregator.memory import collect_cycles_less_often
 from aggregator.models import FetchResult, Item, ParsedFeed, StoryKeys
-from aggregator.normalize import normalize_entry
+from aggregator.normalize import normalize_capped
 from aggregator.parse import parse_feed
 from aggregator.storage import CandidateRow, SourceState, Store, TermCounts
 
@@ -157,19 +157,19 @@ def parse_and_normalize(
         ParseError: the body is not a feed.
     """
     parsed = parse_source(result, source, now)
-    items, notes = distinct_identities(
-        [
-            normalize_entry(
-                entry,
-                source_id=source.id,
-                now=now,
-                feed_language=parsed.language,
-                default_language=source.language,
-            )
-            for entry in parsed.entries
-        ]
-    )
-    parsed = replace(parsed, warnings=parsed.warnings + notes)
+    normalized = [
+        normalize_capped(
+            entry,
+            source_id=source.id,
+            now=now,
+            feed_language=parsed.language,
+            default_language=source.language,
+        )
+        for entry in parsed.entries
+    ]
+    items, notes = distinct_identities([item for item, _ in normalized])
+    cut = caps.cut_note(field for _, fields in normalized for field in fields)
+    parsed = replace(parsed, warnings=(*parsed.warnings, *notes, *([cut] if cut else [])))
     if story_keys:
         items = [replace(item, story_keys=compute_story_keys(item)) for item in items]
     return parsed, items

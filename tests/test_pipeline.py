@@ -288,3 +288,43 @@ def test_a_notice_is_cleared_when_the_feed_is_mended(
     refresh(settings, store)
     assert store.source_state("qazaq").notice is None
     store.close()
+
+
+def oversized_feed() -> bytes:
+    """One item with a 5 MB title and 1.2 million characters of content, and an ordinary
+    item."""
+    title = "Үкімет отырысы " * 180_000  # ~5 MB of UTF-8
+    paragraph = "<p>Облыс әкімі <b>жаңа мектеп</b> ашты, дейді <a href='/a'>Kazinform</a>.</p>"
+    content = paragraph * (1_200_000 // len(paragraph))
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0' "
+        "xmlns:content='http://purl.org/rss/1.0/modules/content/'><channel><title>Big</title>"
+        "<link>https://big.example/</link>"
+        f"<item><title>{title}</title><link>https://big.example/1</link>"
+        f"<content:encoded><![CDATA[{content}]]></content:encoded></item>"
+        "<item><title>Қысқа жаңалық</title><link>https://big.example/2</link>"
+        "<description>Қысқа мәтін.</description></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+def test_oversized_fields_are_cut_in_every_output_with_a_notice(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    fresh_server.set_file("big.rss", oversized_feed())
+    settings, store = open_env(tmp_path, fresh_server, {"big": ("Big", "/feeds/big.rss")})
+    outcome = refresh(settings, store)["big"]
+    assert outcome.error is None and outcome.new == 2, outcome
+    outputs = publish(store, settings, datetime.now(UTC))
+    for name in ("rss", "atom", "json", "html"):
+        size = len(getattr(outputs, name))
+        # ~1 MB of content escaped and in UTF-8, once; before the caps, 12.5 MB.
+        assert size < 2_000_000, (name, size)
+    titles = [item["title"] for item in json.loads(outputs.json)["items"]]
+    long_title = max(titles, key=len)
+    assert len(long_title) <= 1000 and long_title.endswith("…")
+    assert long_title[:-1].split()[-1] in ("Үкімет", "отырысы")  # cut at a word
+    notice = store.source_state("big").notice or ""
+    assert "1 title cut to 1,000 characters" in notice, notice
+    assert "1 content cut to 1,000,000 characters" in notice, notice
+    store.close()
