@@ -24,6 +24,7 @@ import nh3
 from lxml import etree
 
 from aggregator.caps import FIELD_CAPS, FieldCaps, clip_text, html_prefix
+from aggregator.languages import ALIASES
 from aggregator.models import Enclosure, Entry, Item
 
 FUTURE_SKEW = timedelta(minutes=10)
@@ -162,7 +163,6 @@ _LATIN = re.compile("[a-zA-Z\u00c0-\u024f]")
 _KAZAKH_LATIN = re.compile("[áńóúýäñū]")
 _Q_WITHOUT_U = re.compile("q(?!u)")
 _CYRILLIC_LANGUAGES = ("ru", "kk", "uk", "be", "bg", "sr", "mk", "ky", "tt", "ba", "mn")
-_LANGUAGE_ALIASES = {"kz": "kk", "kaz": "kk", "qaz": "kk", "rus": "ru", "eng": "en"}
 _MIN_MODEL_LETTERS = 40
 
 
@@ -581,7 +581,7 @@ def language_code(value: str | None) -> str | None:
     primary = value.strip().replace("_", "-").split("-")[0].lower()[:8]
     if not primary.isalpha():
         return None
-    return _LANGUAGE_ALIASES.get(primary, primary)
+    return ALIASES.get(primary, primary)
 
 
 def detect_language(text: str) -> str | None:

@@ -29,7 +29,7 @@ from aggregator.identity import distinct_identities
 from aggregator.memory import collect_cycles_less_often
 from aggregator.models import FetchResult, Item, ParsedFeed, StoryKeys
 from aggregator.normalize import normalize_capped
-from aggregator.parse import parse_feed
+from aggregator.parse import MAX_BYTES, parse_feed
 from aggregator.storage import CandidateRow, SourceState, Store, TermCounts
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,14 @@ async def _ingest(
     keys = folding.enabled and not source.full_text
     parsed, items = await run_cpu(
         settings.config.fetch.parse_workers,
-        functools.partial(parse_and_normalize, result, source, now, story_keys=keys),
+        functools.partial(
+            parse_and_normalize,
+            result,
+            source,
+            now,
+            story_keys=keys,
+            max_bytes=settings.config.fetch.max_bytes,
+        ),
     )
     if source.full_text:
         items = await with_full_text(items, fetcher, store)
@@ -149,14 +156,21 @@ async def _ingest(
 
 
 def parse_and_normalize(
-    result: FetchResult, source: SourceConfig, now: datetime, *, story_keys: bool = True
+    result: FetchResult,
+    source: SourceConfig,
+    now: datetime,
+    *,
+    story_keys: bool = True,
+    max_bytes: int = MAX_BYTES,
 ) -> tuple[ParsedFeed, list[Item]]:
     """The CPU part of a refresh: bytes → normalized items, with their story keys.
+    ``max_bytes``: the largest body parsed (``fetch.max_bytes``, which the fetch
+    enforces too).
 
     Raises:
         ParseError: the body is not a feed.
     """
-    parsed = parse_source(result, source, now)
+    parsed = parse_source(result, source, now, max_bytes)
     normalized = [
         normalize_capped(
             entry,
@@ -175,7 +189,9 @@ def parse_and_normalize(
     return parsed, items
 
 
-def parse_source(result: FetchResult, source: SourceConfig, now: datetime) -> ParsedFeed:
+def parse_source(
+    result: FetchResult, source: SourceConfig, now: datetime, max_bytes: int = MAX_BYTES
+) -> ParsedFeed:
     """A feed through ``parse``, an HTML page through its source's CSS selectors."""
     if source.type == "html" and source.selectors is not None:
         selectors = htmlsource.Selectors(**source.selectors.model_dump())
@@ -187,7 +203,9 @@ def parse_source(result: FetchResult, source: SourceConfig, now: datetime) -> Pa
             now=now,
             content_type=result.content_type,
         )
-    return parse_feed(result.content, content_type=result.content_type, url=result.url)
+    return parse_feed(
+        result.content, content_type=result.content_type, url=result.url, max_bytes=max_bytes
+    )
 
 
 _pools: dict[int, ProcessPoolExecutor] = {}
