@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from aggregator import caps, dedup, htmlsource, logs, metrics, polling
+from aggregator import caps, dedup, htmlsource, logs, metrics, normalize, polling
 from aggregator.config import DedupConfig, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, GoneError, TooManyRequestsError
 from aggregator.fetch import Fetcher
@@ -330,6 +330,9 @@ async def _article(item: Item, fetcher: Fetcher) -> Item | None:
         return None
     paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
     content = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    if len(content) > caps.FIELD_CAPS.content:  # the page's text under the feed's cap
+        content = normalize.sanitize_html(caps.html_prefix(content, caps.FIELD_CAPS.content))
+        return replace(item, content_html=content, text=normalize.html_to_text(content))
     return replace(item, content_html=content, text=" ".join(paragraphs))
 
 
