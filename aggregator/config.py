@@ -27,13 +27,26 @@ from pydantic import (
 )
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import YAMLError
 
 from aggregator.errors import ConfigError
+from aggregator.languages import is_known
+from aggregator.yamlerrors import describe_yaml_error
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+MAX_FEED_BYTES = 256 * 1024 * 1024
+"""The largest ``fetch.max_bytes``: the parser takes feeds up to ``max_bytes``, and
+parsing takes up to ~11 times a feed's size in memory."""
+
+_DURATION = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$", re.IGNORECASE)
+_SIZE = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$", re.IGNORECASE)
+_SPACE = re.compile(r"\s")
+_ID = re.compile(r"[a-z0-9_-]{1,64}")
+# "htps//host/…", "https:/host/…", "http:host": a web address whose scheme lost a letter,
+# its colon or a slash; without "://" it would be read as a file path.
+_SCHEME_TYPO = re.compile(r"^[a-z][a-z0-9+.-]{1,9}(?::/?(?!/)|//)(?=[^/\s])", re.IGNORECASE)
+# "ulysmedia.kz/rss/": a host name and a path, no scheme (an error when no such file).
+_HOST_LIKE = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/", re.IGNORECASE)
 _SIZE_BYTES = {
     "b": 1,
     "kb": 1000,
@@ -58,7 +71,9 @@ def parse_duration(value: object) -> timedelta:
         if not match:
             raise ValueError(f"{value!r} is not a duration (use e.g. 30s, 15m, 1h, 7d)")
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
-    if seconds <= 0:
+    if seconds < 0:
+        raise ValueError(f"{value!r} is negative: use a positive duration (e.g. 15m)")
+    if seconds == 0:
         raise ValueError(f"{value!r} must be a positive duration")
     return timedelta(seconds=seconds)
 
@@ -72,7 +87,9 @@ def parse_size(value: object) -> int:
         if not match:
             raise ValueError(f"{value!r} is not a size (use e.g. 10MB, 512KiB)")
         size = int(float(match.group(1)) * _SIZE_BYTES[(match.group(2) or "b").lower()])
-    if size <= 0:
+    if size < 0:
+        raise ValueError(f"{value!r} is negative: use a positive size (e.g. 10MB)")
+    if size == 0:
         raise ValueError(f"{value!r} must be a positive size")
     return size
 
@@ -82,6 +99,21 @@ def parse_spacing(value: object) -> timedelta:
     if value in (0, "0", "0s", "0ms"):
         return timedelta(0)
     return parse_duration(value)
+
+
+def language(value: str) -> str:
+    """``value`` if its primary subtag is a language code (``ru``, ``kk-KZ``; ``kz`` is
+    read as Kazakh).
+
+    Raises:
+        ValueError: it is not.
+    """
+    if not is_known(value):
+        raise ValueError(
+            f"{value!r} is not a language code (use a two-letter ISO 639-1 code such as "
+            "ru, kk or en)"
+        )
+    return value
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -100,6 +132,11 @@ class OutputSettings(_Strict):
     language: str = "ru"
     max_items: int = Field(default=100, ge=1, le=10_000)
     timezone: str = "Asia/Almaty"
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        return language(value)
 
     @field_validator("link")
     @classmethod
@@ -126,6 +163,11 @@ class FilteredOutput(_Strict):
     """None of these words may appear."""
     max_items: int | None = Field(default=None, ge=1, le=10_000)
 
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(language(code) for code in value)
+
 
 class FetchSettings(_Strict):
     interval: Duration = timedelta(minutes=15)
@@ -146,6 +188,16 @@ class FetchSettings(_Strict):
     user_agent: str | None = None
     parse_workers: int = Field(default=-1, ge=-1, le=64)
     """Processes that parse feeds: -1, one per core beyond the first; 0, none (a thread)."""
+
+    @field_validator("max_bytes")
+    @classmethod
+    def _parseable(cls, value: int) -> int:
+        if value > MAX_FEED_BYTES:
+            raise ValueError(
+                f"{value:,} bytes is more than a feed may be ({MAX_FEED_BYTES // 2**20} MiB: "
+                "parsing takes up to ~11 times a feed's size in memory)"
+            )
+        return value
 
 
 class DedupConfig(_Strict):
@@ -260,11 +312,23 @@ class SourceConfig(_Strict):
     @field_validator("url")
     @classmethod
     def _url_or_path(cls, value: str) -> str:
-        if "://" in value and not _is_http_url(value):
-            raise ValueError(f"{value!r} is not an http(s) URL or a file path")
         if not value.strip():
             raise ValueError("the URL is empty")
+        if urlsplit(value.strip()).scheme.lower() in ("http", "https") and _SPACE.search(value):
+            raise ValueError(f"{value!r} contains a space; a URL cannot (write %20 for it)")
+        if "://" in value and not _is_http_url(value):
+            raise ValueError(f"{value!r} is not an http(s) URL or a file path")
+        if typo := _SCHEME_TYPO.match(value):
+            raise ValueError(
+                f"{value!r} looks like a web address with a mistyped scheme; "
+                f"write https://{value[typo.end() :]}"
+            )
         return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        return None if value is None else language(value)
 
 
 class Config(_Strict):
@@ -350,7 +414,7 @@ class Settings:
 
 def _is_http_url(value: str) -> bool:
     parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not _SPACE.search(value)
 
 
 def load_settings(path: str | Path) -> Settings:
@@ -362,14 +426,16 @@ def load_settings(path: str | Path) -> Settings:
     """
     path = Path(path)
     data = _read_yaml(path)
-    problems = list(_duplicate_ids(path, data))
+    problems = [*_duplicate_ids(path, data), *_store_problems(path, data)]
+    problems += _path_problems(path, data)
     try:
         config = Config.model_validate(plain(data))
     except ValidationError as exc:
-        problems = [_describe(path, data, error) for error in exc.errors()] + problems
+        problems += [_describe(path, data, error) for error in exc.errors()]
         problems.sort(key=_line_number)
         raise ConfigError(problems, path=str(path)) from exc
     if problems:
+        problems.sort(key=_line_number)
         raise ConfigError(problems, path=str(path))
     return Settings(path=path.resolve(), config=config)
 
@@ -383,11 +449,10 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError([f"{path}: cannot read: {exc}"], path=str(path)) from exc
     try:
         data = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        reason = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError([f"{path}{line}: {reason}"], path=str(path)) from exc
+    except YAMLError as exc:
+        raise ConfigError([describe_yaml_error(path, exc)], path=str(path)) from exc
+    except (ValueError, TypeError) as exc:  # a tagged value that is not its type: !!int x
+        raise ConfigError([f"{path}: not valid YAML: {exc}"], path=str(path)) from exc
     return top_level_mapping(path, data)
 
 
@@ -424,12 +489,43 @@ def _duplicate_ids(path: Path, data: Any) -> Iterator[str]:
             continue
         if source_id in seen:
             line = _line_of(data, ("sources", index, "id"))
+            first = _line_of(data, ("sources", seen[source_id], "id"))
             yield (
                 f"{path}:{line}: sources[{index}].id: duplicate id {source_id!r} "
-                f"(first used by sources[{seen[source_id]}])"
+                f"(first used on line {first}); give each source its own id"
             )
         else:
             seen[source_id] = index
+
+
+def _store_problems(path: Path, data: Any) -> Iterator[str]:
+    """A ``store`` that exists and is not a folder (nothing could be written in it)."""
+    store = data.get("store", "store") if isinstance(data, dict) else None
+    if not isinstance(store, str) or not store.strip():
+        return
+    folder = path.parent / store
+    if folder.exists() and not folder.is_dir():
+        yield (
+            f"{path}:{_line_of(data, ('store',))}: store: {store!r} is a file; the store "
+            "must be a folder (it holds the database and the published files)"
+        )
+
+
+def _path_problems(path: Path, data: Any) -> Iterator[str]:
+    """Source URLs read as file paths that name no file and look like a web address
+    without its scheme (``ulysmedia.kz/rss/``): they would fail at every fetch."""
+    sources = data.get("sources") if isinstance(data, dict) else None
+    for index, source in enumerate(sources if isinstance(sources, list) else ()):
+        url = source.get("url") if isinstance(source, dict) else None
+        if not isinstance(url, str) or "://" in url or not _HOST_LIKE.match(url):
+            continue
+        if (path.parent / Path(url).expanduser()).exists():
+            continue
+        loc = ("sources", index, "url")
+        yield (
+            f"{path}:{_line_of(data, loc)}: {_field_name(data, loc)}: {url!r} is no file "
+            f"here and looks like a web address without its scheme; write https://{url}"
+        )
 
 
 def _line_number(problem: str) -> int:
@@ -440,8 +536,7 @@ def _line_number(problem: str) -> int:
 
 def _describe(path: Path, data: Any, error: Any) -> str:
     loc: Sequence[str | int] = error["loc"]
-    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
-    field = field.lstrip(".") or "(top level)"
+    field = _field_name(data, loc)
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key (check its spelling and place)"
@@ -456,6 +551,32 @@ def _describe(path: Path, data: Any, error: Any) -> str:
     ):
         message = f"{error['input']!r}: {message}"
     return f"{path}:{_line_of(data, loc)}: {field}: {message}"
+
+
+def _field_name(data: Any, loc: Sequence[str | int]) -> str:
+    """``sources.ulysmedia.url``: a field named by the id of the source (or output) it is
+    in, when that id is valid and unique; else by position (``sources[1].url``)."""
+    name = ""
+    for depth, part in enumerate(loc):
+        if isinstance(part, int):
+            entry_id = _entry_id(data, loc[:depth], part) if depth == 1 else None
+            name += f".{entry_id}" if entry_id else f"[{part}]"
+        else:
+            name += f".{part}"
+    return name.lstrip(".") or "(top level)"
+
+
+def _entry_id(data: Any, where: Sequence[str | int], index: int) -> str | None:
+    """The id of entry ``index`` of the top-level list ``where`` (``sources``,
+    ``outputs``), if it is one that names it alone."""
+    entries = data.get(where[0]) if isinstance(data, dict) else None
+    if not isinstance(entries, list) or index >= len(entries):
+        return None
+    ids = [e.get("id") if isinstance(e, dict) else None for e in entries]
+    entry_id = ids[index]
+    if not isinstance(entry_id, str) or not _ID.fullmatch(entry_id) or ids.count(entry_id) > 1:
+        return None
+    return entry_id
 
 
 def _line_of(data: Any, loc: Sequence[str | int]) -> int:

@@ -38,6 +38,7 @@ from ruamel.yaml.error import YAMLError
 
 from aggregator.config import load_settings, plain, top_level_mapping
 from aggregator.errors import ConfigError
+from aggregator.yamlerrors import describe_yaml_error
 
 #: Keys written first, in this order; the others follow in the order given.
 FIRST_KEYS = ("id", "name", "url")
@@ -522,5 +523,5 @@ def _load(path: Path, text: str) -> CommentedMap:
     try:
         data = _yaml().load(text)
     except YAMLError as exc:
-        raise ConfigError([f"{path}: not valid YAML: {exc}"], path=str(path)) from exc
+        raise ConfigError([describe_yaml_error(path, exc)], path=str(path)) from exc
     return top_level_mapping(path, data)

@@ -23,6 +23,8 @@ import lxml.html
 import nh3
 from lxml import etree
 
+from aggregator.caps import FIELD_CAPS, FieldCaps, clip_text, html_prefix
+from aggregator.languages import ALIASES
 from aggregator.models import Enclosure, Entry, Item
 
 FUTURE_SKEW = timedelta(minutes=10)
@@ -161,7 +163,6 @@ _LATIN = re.compile("[a-zA-Z\u00c0-\u024f]")
 _KAZAKH_LATIN = re.compile("[áńóúýäñū]")
 _Q_WITHOUT_U = re.compile("q(?!u)")
 _CYRILLIC_LANGUAGES = ("ru", "kk", "uk", "be", "bg", "sr", "mk", "ky", "tt", "ba", "mn")
-_LANGUAGE_ALIASES = {"kz": "kk", "kaz": "kk", "qaz": "kk", "rus": "ru", "eng": "en"}
 _MIN_MODEL_LETTERS = 40
 
 
@@ -172,8 +173,30 @@ def normalize_entry(
     now: datetime,
     default_language: str | None = None,
     feed_language: str | None = None,
+    caps: FieldCaps = FIELD_CAPS,
 ) -> Item:
-    """Make a stored ``Item`` of a parsed entry.
+    """Make a stored ``Item`` of a parsed entry (see ``normalize_capped``)."""
+    item, _cut = normalize_capped(
+        entry,
+        source_id=source_id,
+        now=now,
+        default_language=default_language,
+        feed_language=feed_language,
+        caps=caps,
+    )
+    return item
+
+
+def normalize_capped(
+    entry: Entry,
+    *,
+    source_id: str,
+    now: datetime,
+    default_language: str | None = None,
+    feed_language: str | None = None,
+    caps: FieldCaps = FIELD_CAPS,
+) -> tuple[Item, tuple[str, ...]]:
+    """Make a stored ``Item`` of a parsed entry, and name the fields cut to ``caps``.
 
     Args:
         entry: as parsed.
@@ -182,24 +205,32 @@ def normalize_entry(
         default_language: the source's configured language (or the feed's, when the caller
             has merged them), used when neither the entry nor ``feed_language`` has one.
         feed_language: the feed's declared language.
+        caps: the largest title, summary and content kept.
+
+    Returns:
+        The item, and the names of its fields that were longer than their caps
+        (``title``, ``summary``, ``content``).
     """
+    cut: list[str] = []
     base = entry.base_url or entry.link
     original_link = absolute_url(entry.link, base)
     link = canonical_url(original_link) if original_link else None
-    content_html = sanitize_html(without_footer(entry.content or entry.summary or ""), base)
+    body = without_footer(entry.content or entry.summary or "")
+    content_html = _capped_html(body, base, caps, cut)
     text = html_to_text(content_html)
     if entry.content and entry.summary:
-        summary = _lead(html_to_text(sanitize_html(without_footer(entry.summary), base)))
+        summary_html = _raw(without_footer(entry.summary), caps.summary, "summary", cut)
+        summary = _lead(html_to_text(sanitize_html(summary_html, base)))
     else:  # the summary is the content's lead: sanitized and read once
         summary = _lead(text)
-    title = clean_text(html_to_text(entry.title or "")) or _lead(text, 90) or "(untitled)"
+    title = _capped_title(entry.title or "", caps, cut) or _lead(text, 90) or "(untitled)"
     language = (
         language_code(entry.language)
         or language_code(feed_language)
         or language_code(default_language)
         or detect_language(f"{title} {text}")
     )
-    return Item(
+    item = Item(
         source_id=source_id,
         key=identity_key(entry.guid and clean_text(entry.guid), link, title, text),
         guid=clean_text(entry.guid or "") or None,
@@ -219,6 +250,37 @@ def normalize_entry(
         language=language,
         content_hash=_hash(title, content_html, link or ""),
     )
+    return item, tuple(dict.fromkeys(cut))
+
+
+def _raw(markup: str, limit: int, field: str, cut: list[str]) -> str:
+    """A raw field cut to ``limit`` (outside tags), noting ``field`` in ``cut`` if it was."""
+    if len(markup) <= limit:
+        return markup
+    cut.append(field)
+    return html_prefix(markup, limit)
+
+
+def _capped_title(raw: str, caps: FieldCaps, cut: list[str]) -> str:
+    title = clean_text(html_to_text(_raw(raw, caps.title * caps.raw_factor, "title", cut)))
+    if len(title) > caps.title:
+        cut.append("title")
+        title = clip_text(title, caps.title)
+    return title
+
+
+def _capped_html(markup: str, base: str | None, caps: FieldCaps, cut: list[str]) -> str:
+    """Sanitized HTML of at most about ``caps.content`` characters. Huge raw markup is
+    cut first (sanitizing it costs more than the rest of the feed); the sanitized markup
+    is then cut between tags and sanitized again, which closes the elements the cut left
+    open (a margin leaves room for their end tags)."""
+    limit = caps.content
+    sanitized = sanitize_html(_raw(markup, limit * caps.raw_factor, "content", cut), base)
+    if len(sanitized) > limit:
+        cut.append("content")
+        margin = min(4096, limit // 10)
+        sanitized = sanitize_html(html_prefix(sanitized, limit - margin))
+    return sanitized
 
 
 def identity_key(guid: str | None, link: str | None, title: str, text: str) -> str:
@@ -556,7 +618,7 @@ def language_code(value: str | None) -> str | None:
     primary = value.strip().replace("_", "-").split("-")[0].lower()[:8]
     if not primary.isalpha():
         return None
-    return _LANGUAGE_ALIASES.get(primary, primary)
+    return ALIASES.get(primary, primary)
 
 
 def detect_language(text: str) -> str | None:

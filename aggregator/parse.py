@@ -4,10 +4,11 @@ for JSON Feed 1.0/1.1. Raw feedparser dicts never leave this module.
 The steps, each cheap before the expensive one:
 
 1. guards on the raw bytes: empty, too large, a known binary signature (image, PDF, gzip…);
-2. the charset, by trust: BOM, then the HTTP ``charset``, then the XML declaration, then the
-   content itself (valid UTF-8 wins over a legacy label; charset-normalizer only when the
-   declared charset fails or two labels disagree); the text is re-encoded to UTF-8 with a
-   fixed XML declaration, and characters XML forbids (NUL, C0 controls) are removed;
+2. the charset, by trust: BOM (or the zero bytes of BOM-less UTF-16 and UTF-32), then the
+   HTTP ``charset``, then the XML declaration, then the content itself (valid UTF-8 wins
+   over a legacy label; charset-normalizer only when the declared charset fails or two
+   labels disagree); the text is re-encoded to UTF-8 with a fixed XML declaration, and
+   characters XML forbids (NUL, C0 controls) are removed;
 3. guards on the text: an HTML page, a DOCTYPE declaring entities (billion laughs,
    quadratic blowup, XXE) is refused before any XML parser sees it;
 4. feedparser (strict, else its loose parser) on an in-memory stream, never a path or URL.
@@ -59,6 +60,19 @@ _BOMS = (
     (b"\xfe\xff", "utf-16-be"),
 )
 _BOMLESS_UTF16 = re.compile(rb"\A(?:(<\x00[\x21-\x7e]\x00)|(\x00<\x00[\x21-\x7e]))")
+# UTF-32 (UCS-4) without a BOM: the three zero bytes of each ASCII character of the
+# document's start (``<?xml``, ``<rss``, ``{"``) say the byte order (XML 1.0 Appendix F.1).
+_BOMLESS_UTF32 = re.compile(
+    rb"\A(?:((?:[\t\n\r\x20-\x7e]\x00\x00\x00){2})|((?:\x00\x00\x00[\t\n\r\x20-\x7e]){2}))"
+)
+# Labels of UTF-32 that Python's codecs do not know (feedparser's corpus uses them).
+_UCS4_LABELS = {
+    "ucs-4": "utf-32",
+    "ucs4": "utf-32",
+    "iso-10646-ucs-4": "utf-32",
+    "ucs-4le": "utf-32-le",
+    "ucs-4be": "utf-32-be",
+}
 _MAGIC = (
     (b"\x89PNG", "a PNG image"),
     (b"GIF8", "a GIF image"),
@@ -182,7 +196,7 @@ def _refuse_binary(content: bytes, media_type: str) -> None:
 
 def _utf16_or_32(head: bytes) -> bool:
     return head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")) or bool(
-        _BOMLESS_UTF16.match(head)
+        _BOMLESS_UTF16.match(head) or _BOMLESS_UTF32.match(head)
     )
 
 
@@ -203,6 +217,8 @@ def _decode(content: bytes, content_type: str | None) -> tuple[str, list[str]]:
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             return _lenient(content[len(bom) :], encoding)
+    if match := _BOMLESS_UTF32.match(content):
+        return _lenient(content, "utf-32-le" if match.group(1) else "utf-32-be")
     if match := _BOMLESS_UTF16.match(content):
         return _lenient(content, "utf-16-le" if match.group(1) else "utf-16-be")
     warnings: list[str] = []
@@ -250,6 +266,7 @@ def _xml_charset(content: bytes, warnings: list[str]) -> str | None:
 
 
 def _codec(label: str, warnings: list[str]) -> str | None:
+    label = _UCS4_LABELS.get(label.strip().lower(), label)
     try:
         info = codecs.lookup(label.strip())
     except LookupError:

@@ -21,14 +21,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from aggregator import dedup, htmlsource, logs, metrics, polling
+from aggregator import caps, dedup, htmlsource, logs, metrics, normalize, polling
 from aggregator.config import DedupConfig, Settings, SourceConfig
 from aggregator.errors import AggregatorError, FetchError, GoneError, TooManyRequestsError
 from aggregator.fetch import Fetcher
+from aggregator.identity import distinct_identities
 from aggregator.memory import collect_cycles_less_often
 from aggregator.models import FetchResult, Item, ParsedFeed, StoryKeys
-from aggregator.normalize import normalize_entry
-from aggregator.parse import parse_feed
+from aggregator.normalize import normalize_capped
+from aggregator.parse import MAX_BYTES, parse_feed
 from aggregator.storage import CandidateRow, SourceState, Store, TermCounts
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,14 @@ async def _ingest(
     keys = folding.enabled and not source.full_text
     parsed, items = await run_cpu(
         settings.config.fetch.parse_workers,
-        functools.partial(parse_and_normalize, result, source, now, story_keys=keys),
+        functools.partial(
+            parse_and_normalize,
+            result,
+            source,
+            now,
+            story_keys=keys,
+            max_bytes=settings.config.fetch.max_bytes,
+        ),
     )
     if source.full_text:
         items = await with_full_text(items, fetcher, store)
@@ -148,16 +156,23 @@ async def _ingest(
 
 
 def parse_and_normalize(
-    result: FetchResult, source: SourceConfig, now: datetime, *, story_keys: bool = True
+    result: FetchResult,
+    source: SourceConfig,
+    now: datetime,
+    *,
+    story_keys: bool = True,
+    max_bytes: int = MAX_BYTES,
 ) -> tuple[ParsedFeed, list[Item]]:
     """The CPU part of a refresh: bytes → normalized items, with their story keys.
+    ``max_bytes``: the largest body parsed (``fetch.max_bytes``, which the fetch
+    enforces too).
 
     Raises:
         ParseError: the body is not a feed.
     """
-    parsed = parse_source(result, source, now)
-    items = [
-        normalize_entry(
+    parsed = parse_source(result, source, now, max_bytes)
+    normalized = [
+        normalize_capped(
             entry,
             source_id=source.id,
             now=now,
@@ -166,12 +181,17 @@ def parse_and_normalize(
         )
         for entry in parsed.entries
     ]
+    items, notes = distinct_identities([item for item, _ in normalized])
+    cut = caps.cut_note(field for _, fields in normalized for field in fields)
+    parsed = replace(parsed, warnings=(*parsed.warnings, *notes, *([cut] if cut else [])))
     if story_keys:
         items = [replace(item, story_keys=compute_story_keys(item)) for item in items]
     return parsed, items
 
 
-def parse_source(result: FetchResult, source: SourceConfig, now: datetime) -> ParsedFeed:
+def parse_source(
+    result: FetchResult, source: SourceConfig, now: datetime, max_bytes: int = MAX_BYTES
+) -> ParsedFeed:
     """A feed through ``parse``, an HTML page through its source's CSS selectors."""
     if source.type == "html" and source.selectors is not None:
         selectors = htmlsource.Selectors(**source.selectors.model_dump())
@@ -183,7 +203,9 @@ def parse_source(result: FetchResult, source: SourceConfig, now: datetime) -> Pa
             now=now,
             content_type=result.content_type,
         )
-    return parse_feed(result.content, content_type=result.content_type, url=result.url)
+    return parse_feed(
+        result.content, content_type=result.content_type, url=result.url, max_bytes=max_bytes
+    )
 
 
 _pools: dict[int, ProcessPoolExecutor] = {}
@@ -308,6 +330,9 @@ async def _article(item: Item, fetcher: Fetcher) -> Item | None:
         return None
     paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
     content = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    if len(content) > caps.FIELD_CAPS.content:  # the page's text under the feed's cap
+        content = normalize.sanitize_html(caps.html_prefix(content, caps.FIELD_CAPS.content))
+        return replace(item, content_html=content, text=normalize.html_to_text(content))
     return replace(item, content_html=content, text=" ".join(paragraphs))
 
 
@@ -413,7 +438,21 @@ def _success_state(
         next_fetch_at=upcoming.at,
         next_fetch_reason=upcoming.reason,
         site_link=site_link,
+        notice=state.notice if parsed is None else notice_of(parsed.warnings),
     )
+
+
+NOTICE_CHARS = 1000
+"""The longest notice stored with a source (the status shows it in one cell)."""
+
+
+def notice_of(warnings: Sequence[str]) -> str | None:
+    """What the status shows of a document's warnings (None when it had none): kept
+    until the next document, so that a 304 keeps it and a mended feed clears it."""
+    text = "; ".join(dict.fromkeys(warnings))
+    if len(text) > NOTICE_CHARS:
+        return text[: NOTICE_CHARS - 1] + "…"
+    return text or None
 
 
 def _hints(result: FetchResult, parsed: ParsedFeed | None, now: datetime) -> polling.Hints:

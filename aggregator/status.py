@@ -36,12 +36,15 @@ def when(value: datetime | None, language: str | None = "en", *, compact: bool =
 
 
 def source_notice(state: SourceState, now: datetime, language: str | None = "en") -> str:
-    """What a user should know of a source: disabled, its last error, a stable move."""
+    """What a user should know of a source: disabled, its last error, what its last
+    document warned about, a stable move."""
     notes = []
     if state.disabled_reason:
         notes.append(label("status.disabled", language, reason=state.disabled_reason))
     elif state.last_error:
         notes.append(state.last_error)
+    if state.notice:
+        notes.append(state.notice)
     move = state.move_notice(now)
     if move:
         notes.append(move)

@@ -115,9 +115,9 @@ def test_invalid_config_exits_2_and_starts_nothing(tmp_path: Path, command: str)
     (tmp_path / "feeds.yaml").write_text("sources:\n  - id: a\n    url: htp://x\n    nme: A\n")
     result = run(command, cwd=tmp_path)
     assert result.returncode == 2
-    assert "feeds.yaml:3: sources[0].url: 'htp://x' is not an http(s) URL" in result.stderr
-    assert "feeds.yaml:4: sources[0].nme: unknown key" in result.stderr
-    assert "sources[0].name: is required" in result.stderr
+    assert "feeds.yaml:3: sources.a.url: 'htp://x' is not an http(s) URL" in result.stderr
+    assert "feeds.yaml:4: sources.a.nme: unknown key" in result.stderr
+    assert "sources.a.name: is required" in result.stderr
     assert not (tmp_path / "store").exists()
 
 

@@ -265,7 +265,7 @@ def test_add_sources_is_all_or_nothing(feeds: Path) -> None:
                 {"id": "a", "name": "A again", "url": "https://a2.kz/rss"},
             ],
         )
-    with pytest.raises(ConfigError, match=r"sources\[4\]\.url"):
+    with pytest.raises(ConfigError, match=r"sources\.b\.url"):
         add_sources(
             feeds,
             [

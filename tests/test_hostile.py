@@ -264,6 +264,7 @@ FUZZ_FIXTURES = [
     "yandex.rss",
     "media.rss",
     "utf16le-bom.rss",
+    "utf32be-nobom.rss",
     "jsonfeed10.json",
 ]
 FUZZ_BODIES = [(DATA / name).read_bytes() for name in FUZZ_FIXTURES]

@@ -358,3 +358,74 @@ def test_wordpress_footer_is_dropped_from_summary_text_and_content(footer: str) 
 def test_text_that_only_resembles_the_footer_is_kept() -> None:
     text = "The post office was closed; it appeared first on Monday, then reopened. More news."
     assert item(summary=text).summary == text  # type: ignore[attr-defined]
+
+
+# -- identity within one document ---------------------------------------------------------
+
+
+def test_a_shared_guid_falls_back_to_link_then_hash() -> None:
+    from aggregator.identity import distinct_identities
+    from aggregator.models import Item
+
+    def entry(title: str, link: str | None) -> Item:
+        return normalize_entry(
+            Entry(guid="same", link=link, title=title, summary=f"{title}: мәтін"),
+            source_id="s",
+            now=NOW,
+        )
+
+    items = [
+        entry("Бірінші", "https://kz.example/1"),
+        entry("Екінші", "https://kz.example/2"),
+        entry("Бірінші", "https://kz.example/1"),  # an exact repeat: still one item
+        entry("Үшінші", "https://kz.example/"),
+        entry("Төртінші", "https://kz.example/"),  # a shared link too: the hash
+    ]
+    assert len({i.key for i in items}) == 1
+    told, notes = distinct_identities(items)
+    keys = [i.key for i in told]
+    assert keys[:3] == ["link:https://kz.example/1", "link:https://kz.example/2", keys[0]]
+    assert keys[3].startswith("hash:") and keys[4].startswith("hash:") and keys[3] != keys[4]
+    assert notes == (
+        "4 items share one guid ('same') with different content; identified by link instead",
+        "2 items share one link ('https://kz.example/') with different content; "
+        "identified by hash instead",
+    )
+    assert distinct_identities(told) == (told, ())  # nothing left to tell apart
+
+
+# -- caps ----------------------------------------------------------------------------------
+
+
+def test_long_fields_are_cut_to_their_caps_without_breaking_the_html() -> None:
+    from aggregator.caps import FieldCaps
+    from aggregator.normalize import normalize_capped
+
+    caps = FieldCaps(title=50, summary=200, content=1000)
+    paragraph = '<p>Әкім <a href="/a?x=1&amp;y=2">мектеп</a> ашты &laquo;жаңа&raquo;.</p>'
+    entry = Entry(
+        title="Парламент " * 40,
+        content=paragraph * 100,
+        summary="<b>Қысқаша</b> " * 100,
+        link=BASE,
+    )
+    capped, cut = normalize_capped(entry, source_id="s", now=NOW, caps=caps)
+    assert cut == ("content", "summary", "title")
+    assert len(capped.title) <= 50 and capped.title == "Парламент " * 3 + "Парламент…"
+    assert len(capped.content_html) <= 1000 and html_to_text(capped.content_html).endswith("…")
+    assert sanitize_html(capped.content_html) == capped.content_html  # well formed
+    assert capped.content_html.count("<p>") == capped.content_html.count("</p>")
+    assert capped.content_html.count("<a ") == capped.content_html.count("</a>")
+    short, none_cut = normalize_capped(
+        Entry(title="Қысқа", content=paragraph), source_id="s", now=NOW
+    )
+    assert none_cut == () and short.title == "Қысқа"
+
+
+def test_cut_note_counts_each_field() -> None:
+    from aggregator.caps import cut_note
+
+    assert cut_note([]) is None
+    assert cut_note(["title", "content", "title"]) == (
+        "2 titles cut to 1,000 characters; 1 content cut to 1,000,000 characters of HTML"
+    )

@@ -101,7 +101,7 @@ def test_config_edits_apply_live_and_bad_edits_keep_the_last_good(
     config.write_text("sources:\n  - id: broken\n    url: htp://nope\n", encoding="utf-8")
     service.wait(lambda: "В файле конфигурации ошибка" in service.get("/status").text)
     status = service.get("/status").text
-    assert "sources[0].url" in status and "ulysmedia" in status  # last good still shown
+    assert "sources.broken.url" in status and "ulysmedia" in status  # last good still shown
     assert service.get("/healthz").status_code == 200
     check = subprocess.run(
         [sys.executable, "-m", "aggregator", "check"],
@@ -110,7 +110,7 @@ def test_config_edits_apply_live_and_bad_edits_keep_the_last_good(
         text=True,
         check=False,
     )
-    assert check.returncode == 2 and "sources[0].url" in check.stderr
+    assert check.returncode == 2 and "sources.broken.url" in check.stderr
 
     config.write_text(config_text(fresh_server, ["kazinform"]), encoding="utf-8")
     service.wait(lambda: "В файле конфигурации ошибка" not in service.get("/status").text)

@@ -422,3 +422,31 @@ def test_json_feed_in_utf16_with_bom() -> None:
     body = (DATA / "jsonfeed10.json").read_text(encoding="utf-8").encode("utf-16")
     parsed = parse_feed(body, content_type="application/feed+json")
     assert parsed.entries[1].title == "Курс тенге на 24 ноября"
+
+
+# -- UTF-32 (UCS-4) -------------------------------------------------------------------------
+
+UTF32 = ("utf32le-bom.rss", "utf32be-bom.rss", "utf32le-nobom.rss", "utf32be-nobom.rss")
+
+
+@pytest.mark.parametrize("name", UTF32)
+def test_utf32_feeds_are_read_with_or_without_a_bom(name: str) -> None:
+    import make_utf32  # type: ignore[import-not-found]
+
+    parsed = parse_feed((DATA / name).read_bytes(), content_type="application/rss+xml")
+    assert parsed.title == make_utf32.TITLE
+    assert [(e.title, e.summary) for e in parsed.entries] == list(make_utf32.ITEMS)
+    assert parsed.warnings == ()
+
+
+def test_utf32_json_feed_without_a_bom() -> None:
+    body = (DATA / "jsonfeed10.json").read_text(encoding="utf-8").encode("utf-32-be")
+    parsed = parse_feed(body, content_type="application/feed+json")
+    assert parsed.entries[1].title == "Курс тенге на 24 ноября"
+
+
+def test_utf32_fixtures_match_their_generator() -> None:
+    import make_utf32
+
+    for name in make_utf32.FIXTURES:
+        assert (DATA / name).read_bytes() == make_utf32.fixture_bytes(name), name

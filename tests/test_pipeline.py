@@ -16,8 +16,10 @@ from aggregator.fetch import Fetcher
 from aggregator.pipeline import SourceOutcome
 from aggregator.publish import publish
 from aggregator.scheduler import refresh_many, sync_sources
+from aggregator.status import source_notice
 from aggregator.storage import Store
 
+DATA = Path(__file__).parent / "data"
 FEEDS = {
     "ulysmedia": ("Ulysmedia.kz", "/feeds/ulysmedia.rss"),
     "kazinform": ("Kazinform", "/feeds/kazinform.atom"),
@@ -232,4 +234,97 @@ def test_feed_ttl_raises_the_next_fetch(tmp_path: Path, fresh_server: FeedServer
     assert state.next_fetch_at and state.last_fetch_at
     assert state.next_fetch_at - state.last_fetch_at >= timedelta(minutes=160)
     assert "ttl 3h" in (state.next_fetch_reason or "")
+    store.close()
+
+
+def one_guid_feed(count: int, *, repeat_first: int = 0, links: bool = True) -> bytes:
+    """An RSS feed of ``count`` different items that all carry one guid (a CMS that gives
+    every item the site's address), and ``repeat_first`` exact copies of the first item."""
+    items = []
+    for number in [*range(count), *([0] * repeat_first)]:
+        link = f"<link>https://qazaq.example/news/{number}</link>" if links else ""
+        items.append(
+            f"<item><title>Жаңалық №{number}: әкімдік жиналысы</title>{link}"
+            f"<guid isPermaLink='false'>https://qazaq.example/</guid>"
+            f"<description>Мәтін {number}: облыс әкімі {number} мектеп ашты.</description>"
+            f"<pubDate>Wed, 25 Nov 2026 10:{number % 60:02d}:00 +0500</pubDate></item>"
+        )
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        f"<title>Qazaq</title><link>https://qazaq.example/</link>{''.join(items)}"
+        "</channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_items_sharing_one_guid_are_told_apart_with_a_notice(
+    tmp_path: Path, fresh_server: FeedServer, links: bool
+) -> None:
+    fresh_server.set_file("one-guid.rss", one_guid_feed(200, repeat_first=3, links=links))
+    settings, store = open_env(tmp_path, fresh_server, {"qazaq": ("Qazaq", "/feeds/one-guid.rss")})
+    outcome = refresh(settings, store)["qazaq"]
+    assert outcome.error is None and outcome.new == 200, outcome
+    state = store.source_state("qazaq")
+    assert "200 items share one guid" in (state.notice or ""), state
+    fallback = "link" if links else "hash"
+    assert f"identified by {fallback}" in (state.notice or "")
+    assert "share one guid" in source_notice(state, datetime.now(UTC))
+    # Fetched again (unchanged): nothing new, nothing updated.
+    fresh_server.set_file("one-guid.rss", one_guid_feed(200, repeat_first=3, links=links))
+    again = refresh(settings, store)["qazaq"]
+    assert (again.new, again.updated) == (0, 0), again
+    assert store.item_count() == 200
+    store.close()
+
+
+def test_a_notice_is_cleared_when_the_feed_is_mended(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    fresh_server.set_file("one-guid.rss", one_guid_feed(3))
+    settings, store = open_env(tmp_path, fresh_server, {"qazaq": ("Qazaq", "/feeds/one-guid.rss")})
+    refresh(settings, store)
+    assert store.source_state("qazaq").notice
+    fresh_server.set_file("one-guid.rss", (DATA / "ulysmedia.rss").read_bytes())
+    refresh(settings, store)
+    assert store.source_state("qazaq").notice is None
+    store.close()
+
+
+def oversized_feed() -> bytes:
+    """One item with a 5 MB title and 1.2 million characters of content, and an ordinary
+    item."""
+    title = "Үкімет отырысы " * 180_000  # ~5 MB of UTF-8
+    paragraph = "<p>Облыс әкімі <b>жаңа мектеп</b> ашты, дейді <a href='/a'>Kazinform</a>.</p>"
+    content = paragraph * (1_200_000 // len(paragraph))
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0' "
+        "xmlns:content='http://purl.org/rss/1.0/modules/content/'><channel><title>Big</title>"
+        "<link>https://big.example/</link>"
+        f"<item><title>{title}</title><link>https://big.example/1</link>"
+        f"<content:encoded><![CDATA[{content}]]></content:encoded></item>"
+        "<item><title>Қысқа жаңалық</title><link>https://big.example/2</link>"
+        "<description>Қысқа мәтін.</description></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+def test_oversized_fields_are_cut_in_every_output_with_a_notice(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    fresh_server.set_file("big.rss", oversized_feed())
+    settings, store = open_env(tmp_path, fresh_server, {"big": ("Big", "/feeds/big.rss")})
+    outcome = refresh(settings, store)["big"]
+    assert outcome.error is None and outcome.new == 2, outcome
+    outputs = publish(store, settings, datetime.now(UTC))
+    for name in ("rss", "atom", "json", "html"):
+        size = len(getattr(outputs, name))
+        # ~1 MB of content escaped and in UTF-8, once; before the caps, 12.5 MB.
+        assert size < 2_000_000, (name, size)
+    titles = [item["title"] for item in json.loads(outputs.json)["items"]]
+    long_title = max(titles, key=len)
+    assert len(long_title) <= 1000 and long_title.endswith("…")
+    assert long_title[:-1].split()[-1] in ("Үкімет", "отырысы")  # cut at a word
+    notice = store.source_state("big").notice or ""
+    assert "1 title cut to 1,000 characters" in notice, notice
+    assert "1 content cut to 1,000,000 characters" in notice, notice
     store.close()

@@ -143,3 +143,35 @@ def test_full_text_fetches_the_article_of_new_items(
     assert (outcome.status, outcome.new, outcome.updated) == (200, 0, 0)
     assert fresh_server.requests("/feeds/article.html") == []
     store.close()
+
+
+def test_a_huge_article_page_is_capped_like_feed_content(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    paragraphs = "".join(
+        f"<p>Әкімдік облыста {n}-ауруханасын салатынын хабарлады, құрылыс басталады.</p>\n"
+        for n in range(20_000)
+    )  # ~1.5 million characters, each paragraph different (extraction drops repeats)
+    page = (
+        "<html><head><title>Аурухана</title></head><body><article><h1>Аурухана</h1>"
+        f"{paragraphs}</article></body></html>"
+    )
+    fresh_server.set_file("huge-article.html", page.encode())
+    article = fresh_server.url("/feeds/huge-article.html")
+    fresh_server.set_file(
+        "huge.rss",
+        f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Huge</title><link>https://example.kz/</link>
+<item><guid>h1</guid><link>{article}</link><title>Жаңа аурухана</title>
+<description>Қысқаша.</description></item></channel></rss>""".encode(),
+    )
+    settings, store = make(
+        tmp_path,
+        f"  - id: huge\n    name: Huge\n    url: {fresh_server.url('/feeds/huge.rss')}\n"
+        "    full_text: true\n",
+    )
+    assert refresh(settings, store)["huge"].new == 1
+    (entry,) = store.latest_entries(5, {})
+    assert 500_000 < len(entry.content_html) <= 1_000_000, len(entry.content_html)
+    assert entry.content_html.count("<p>") == entry.content_html.count("</p>")
+    store.close()

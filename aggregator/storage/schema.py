@@ -53,6 +53,7 @@ sources = sa.Table(
     sa.Column("moved_since", UTCDateTime),
     sa.Column("lease_owner", sa.String(64)),
     sa.Column("lease_until", UTCDateTime),
+    sa.Column("notice", sa.Text),
 )
 
 items = sa.Table(
@@ -82,7 +83,7 @@ items = sa.Table(
     sa.Column("features", sa.Text),
     # False: the source gave a day without a time of day (migration 0006).
     sa.Column("time_known", sa.Boolean, nullable=False, server_default=sa.true()),
-    sa.Column("credits", sa.Text),  # the credited chain read from the text, keyed (0007)
+    sa.Column("credits", sa.Text),  # the credited chain read from the text, keyed (0008)
     sa.UniqueConstraint("source_id", "key", name="uq_items_source_key"),
     sa.Index("ix_items_source_published", "source_id", "published"),
     sa.Index("ix_items_changed_at", "changed_at"),

@@ -105,6 +105,9 @@ class SourceState:
     moved_since: datetime | None = None
     lease_owner: str | None = None
     lease_until: datetime | None = None
+    notice: str | None = None
+    """What the last document read warned about (oversized fields, repeated guids,
+    charset trouble); None when it read cleanly."""
     item_count: int = 0
 
     def move_notice(self, now: datetime) -> str | None:

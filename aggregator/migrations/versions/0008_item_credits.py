@@ -4,8 +4,8 @@ A publish used to read every shown entry's text again. The chain is now stored w
 key it was read under (reader version and directory fingerprint), and read again only
 when that key changes or the item's content does.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
