@@ -9,7 +9,6 @@ caller to try one by one.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -105,23 +104,40 @@ def _is_json_feed(content: bytes) -> bool:
 
 def _root_name(content: bytes) -> tuple[str | None, str] | None:
     """(namespace, local name) of the root element, read without parsing further."""
-    # Only the first start tag is read: a feed broken further down is still a feed.
+    # Only the first start tag is read: a feed broken further down is still a feed. The
+    # bytes go in small pieces, so a parser that reads ahead (lxml 6) stops at the root.
     # Entities are never expanded and nothing is loaded (billion laughs, XXE).
-    events = etree.iterparse(
-        io.BytesIO(content.lstrip(b" \t\r\n")),
+    parser = etree.XMLPullParser(
         events=("start",),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         huge_tree=False,
     )
-    try:
-        for _event, element in events:
-            qname = etree.QName(element)
-            return qname.namespace, qname.localname
-    except (etree.LxmlError, ValueError, LookupError):
-        return None
+    # The DOCTYPE goes first: only the root's name is wanted, and libxml2 2.14 refuses a
+    # document whose declarations could amplify, even unexpanded.
+    body = _DOCTYPE.sub(b"", content.lstrip(b" \t\r\n")[:_ROOT_SEARCH_BYTES], count=1)
+    for start in range(0, len(body), 512):
+        try:
+            parser.feed(body[start : start + 512])
+        except (etree.LxmlError, ValueError, LookupError):
+            return _first_start(parser)  # broken after its root: still that kind of document
+        found = _first_start(parser)
+        if found is not None:
+            return found
     return None
+
+
+def _first_start(parser: etree.XMLPullParser) -> tuple[str | None, str] | None:
+    for _event, element in parser.read_events():
+        qname = etree.QName(element)
+        return qname.namespace, qname.localname
+    return None
+
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>", re.DOTALL | re.IGNORECASE)
+_ROOT_SEARCH_BYTES = 64 * 1024
+"""How far into a document its root element is looked for (past a long DTD or comments)."""
 
 
 def _xml_feed_kind(root: tuple[str | None, str] | None) -> str | None:
