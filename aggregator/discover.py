@@ -130,8 +130,9 @@ def _root_name(content: bytes) -> tuple[str | None, str] | None:
 
 def _first_start(parser: etree.XMLPullParser) -> tuple[str | None, str] | None:
     for _event, element in parser.read_events():
-        qname = etree.QName(element)
-        return qname.namespace, qname.localname
+        if isinstance(element, etree._Element):  # "start" events carry the element
+            qname = etree.QName(element)
+            return qname.namespace, qname.localname
     return None
 
 
