@@ -447,11 +447,24 @@ def test_every_cue_language_and_script(text: str, names: list[str]) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        # each negative kind of the labelling rules, in our own words
         "“We are ready for dialogue,” Tokayev said.",
+        "«Біз дайынбыз», — деді Президент.",
         "Фото: Tengrinews.kz",
+        "Фото пресс-службы Верховного суда РК",
+        "Сурет: Kazinform",
         "Бұған дейін хабарланғандай, жол жабылды.",
+        "Жол жөндеуге жабылды, деп хабарланды.",
         "Следите за новостями zakon.kz в Telegram.",
+        "Подробнее читайте в материале NUR.KZ.",
+        "Напомним, в прошлом году тариф уже повышали.",
+        "По предварительным данным, пострадавших нет.",
+        "Сообщается, что пожар потушили за час.",
+        "В 1936 году его отправили в ссылку в Казахстан.",
+        "Список литературы и ссылки на источники приведены в конце статьи.",
         "Трансляцию вёл телеканал «Хабар 24».",
+        "Министерство энергетики не ответило на запрос Рейтер.",
+        "Earlier, the agency reported that the bridge was closed.",
     ],
 )
 def test_negatives_in_every_language(text: str) -> None:

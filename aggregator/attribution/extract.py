@@ -442,8 +442,8 @@ def _en_lowercase_body(words: list[str]) -> tuple[str, bool] | None:
     named = _after_descriptor(phrase)
     if named is not None:
         return named, False  # the outlet's own name
-    if _EN_ORG.search(" ".join(phrase)) and len(words) <= 7:
-        return " ".join(phrase), True
+    if _EN_ORG.search(" ".join(phrase)) and 3 <= len(words) <= 7:
+        return " ".join(phrase), True  # "the agency" alone points back: no name
     return None
 
 
