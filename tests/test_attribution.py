@@ -469,3 +469,30 @@ def test_every_cue_language_and_script(text: str, names: list[str]) -> None:
 )
 def test_negatives_in_every_language(text: str) -> None:
     assert _names(text, None) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "last"),
+    [
+        ("Об этом сообщили в департаменте полиции Алматы.", "Департамент полиции Алматы"),
+        ("Как уточнили в ДЧС области Абай, пострадавших нет.", "ДЧС области Абай"),
+        ("Об этом говорится в сообщении Генпрокуратуры.", "Генпрокуратура"),
+        ("Информацию подтвердили в пресс-службе МВД.", "пресс-служба МВД"),
+        ("Об этом заявила министр труда Светлана Жакупова.", "министр труда Светлана Жакупова"),
+        ("Как ранее писал Tengrinews.kz, проезд подорожал.", "Tengrinews.kz"),
+        (
+            "Бұл туралы Ұлттық банк төрағасы Тимур Сүлейменов мәлімдеді.",
+            "Ұлттық банк төрағасы Тимур Сүлейменов",
+        ),
+        ("Жол ашылды, деп хабарлайды Tengrinews.kz тілшісі.", "Tengrinews.kz"),
+        ("The Interior Ministry told Kazinform that crime fell.", "The Interior Ministry"),
+        (
+            "Prime Minister Olzhas Bektenov said the budget will grow.",
+            "Prime Minister Olzhas Bektenov",
+        ),
+        ("Oil output fell, Interfax reported, citing a source in the ministry.", "Interfax"),
+    ],
+)
+def test_phrasings_beyond_the_cues_we_wrote(text: str, last: str) -> None:
+    """Sentences written after the reader, in turns its examples did not hold."""
+    assert _names(text, None)[-1] == last

@@ -394,9 +394,9 @@ def _kk_owner(words: list[str]) -> list[str]:
         word = words[k]
         if _KK_STOP.match(word) or len(out) >= 7 or _KK_CLAUSE_END.search(word):
             break
-        role = word.islower() and word.endswith(("ы", "і", "сы", "сі")) and k > 0
-        if _is_namey(word) or (role and _is_namey(words[k - 1]) and out):
-            out.insert(0, word)
+        named_before = any(_is_namey(w) for w in words[max(0, k - 2) : k])
+        if _is_namey(word) or (out and word.islower() and named_before):
+            out.insert(0, word)  # "Ұлттық банк төрағасы Тимур Сүлейменов"
             continue
         break
     return out
@@ -509,7 +509,7 @@ def _extract(text: str, trig: _Trigger, m: re.Match[str]) -> tuple[str, bool] | 
             return None
         if trig.lang == "en":
             return _en_name(words, backward=True)
-        if trig.case == "gen":
+        if trig.case == "gen" or trig.level == 2:
             picked = _kk_owner(words) or _kk_backward(words)
         else:
             picked = _kk_backward(_kk_reporter_words(words) if trig.level == 0 else words)
