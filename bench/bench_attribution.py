@@ -8,7 +8,7 @@ fresh process:
 
 * loading natasha's models (paid once per process that reads Russian text);
 * reading every item's text (title, first and last paragraph), cold: the first time a
-  text is seen, as a publish pays it for entries it has not read;
+  text is seen, in batches as a publish reads the entries it has not read;
 * using the stored chain instead (decode), as every later publish pays it.
 """
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     load = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    chains = [attribution.find_credits(t, a, b, directory, lang) for t, a, b, lang in texts]
+    chains = attribution.find_credits_many(texts, directory)  # as a publish reads a page
     cold = (time.perf_counter() - t0) / len(texts)
     stored = [attribution.encode_credits(c, key) for c in chains]
 

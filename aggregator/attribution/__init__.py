@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from aggregator.attribution.builtin import BUILTIN_SOURCES
 from aggregator.attribution.directory import SourceDirectory, credit_key, name_key
-from aggregator.attribution.extract import find_credits, found_level
+from aggregator.attribution.extract import find_credits, find_credits_many, found_level
 from aggregator.attribution.morphology import inflect, kazakh_dative, lemmatize
 from aggregator.attribution.render import DEFAULT_TEMPLATES, attribute, render_line
 from aggregator.attribution.stored import (
@@ -71,6 +71,7 @@ __all__ = [
     "decode_credits",
     "encode_credits",
     "find_credits",
+    "find_credits_many",
     "found_level",
     "inflect",
     "kazakh_dative",

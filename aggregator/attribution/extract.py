@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -690,6 +691,26 @@ def _credit(found: _Found, directory: SourceDirectory) -> Credit:
     return Credit(name=name, source_id=known.id if known else None, role=role)
 
 
+def _prepared(
+    title: str, lead: str, last_paragraph: str, language: str | None
+) -> tuple[str, set[str]]:
+    """The text the reader reads, and the grammars that read it."""
+    text = _clean("\n".join(t for t in (title, lead, last_paragraph) if t))
+    if _ARABIC.search(text):
+        text = arabic_to_cyrillic(text)  # Kazakh in the Arabic script reads as in Cyrillic
+    return text, text_languages(text, language)
+
+
+def find_credits_many(
+    texts: Sequence[tuple[str, str, str, str | None]], directory: SourceDirectory
+) -> list[list[Credit]]:
+    """``find_credits`` for many (title, lead, last paragraph, language) at once: their
+    Russian sentences are parsed in batches, an order of magnitude faster than one by one."""
+    prepared = [_prepared(*t) for t in texts]
+    syntax.read_many([text for text, langs in prepared if "ru" in langs])
+    return [find_credits(*t[:3], directory, t[3]) for t in texts]
+
+
 def find_credits(
     title: str,
     lead: str,
@@ -704,10 +725,7 @@ def find_credits(
     known sources through their aliases. Photo credits, "Ссылка скопирована" and quotes of
     people are not credits. Never raises on any text.
     """
-    text = _clean("\n".join(t for t in (title, lead, last_paragraph) if t))
-    if _ARABIC.search(text):
-        text = arabic_to_cyrillic(text)  # Kazakh in the Arabic script reads as in Cyrillic
-    langs = text_languages(text, language)
+    text, langs = _prepared(title, lead, last_paragraph, language)
     found = _scan(text, directory, langs - {"ru"})
     if "ru" in langs:
         found += _parsed(text, directory)

@@ -20,6 +20,7 @@ from aggregator.publish.feeds import render_atom, render_json_feed, render_rss
 from aggregator.publish.files import Outputs, write_outputs
 from aggregator.publish.page import SourceHealth, render_html
 from aggregator.publish.provenance import (
+    attribute_entries,
     attribute_entry,
     other_outlets,
     source_directory,
@@ -33,6 +34,7 @@ __all__ = [
     "Outputs",
     "SourceHealth",
     "View",
+    "attribute_entries",
     "attribute_entry",
     "other_outlets",
     "output_file",
@@ -133,7 +135,7 @@ def render_view(
     size = view.settings.max_items
     entries = _entries(store, names.refs, output, (page - 1) * size, size + 1)
     view = View(view.settings, view.path, page, len(entries) > size, view.hub)
-    shown = [attribute_entry(entry, names.directory, settings) for entry in entries[:size]]
+    shown = attribute_entries(entries[:size], names.directory, settings)
     store.save_credits(_newly_read(entries[:size], shown))
     return render_all(shown, view, now, names.health)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import html
+from collections.abc import Sequence
 from dataclasses import replace
 
 import lxml.html
@@ -128,20 +129,41 @@ def _builtin_directory() -> attribution.SourceDirectory:
     return attribution.SourceDirectory([], include_builtin=True)
 
 
+def attribute_entries(
+    entries: Sequence[OutputEntry], directory: attribution.SourceDirectory, settings: Settings
+) -> list[OutputEntry]:
+    """``attribute_entry`` for a page of entries: the texts not read yet under the current
+    key are read together, in batches, then each entry is attributed."""
+    key = attribution.reading_key(directory)
+    unread = [e for e in entries if attribution.decode_credits(e.stored_credits, key) is None]
+    fresh = {
+        id(e): attribution.encode_credits(credits, key)
+        for e, credits in zip(unread, _read(unread, directory), strict=True)
+    }
+    read = [replace(e, stored_credits=fresh[id(e)]) if id(e) in fresh else e for e in entries]
+    return [attribute_entry(e, directory, settings) for e in read]
+
+
+def _read(
+    entries: Sequence[OutputEntry], directory: attribution.SourceDirectory
+) -> list[tuple[attribution.Credit, ...]]:
+    """The credited chains of entries' texts: title, first and last paragraph."""
+    texts = []
+    for entry in entries:
+        paragraphs = paragraphs_of(entry.content_html) or [entry.summary]
+        texts.append((entry.title, paragraphs[0], paragraphs[-1], entry.language))
+    return [tuple(c) for c in attribution.find_credits_many(texts, directory)]
+
+
 def attribute_entry(
     entry: OutputEntry, directory: attribution.SourceDirectory, settings: Settings
 ) -> OutputEntry:
     """The entry with its provenance: who publishes it, whom its text credits, the origin
     (the last credited name, else an earlier outlet of its story, else the publisher)."""
-    paragraphs = paragraphs_of(entry.content_html) or [entry.summary]
     key = attribution.reading_key(directory)
     credits = attribution.decode_credits(entry.stored_credits, key)
     if credits is None:  # never read, or read by another reader or directory
-        credits = tuple(
-            attribution.find_credits(
-                entry.title, paragraphs[0], paragraphs[-1], directory, entry.language
-            )
-        )
+        (credits,) = _read([entry], directory)
         entry = replace(entry, stored_credits=attribution.encode_credits(credits, key))
     publisher = _publisher(entry, settings)
     members = [
@@ -152,8 +174,8 @@ def attribute_entry(
         publisher,
         entry.link,
         entry.title,
-        paragraphs[0],
-        paragraphs[-1],
+        "",  # the text is read already: the chain is given below
+        "",
         directory,
         settings.config.output.language,
         members,
