@@ -3,6 +3,13 @@
 The schema is created and upgraded by the Alembic migrations in ``migrations/`` on open.
 Queries use no dialect-specific SQL. Each source's items and its fetch state are written
 in one transaction (``save_items``), so a crash never leaves one without the other.
+
+Several processes may write to one store. On SQLite a write transaction takes the
+database's write lock when it begins (``BEGIN IMMEDIATE``), so writers take turns and what
+one read before writing (the schema's version, which items are stored) stays true until
+it commits. Everywhere an item is inserted with ``ON CONFLICT DO NOTHING``: a row another
+writer stored first is left alone, never a failed save. A full disk is a
+``DiskFullError``, one line, not the driver's error with its SQL.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Connection, Engine
 
-from aggregator.errors import StoreError
+from aggregator.errors import AggregatorError, DiskFullError, StoreError
 from aggregator.models import Enclosure, Item, OutputEntry, SourceRef, StoryMember
 from aggregator.storage.schema import UTCDateTime, items, sources, stories, story_keys
 from aggregator.storage.storyindex import (
@@ -49,6 +56,10 @@ from aggregator.storage.storyindex import (
 _CHUNK = CHUNK
 DEFAULT_WINDOW = timedelta(hours=72)
 MIGRATION_LOCK = 0x61676772  # "aggr": the advisory lock key of migrations
+WRITE = "aggregator_write"
+"""The execution option of a connection whose transactions write (``_sqlite_begin``)."""
+POSTGRES_DISK_FULL = "53100"
+"""SQLSTATE ``disk_full``."""
 MOVE_STABLE_FETCHES = 3
 MOVE_STABLE_TIME = timedelta(hours=24)
 
@@ -172,6 +183,9 @@ class Store:
         except sa.exc.SQLAlchemyError as exc:
             store.close()
             raise StoreError(f"cannot open the database {store.safe_url}: {exc}") from exc
+        except AggregatorError:
+            store.close()
+            raise
         return store
 
     @property
@@ -179,11 +193,12 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision. Workers starting together on one
-        PostgreSQL take turns (an advisory lock held for the transaction)."""
+        """Bring the schema to the newest revision, in one transaction. Processes starting
+        together take turns: on PostgreSQL an advisory lock held for the transaction, on
+        SQLite the write lock its write transactions take at their start."""
         config = AlembicConfig()
         config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             _take_turns(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
@@ -193,8 +208,38 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._write_lock, self.engine.begin() as connection:
+        with self._write_lock, self._writing() as connection:
             yield connection
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction (on SQLite it holds the write lock from its start, see
+        ``_sqlite_begin``); a full disk is raised as ``DiskFullError``."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execution_options(**{WRITE: True})
+                with connection.begin():
+                    yield connection
+        except sa.exc.DBAPIError as exc:
+            full = self._disk_full(exc)
+            if full is not None:
+                raise full from exc
+            raise
+
+    def _disk_full(self, exc: sa.exc.DBAPIError) -> DiskFullError | None:
+        """The driver's error as a ``DiskFullError`` if it says that no space is left."""
+        original = exc.orig
+        if getattr(original, "sqlite_errorname", "") == "SQLITE_FULL":
+            where = self.engine.url.database or self.safe_url
+        elif getattr(original, "sqlstate", None) == POSTGRES_DISK_FULL:
+            where = f"{self.safe_url} (on the database server)"
+        else:
+            return None
+        return DiskFullError(
+            f"disk full: no space left to write the database {where}; free some space "
+            "(nothing of this write was kept)",
+            path=where,
+        )
 
     def _grouped(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in a transaction, committed together with the work other threads
@@ -216,7 +261,7 @@ class Store:
 
     def _run_group(self, group: list[_Job]) -> None:
         try:
-            with self.engine.begin() as connection:
+            with self._writing() as connection:
                 for job in group:
                     job.result = job.work(connection)
         except Exception as exc:
@@ -226,7 +271,7 @@ class Store:
             else:
                 for job in group:
                     try:
-                        with self.engine.begin() as connection:
+                        with self._writing() as connection:
                             job.result = job.work(connection)
                     except Exception as alone:
                         job.error = alone
@@ -433,15 +478,15 @@ class Store:
         for item in changed:
             _update_item(connection, known[item.key][0], item, now, lookup.cache, keys_of)
         stories_of = _decide_all(connection, new, counts, lookup)
-        _insert_items(connection, new, stories_of, now, counts, lookup)
-        if new:
+        inserted = _insert_items(connection, new, stories_of, now, counts, lookup)
+        if inserted:
             state = replace(state, last_new_item_at=now)
         _update_source(connection, state)
         return SaveResult(
-            new=len(new),
+            new=len(inserted),
             updated=len(changed),
-            unchanged=len(unique) - len(new) - len(changed),
-            new_stories=sum(story_id is None for story_id in stories_of),
+            unchanged=len(unique) - len(inserted) - len(changed),
+            new_stories=sum(story_id is None for story_id in inserted.values()),
         )
 
     def recent_published(self, source_id: str, limit: int = 20) -> list[datetime]:
@@ -504,11 +549,15 @@ def _make_engine(url: str, options: dict[str, Any]) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **options)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **options)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by ``_sqlite_begin``, not by the driver: it would begin one
+    # only at the first INSERT, after the reads that the writes depend on.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -516,6 +565,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Begin a SQLite transaction: a writer's takes the write lock at once (``BEGIN
+    IMMEDIATE``, waiting up to the busy timeout while another process writes), so that
+    two writers never both read "not stored yet" and then both insert, and two processes
+    creating one store never both run its migrations; a reader's takes a snapshot."""
+    immediate = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 _STATE_FIELDS = tuple(
@@ -651,13 +709,14 @@ def _insert_items(
     now: datetime,
     counts: TermCounts,
     lookup: _Lookup,
-) -> None:
+) -> dict[str, str | None]:
     """Store a batch of new items with their stories, index keys and term counts in a few
     statements (one per table) instead of several per item. The new items go into the
     candidate cache too: they are the likeliest candidates of the next ones (a rollback
-    empties the cache)."""
+    empties the cache). An item another writer stored meanwhile is left out. Returns the
+    keys of the items inserted, each with the story it joined (None: it founded one)."""
     if not new:
-        return
+        return {}
     story_ids = [
         joined or story_id_for(item.source_id, item.key)
         for item, joined in zip(new, stories_of, strict=True)
@@ -673,7 +732,13 @@ def _insert_items(
         }
         for item, story_id in zip(new, story_ids, strict=True)
     ]
-    item_ids = _insert_rows(connection, rows)
+    id_of = _insert_rows(connection, rows)
+    if len(id_of) < len(new):
+        kept = [i for i, item in enumerate(new) if (item.source_id, item.key) in id_of]
+        new = [new[i] for i in kept]
+        story_ids = [story_ids[i] for i in kept]
+        stories_of = [stories_of[i] for i in kept]
+    item_ids = [id_of[item.source_id, item.key] for item in new]
     for item, story_id, item_id in zip(new, story_ids, item_ids, strict=True):
         if item.story_keys is not None:
             row = (story_id, item.source_id, item.published, item.story_keys.features)
@@ -688,12 +753,16 @@ def _insert_items(
     create_stories(connection, founders)
     refresh_stories(connection, (joined for joined in stories_of if joined), now)
     index_items(connection, list(zip(new, item_ids, strict=True)), counts, _keys_of(lookup, counts))
+    return {item.key: joined for item, joined in zip(new, stories_of, strict=True)}
 
 
-def _insert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert item rows, multi-row statements through the driver; their ids in the order
-    of ``rows``, matched by (source, key), which is unique: RETURNING promises no order,
-    and SQLAlchemy's per-row parameter handling of 21 columns cost more than the insert."""
+def _insert_rows(
+    connection: Connection, rows: Sequence[dict[str, Any]]
+) -> dict[tuple[str, str], int]:
+    """Insert item rows, multi-row statements through the driver; the ids of those
+    inserted by (source, key), which is unique: RETURNING promises no order, and
+    SQLAlchemy's per-row parameter handling of 21 columns cost more than the insert. A row
+    whose (source, key) is already stored is skipped (``ON CONFLICT DO NOTHING``)."""
     names = tuple(rows[0])
     convert = [stored(items.c[name], connection) for name in names]
     per_statement = max(1, 30_000 // len(names))  # SQLite's limit on parameters is 32,766
@@ -704,7 +773,7 @@ def _insert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> list
         sql = _insert_items_sql(param_marker(connection), names, len(chunk))
         for source_id, key, item_id in driver_rows(connection, sql, values):
             id_of[source_id, key] = int(item_id)
-    return [id_of[row["source_id"], row["key"]] for row in rows]
+    return id_of
 
 
 @functools.lru_cache(maxsize=64)
@@ -713,7 +782,7 @@ def _insert_items_sql(placeholder: str, names: tuple[str, ...], rows: int) -> st
     columns = ", ".join(f'"{name}"' for name in names)
     return (
         f"INSERT INTO items ({columns}) VALUES {', '.join([one] * rows)} "
-        'RETURNING source_id, "key", id'
+        'ON CONFLICT (source_id, "key") DO NOTHING RETURNING source_id, "key", id'
     )
 
 
