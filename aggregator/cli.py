@@ -8,6 +8,7 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -23,13 +24,13 @@ from rich.table import Table
 from aggregator import __version__, attribution, feedsfile, logs, manage
 from aggregator import status as source_status
 from aggregator.config import Settings, SourceConfig, load_settings, parse_duration
-from aggregator.errors import AggregatorError, ConfigError
+from aggregator.errors import AggregatorError, ConfigError, ListenError
 from aggregator.fetch import Fetcher
 from aggregator.memory import collect_cycles_less_often, limit_malloc_arenas
 from aggregator.pipeline import SourceOutcome, refresh_source, shutdown_pools
 from aggregator.publish import publish, shown_story_ids, source_directory, source_refs
 from aggregator.scheduler import Service, enabled_sources, sync_sources
-from aggregator.server import AppContext, create_app
+from aggregator.server import AppContext, create_app, listen
 from aggregator.storage import SourceState, Store
 
 log = logging.getLogger("aggregator")
@@ -109,9 +110,26 @@ def run(ctx: click.Context, host: str, port: int) -> None:
     """Run the service: the scheduler and the HTTP server in one process."""
     settings = _settings(ctx)
     settings.store_dir.mkdir(parents=True, exist_ok=True)
-    with _single_scheduler(settings), _open_store(settings) as store:
-        exit_code = asyncio.run(_serve(settings, store, host, port))
+    url = f"http://{host}:{port}/"
+    with (
+        _single_scheduler(settings),
+        _listening(host, port) as listener,
+        _open_store(settings) as store,
+    ):
+        exit_code = asyncio.run(_serve(settings, store, listener, url))
     ctx.exit(exit_code)
+
+
+@contextlib.contextmanager
+def _listening(host: str, port: int) -> Iterator[socket.socket]:
+    """The service's socket, bound before anything starts; a port in use: one line, exit 1."""
+    try:
+        listener = listen(host, port)
+    except ListenError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    with listener:
+        yield listener
 
 
 @contextlib.contextmanager
@@ -153,7 +171,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def _serve(settings: Settings, store: Store, host: str, port: int) -> int:
+async def _serve(settings: Settings, store: Store, listener: socket.socket, url: str) -> int:
     service = Service(settings, store)
     app = create_app(
         AppContext(
@@ -163,11 +181,7 @@ async def _serve(settings: Settings, store: Store, host: str, port: int) -> int:
             config_error=lambda: service.config_error,
         )
     )
-    server = _Server(
-        uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
-        )
-    )
+    server = _Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     loop = asyncio.get_running_loop()
 
     def request_stop(signum: int) -> None:
@@ -179,11 +193,9 @@ async def _serve(settings: Settings, store: Store, host: str, port: int) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop, signum)
     await service.start()
-    logs.event(
-        log, logging.INFO, "serving", url=f"http://{host}:{port}/", store=str(settings.store_dir)
-    )
+    logs.event(log, logging.INFO, "serving", url=url, store=str(settings.store_dir))
     try:
-        await server.serve()
+        await server.serve(sockets=[listener])
     finally:
         await service.stop()
     return 0 if server.started else 1

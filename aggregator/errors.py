@@ -17,7 +17,7 @@ The tree::
     ├── StoreError                      the database refused (locked, schema)
     ├── PublishError                    the output could not be written
     ├── DiskFullError                   no space left for the database or the output
-    └── PortInUseError                  the service's port is taken by another process
+    └── ListenError                     the service cannot listen on its address (port in use)
 
 Bad-input errors also derive from ``ValueError`` so callers can treat them as such.
 """
@@ -147,8 +147,9 @@ class DiskFullError(AggregatorError):
         self.path = path
 
 
-class PortInUseError(AggregatorError):
-    """The address the service should listen on is taken (or cannot be bound)."""
+class ListenError(AggregatorError):
+    """The service cannot listen on its address: the port is in use, or the host is not
+    an address of this machine."""
 
     def __init__(self, message: str, *, host: str, port: int):
         super().__init__(message)

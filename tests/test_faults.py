@@ -3,6 +3,7 @@ use — each against the real command, its real store and the local feed server.
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -109,3 +110,23 @@ def test_fetch_while_the_service_holds_the_store(tmp_path: Path, fresh_server: F
     database = tmp_path / "store" / "aggregator.db"
     assert source_errors(database) == {}
     assert duplicate_items(database) == 0
+
+
+# -- a port in use ---------------------------------------------------------------------------
+
+
+def test_a_port_in_use_is_one_clear_line_and_exit_1(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    """Another process listens on the port: one line that says so and what to do, exit 1,
+    and nothing started ("serving" never logged, no traceback)."""
+    write_config(tmp_path, fresh_server)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, output = finish(start_aggregator(tmp_path, port), timeout=60)
+    assert code == 1, output
+    assert f"port {port} is in use; set --port" in output
+    assert "serving" not in output and "Traceback" not in output, output
+    assert not fresh_server.requests()  # no source was fetched either
