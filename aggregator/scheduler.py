@@ -37,6 +37,12 @@ log = logging.getLogger(__name__)
 
 TICK = timedelta(seconds=2)
 PURGE_EVERY = timedelta(days=1)
+LEASE = timedelta(seconds=15)
+"""How long a claimed source stays this worker's without a heartbeat: a dead worker's
+sources are claimed by another within about this (plus a tick)."""
+HEARTBEAT = timedelta(seconds=3)
+"""How often the leases of the sources being refreshed are renewed (a fifth of LEASE:
+a few beats may be late without losing one)."""
 
 
 def enabled_sources(settings: Settings) -> list[SourceConfig]:
@@ -95,6 +101,7 @@ class Service:
         self._stopping = False
         self._published_digest = ""
         self._marker: tuple[object, object] | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """This process's name on the leases it takes."""
 
@@ -129,6 +136,7 @@ class Service:
             coalesce=True,
         )
         self.scheduler.start()
+        self._heartbeat_task = asyncio.create_task(self._heartbeat())
         logs.event(
             log, logging.INFO, "scheduler_started", sources=len(enabled_sources(self.settings))
         )
@@ -158,8 +166,24 @@ class Service:
         return _states_by_id(self.store, ids) if ids else {}
 
     def _lease(self) -> timedelta:
-        """How long a claimed source stays ours: a fetch, its parse and its commit."""
-        return self.settings.config.fetch.timeout * 2 + timedelta(minutes=5)
+        """How long a claimed source stays ours unless the heartbeat renews it."""
+        return LEASE
+
+    async def _heartbeat(self) -> None:
+        """Renew the leases of the sources in flight every ``HEARTBEAT``: a lease lasts as
+        long as its work, however long, and expires within ``LEASE`` of this process's
+        death (a SIGKILL, a crash, a lost machine), when another worker takes it."""
+        while True:
+            await asyncio.sleep(HEARTBEAT.total_seconds())
+            ids = list(self._in_flight)
+            if not ids:
+                continue
+            try:
+                await asyncio.to_thread(
+                    self.store.renew_leases, self.worker_id, ids, utc_now() + self._lease()
+                )
+            except Exception as exc:  # the next beat tries again; the work goes on
+                logs.event(log, logging.WARNING, "lease_renewal_failed", error=str(exc))
 
     async def _notice_other_workers(self) -> None:
         """With a shared database other workers store items too: publish when the
@@ -279,6 +303,7 @@ class Service:
         self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        heartbeat = self._heartbeat_task
         pending = list(self._in_flight.values())
         if pending:
             _done, not_done = await asyncio.wait(pending, timeout=deadline)
@@ -286,6 +311,8 @@ class Service:
                 task.cancel()
             if not_done:
                 await asyncio.wait(not_done, timeout=2)
+        if heartbeat is not None:
+            heartbeat.cancel()
         await asyncio.to_thread(self.store.release_leases, self.worker_id)
         if self._dirty:
             await self._publish()

@@ -382,7 +382,8 @@ class Store:
 
         With PostgreSQL, any number of workers share one database: ``FOR UPDATE SKIP
         LOCKED`` lets each claim different rows, and a dead worker's lease expires. The
-        lease is released when the source's outcome is saved.
+        lease is renewed while the work runs (``renew_leases``) and released when the
+        source's outcome is saved.
         """
         if not ids:
             return []
@@ -405,6 +406,20 @@ class Store:
                     .values(lease_owner=owner, lease_until=now + lease)
                 )
         return claimed
+
+    def renew_leases(self, owner: str, ids: Sequence[str], until: datetime) -> int:
+        """Extend ``owner``'s leases on ``ids`` to ``until`` (the heartbeat of work in
+        flight); returns how many it still held (another worker may have taken a lease
+        that expired)."""
+        if not ids:
+            return 0
+        query = (
+            sources.update()
+            .where(sources.c.id.in_(list(ids)), sources.c.lease_owner == owner)
+            .values(lease_until=until)
+        )
+        with self._write() as connection:
+            return int(connection.execute(query).rowcount)
 
     def release_leases(self, owner: str | None = None) -> None:
         """Drop the leases of ``owner`` (all leases when None: a single SQLite scheduler
