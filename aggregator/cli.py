@@ -24,7 +24,7 @@ from rich.table import Table
 from aggregator import __version__, attribution, feedsfile, logs, manage
 from aggregator import status as source_status
 from aggregator.config import Settings, SourceConfig, load_settings, parse_duration
-from aggregator.errors import AggregatorError, ConfigError, ListenError
+from aggregator.errors import AggregatorError, ConfigError, DiskFullError, ListenError
 from aggregator.fetch import Fetcher
 from aggregator.memory import collect_cycles_less_often, limit_malloc_arenas
 from aggregator.pipeline import SourceOutcome, refresh_source, shutdown_pools
@@ -91,7 +91,7 @@ def _open_store(settings: Settings) -> Iterator[Store]:
         settings.store_dir.mkdir(parents=True, exist_ok=True)
         store = Store.open(settings.database_url)
     except (AggregatorError, OSError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        click.echo(f"error: {exc}", err=True)  # one line, whatever the terminal's width
         sys.exit(1)
     try:
         yield store
@@ -233,8 +233,23 @@ def fetch(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
             outcomes = asyncio.run(_fetch_all(settings, store, chosen))
         finally:
             shutdown_pools()
-        publish(store, settings, datetime.now(UTC))
+        published = _publish_or_fail(store, settings, outcomes)
     console.print(_outcome_table(outcomes))
+    if published is not None:
+        _fail(ctx, published, 1)
+
+
+def _publish_or_fail(
+    store: Store, settings: Settings, outcomes: Sequence[SourceOutcome]
+) -> str | None:
+    """Publish after a fetch. A full disk (the store's, while saving items, or the output's)
+    is the one line returned, for exit 1; the last good output files stay."""
+    try:
+        publish(store, settings, datetime.now(UTC))
+    except AggregatorError as exc:
+        return str(exc)
+    full = [o.error for o in outcomes if o.kind == DiskFullError.kind and o.error]
+    return full[0] if full else None
 
 
 async def _fetch_all(
@@ -278,7 +293,10 @@ def publish_command(ctx: click.Context) -> None:
     """Re-render the output files from the store."""
     settings = _settings(ctx)
     with _open_store(settings) as store:
-        publish(store, settings, datetime.now(UTC))
+        try:
+            publish(store, settings, datetime.now(UTC))
+        except AggregatorError as exc:  # a full disk: the last good files stay
+            _fail(ctx, str(exc), 1)
     console.print(
         f"wrote {settings.public_dir}/feed.xml, feed.atom, feed.json, index.html", highlight=False
     )

@@ -27,7 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from aggregator import logs, metrics
 from aggregator.config import Settings, SourceConfig, load_settings
-from aggregator.errors import ConfigError
+from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Clock, SourceOutcome, refresh_source, shutdown_pools, utc_now
 from aggregator.publish import KINDS, output_views, publish, shown_story_ids
@@ -40,6 +40,8 @@ PURGE_EVERY = timedelta(days=1)
 LEASE = timedelta(seconds=15)
 """How long a claimed source stays this worker's without a heartbeat: a dead worker's
 sources are claimed by another within about this (plus a tick)."""
+PUBLISH_RETRY = timedelta(seconds=30)
+"""After a failed publish (a full disk), how long until the next try."""
 HEARTBEAT = timedelta(seconds=3)
 """How often the leases of the sources being refreshed are renewed (a fifth of LEASE:
 a few beats may be late without losing one)."""
@@ -102,6 +104,9 @@ class Service:
         self._published_digest = ""
         self._marker: tuple[object, object] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self._publish_after = 0.0
+        """``time.monotonic()`` before which no publish is tried again after a failure."""
+        self._tick_error: str | None = None
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """This process's name on the leases it takes."""
 
@@ -143,9 +148,22 @@ class Service:
 
     async def tick(self) -> None:
         """Reload the config if it changed, start refreshes of the due sources, and
-        publish if the last refreshes changed anything."""
+        publish if the last refreshes changed anything. A store that refuses (a full disk)
+        is logged once, and the next tick tries again: the service keeps serving."""
         if self._stopping:
             return
+        try:
+            await self._tick()
+        except AggregatorError as exc:
+            if exc.message != self._tick_error:
+                logs.event(log, logging.ERROR, "tick_failed", error=exc.message)
+            self._tick_error = exc.message
+        else:
+            if self._tick_error is not None:
+                logs.event(log, logging.INFO, "tick_recovered")
+            self._tick_error = None
+
+    async def _tick(self) -> None:
         await self.reload_if_changed()
         sources = {s.id: s for s in enabled_sources(self.settings)}
         room = self.settings.config.fetch.concurrency * 2 - len(self._in_flight)
@@ -156,7 +174,7 @@ class Service:
             self._in_flight[source_id] = task
         if self.settings.config.database is not None:
             await self._notice_other_workers()
-        if self._dirty:
+        if self._dirty and time.monotonic() >= self._publish_after:
             self._dirty = False
             await self._publish()
 
@@ -253,6 +271,11 @@ class Service:
         started = time.perf_counter()
         try:
             outputs = await asyncio.to_thread(publish, self.store, self.settings, utc_now())
+        except AggregatorError as exc:  # a full disk: the files there stay; try again later
+            self._dirty = True
+            self._publish_after = time.monotonic() + PUBLISH_RETRY.total_seconds()
+            logs.event(log, logging.ERROR, "publish_failed", error=exc.message)
+            return
         except Exception:
             logs.event(log, logging.ERROR, "publish_failed")
             log.exception("publish_failed")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -59,6 +60,8 @@ MIGRATION_LOCK = 0x61676772  # "aggr": the advisory lock key of migrations
 WRITE = "aggregator_write"
 """The execution option of a connection whose transactions write (``_sqlite_begin``)."""
 POSTGRES_DISK_FULL = "53100"
+NEARLY_FULL = 1024 * 1024
+"""Free bytes under which a SQLite I/O error is taken for a full disk."""
 """SQLSTATE ``disk_full``."""
 MOVE_STABLE_FETCHES = 3
 MOVE_STABLE_TIME = timedelta(hours=24)
@@ -229,15 +232,14 @@ class Store:
     def _disk_full(self, exc: sa.exc.DBAPIError) -> DiskFullError | None:
         """The driver's error as a ``DiskFullError`` if it says that no space is left."""
         original = exc.orig
-        if getattr(original, "sqlite_errorname", "") == "SQLITE_FULL":
+        if _sqlite_disk_full(getattr(original, "sqlite_errorname", ""), self.engine.url.database):
             where = self.engine.url.database or self.safe_url
         elif getattr(original, "sqlstate", None) == POSTGRES_DISK_FULL:
             where = f"{self.safe_url} (on the database server)"
         else:
             return None
         return DiskFullError(
-            f"disk full: no space left to write the database {where}; free some space "
-            "(nothing of this write was kept)",
+            f"disk full: no space left to write the database {where}; free some space",
             path=where,
         )
 
@@ -580,6 +582,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+
+
+def _sqlite_disk_full(error_name: str, database: str | None) -> bool:
+    """Whether a SQLite error means a full disk: SQLITE_FULL, or an I/O error where the
+    database's file system has (almost) no room left (creating the shared-memory index
+    of a WAL database on a full disk fails as SQLITE_IOERR_SHMSIZE, say)."""
+    if error_name == "SQLITE_FULL":
+        return True
+    if not error_name.startswith("SQLITE_IOERR") or not database:
+        return False
+    try:
+        free = shutil.disk_usage(Path(database).resolve().parent).free
+    except OSError:
+        return False
+    return free < NEARLY_FULL
 
 
 def _sqlite_begin(connection: Connection) -> None:
