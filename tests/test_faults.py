@@ -105,16 +105,15 @@ def test_concurrent_fetches_on_a_new_store_take_turns(
 
 
 def test_fetch_while_the_service_holds_the_store(tmp_path: Path, fresh_server: FeedServer) -> None:
-    """A ``fetch`` while ``run`` fetches the same sources: the writers take turns, the
-    inserts are idempotent, and no source is marked in error."""
+    """Two ``fetch`` started with ``run``, all three fetching the same sources (each answer
+    takes 1 s, so their saves meet): the writers take turns, the inserts are idempotent,
+    and no source is marked in error."""
     write_config(tmp_path, fresh_server, route="/slow/")
-    port = free_port()
-    service = start_aggregator(tmp_path, port)
+    assert finish(aggregator(tmp_path, "status"))[0] == 0  # the store exists: no migrations
+    service = start_aggregator(tmp_path, free_port())
+    fetches = [aggregator(tmp_path, "fetch") for _ in range(2)]
     try:
-        deadline = time.monotonic() + 30
-        while not fresh_server.requests() and time.monotonic() < deadline:
-            time.sleep(0.05)  # the service has started fetching (each answer takes 1 s)
-        codes_outputs = [finish(aggregator(tmp_path, "fetch")) for _ in range(2)]
+        codes_outputs = [finish(fetch) for fetch in fetches]
     finally:
         service.terminate()
         service_output, _ = service.communicate(timeout=30)
