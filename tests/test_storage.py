@@ -362,3 +362,21 @@ def test_two_writers_saving_one_source_at_once_store_each_item_once(
     assert sorted(outcome.new for outcome in outcomes) == [0, 3]  # type: ignore[union-attr]
     assert store.item_count() == 3
     assert store.source_state("ulys").error_count == 0
+
+
+def test_a_late_save_keeps_the_lease_another_worker_took(store: Store) -> None:
+    """A worker whose lease expired (it stalled) saves late: the source's new owner keeps
+    its lease, so no third worker claims the source meanwhile; a save by a process that
+    held no lease leaves it alone too."""
+    lease = timedelta(seconds=15)
+    assert store.claim_due(["ulys"], NOW, "worker-a", lease, 1) == ["ulys"]
+    stalled = store.source_state("ulys")
+    later = NOW + lease * 2
+    assert store.claim_due(["ulys"], later, "worker-b", lease, 1) == ["ulys"]
+    store.record_failure(replace(stalled, last_error="late"))
+    assert store.source_state("ulys").lease_owner == "worker-b"
+    store.record_failure(replace(stalled, lease_owner=None, last_error="fetch command"))
+    assert store.source_state("ulys").lease_owner == "worker-b"
+    store.record_failure(store.source_state("ulys"))  # worker-b's own save releases it
+    assert store.source_state("ulys").lease_owner is None
+    assert store.claim_due(["ulys"], later, "worker-c", lease, 1) == ["ulys"]

@@ -611,13 +611,22 @@ def _sqlite_begin(connection: Connection) -> None:
 _STATE_FIELDS = tuple(
     name
     for name in SourceState.__dataclass_fields__
-    if name not in ("id", "name", "url", "priority", "item_count")
+    if name not in ("id", "name", "url", "priority", "item_count", "lease_owner", "lease_until")
 )
+_HELD_BY_SAVER = sources.c.lease_owner == sa.bindparam("saver")
+"""Whether the lease is the saving worker's own (one that expired and was taken by
+another worker is not: the late save must not release the new owner's)."""
 # Built once: building a statement per call cost more than running it.
 _UPDATE_SOURCE = (
     sources.update()
     .where(sources.c.id == sa.bindparam("source_id"))
-    .values({name: sa.bindparam(f"new_{name}") for name in _STATE_FIELDS})
+    .values(
+        {
+            **{name: sa.bindparam(f"new_{name}") for name in _STATE_FIELDS},
+            "lease_owner": sa.case((_HELD_BY_SAVER, None), else_=sources.c.lease_owner),
+            "lease_until": sa.case((_HELD_BY_SAVER, None), else_=sources.c.lease_until),
+        }
+    )
 )
 _SOURCE_STATE = sa.select(sources).where(sources.c.id == sa.bindparam("source_id"))
 _RECENT_PUBLISHED = (
@@ -656,9 +665,10 @@ def _take_turns(connection: Connection) -> None:
 
 
 def _update_source(connection: Connection, state: SourceState) -> None:
-    """Write a source's new state; this also releases its lease."""
+    """Write a source's new state; this also releases its lease, if the lease is still
+    the one ``state`` was claimed with."""
     values = {f"new_{name}": getattr(state, name) for name in _STATE_FIELDS}
-    values.update(new_lease_owner=None, new_lease_until=None, source_id=state.id)
+    values.update(saver=state.lease_owner, source_id=state.id)
     connection.execute(_UPDATE_SOURCE, values)
 
 
