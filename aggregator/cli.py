@@ -192,7 +192,11 @@ async def _serve(settings: Settings, store: Store, listener: socket.socket, url:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop, signum)
-    await service.start()
+    try:
+        await service.start()
+    except AggregatorError as exc:  # a full disk as the sources are registered
+        click.echo(f"error: {exc}", err=True)
+        return 1
     logs.event(log, logging.INFO, "serving", url=url, store=str(settings.store_dir))
     try:
         await server.serve(sockets=[listener])

@@ -336,7 +336,10 @@ class Service:
                 await asyncio.wait(not_done, timeout=2)
         if heartbeat is not None:
             heartbeat.cancel()
-        await asyncio.to_thread(self.store.release_leases, self.worker_id)
+        try:
+            await asyncio.to_thread(self.store.release_leases, self.worker_id)
+        except AggregatorError as exc:  # a full disk: the leases expire by themselves
+            logs.event(log, logging.ERROR, "leases_not_released", error=exc.message)
         if self._dirty:
             await self._publish()
         for fetcher in [self.fetcher, *self._retired]:
