@@ -8,6 +8,7 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -23,13 +24,13 @@ from rich.table import Column, Table
 from aggregator import __version__, attribution, feedsfile, logs, manage
 from aggregator import status as source_status
 from aggregator.config import Settings, SourceConfig, load_settings, parse_duration
-from aggregator.errors import AggregatorError, ConfigError
+from aggregator.errors import AggregatorError, ConfigError, DiskFullError, ListenError
 from aggregator.fetch import Fetcher
 from aggregator.memory import collect_cycles_less_often, limit_malloc_arenas
 from aggregator.pipeline import SourceOutcome, refresh_source, shutdown_pools
 from aggregator.publish import publish, shown_story_ids, source_directory, source_refs
 from aggregator.scheduler import Service, enabled_sources, sync_sources
-from aggregator.server import AppContext, create_app
+from aggregator.server import AppContext, create_app, listen
 from aggregator.storage import SourceState, Store
 
 log = logging.getLogger("aggregator")
@@ -140,7 +141,7 @@ def _open_store(settings: Settings) -> Iterator[Store]:
         settings.store_dir.mkdir(parents=True, exist_ok=True)
         store = Store.open(settings.database_url)
     except (AggregatorError, OSError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        click.echo(f"error: {exc}", err=True)  # one line, whatever the terminal's width
         sys.exit(1)
     try:
         yield store
@@ -159,9 +160,26 @@ def run(ctx: click.Context, host: str, port: int) -> None:
     """Run the service: the scheduler and the HTTP server in one process."""
     settings = _settings(ctx)
     settings.store_dir.mkdir(parents=True, exist_ok=True)
-    with _single_scheduler(settings), _open_store(settings) as store:
-        exit_code = asyncio.run(_serve(settings, store, host, port))
+    url = f"http://{host}:{port}/"
+    with (
+        _single_scheduler(settings),
+        _listening(host, port) as listener,
+        _open_store(settings) as store,
+    ):
+        exit_code = asyncio.run(_serve(settings, store, listener, url))
     ctx.exit(exit_code)
+
+
+@contextlib.contextmanager
+def _listening(host: str, port: int) -> Iterator[socket.socket]:
+    """The service's socket, bound before anything starts; a port in use: one line, exit 1."""
+    try:
+        listener = listen(host, port)
+    except ListenError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    with listener:
+        yield listener
 
 
 @contextlib.contextmanager
@@ -203,7 +221,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def _serve(settings: Settings, store: Store, host: str, port: int) -> int:
+async def _serve(settings: Settings, store: Store, listener: socket.socket, url: str) -> int:
     service = Service(settings, store)
     app = create_app(
         AppContext(
@@ -213,11 +231,7 @@ async def _serve(settings: Settings, store: Store, host: str, port: int) -> int:
             config_error=lambda: service.config_error,
         )
     )
-    server = _Server(
-        uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
-        )
-    )
+    server = _Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     loop = asyncio.get_running_loop()
 
     def request_stop(signum: int) -> None:
@@ -228,12 +242,14 @@ async def _serve(settings: Settings, store: Store, host: str, port: int) -> int:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop, signum)
-    await service.start()
-    logs.event(
-        log, logging.INFO, "serving", url=f"http://{host}:{port}/", store=str(settings.store_dir)
-    )
     try:
-        await server.serve()
+        await service.start()
+    except AggregatorError as exc:  # a full disk as the sources are registered
+        click.echo(f"error: {exc}", err=True)
+        return 1
+    logs.event(log, logging.INFO, "serving", url=url, store=str(settings.store_dir))
+    try:
+        await server.serve(sockets=[listener])
     finally:
         await service.stop()
     return 0 if server.started else 1
@@ -271,8 +287,10 @@ def fetch(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
             outcomes = asyncio.run(_fetch_all(settings, store, chosen))
         finally:
             shutdown_pools()
-        publish(store, settings, datetime.now(UTC))
+        published = _publish_or_fail(store, settings, outcomes)
     console.print(_outcome_table(outcomes))
+    if published is not None:
+        _fail(ctx, published, 1)
     failed = sum(1 for outcome in outcomes if outcome.error)
     console.print(fetch_summary(len(outcomes), failed), highlight=False, markup=False)
     ctx.exit(1 if failed else 0)
@@ -284,6 +302,19 @@ def fetch_summary(total: int, failed: int) -> str:
     if failed:
         return f"{failed} of {total} {noun} failed; see `aggregator status`"
     return f"all {total} {noun} fetched" if total != 1 else "the source was fetched"
+
+
+def _publish_or_fail(
+    store: Store, settings: Settings, outcomes: Sequence[SourceOutcome]
+) -> str | None:
+    """Publish after a fetch. A full disk (the store's, while saving items, or the output's)
+    is the one line returned, for exit 1; the last good output files stay."""
+    try:
+        publish(store, settings, datetime.now(UTC))
+    except AggregatorError as exc:
+        return str(exc)
+    full = [o.error for o in outcomes if o.kind == DiskFullError.kind and o.error]
+    return full[0] if full else None
 
 
 async def _fetch_all(
@@ -327,7 +358,10 @@ def publish_command(ctx: click.Context) -> None:
     """Re-render the output files from the store."""
     settings = _settings(ctx)
     with _open_store(settings) as store:
-        publish(store, settings, datetime.now(UTC))
+        try:
+            publish(store, settings, datetime.now(UTC))
+        except AggregatorError as exc:  # a full disk: the last good files stay
+            _fail(ctx, str(exc), 1)
     console.print(
         f"wrote {settings.public_dir}/feed.xml, feed.atom, feed.json, index.html", highlight=False
     )

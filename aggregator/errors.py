@@ -15,7 +15,9 @@ The tree::
     ├── ParseError(ValueError)          the body is not a feed we can read
     │   └── NotAFeedError               HTML, an image or empty where a feed was expected
     ├── StoreError                      the database refused (locked, schema)
-    └── PublishError                    the output could not be written
+    ├── PublishError                    the output could not be written
+    ├── DiskFullError                   no space left for the database or the output
+    └── ListenError                     the service cannot listen on its address (port in use)
 
 Bad-input errors also derive from ``ValueError`` so callers can treat them as such.
 """
@@ -132,3 +134,24 @@ class StoreError(AggregatorError):
 
 class PublishError(AggregatorError):
     """The output files could not be written."""
+
+
+class DiskFullError(AggregatorError):
+    """No space is left on the file system (or the database server) that holds the store
+    or the output: nothing of the write was kept, and what was there before stays."""
+
+    kind = "disk_full"
+
+    def __init__(self, message: str, *, path: str | None = None):
+        super().__init__(message)
+        self.path = path
+
+
+class ListenError(AggregatorError):
+    """The service cannot listen on its address: the port is in use, or the host is not
+    an address of this machine."""
+
+    def __init__(self, message: str, *, host: str, port: int):
+        super().__init__(message)
+        self.host = host
+        self.port = port

@@ -23,7 +23,13 @@ from typing import Any, TypeVar
 
 from aggregator import caps, dedup, htmlsource, logs, metrics, normalize, polling
 from aggregator.config import DedupConfig, Settings, SourceConfig
-from aggregator.errors import AggregatorError, FetchError, GoneError, TooManyRequestsError
+from aggregator.errors import (
+    AggregatorError,
+    DiskFullError,
+    FetchError,
+    GoneError,
+    TooManyRequestsError,
+)
 from aggregator.fetch import Fetcher
 from aggregator.identity import distinct_identities
 from aggregator.memory import collect_cycles_less_often
@@ -501,8 +507,12 @@ async def _failed(
 ) -> SourceOutcome:
     errors = state.error_count + 1
     retry_at = exc.retry_at if isinstance(exc, TooManyRequestsError) else None
-    upcoming = polling.after_error(
-        now, settings.interval(source), _bounds(settings), errors, retry_at
+    upcoming = (
+        polling.after_store_error(now, _bounds(settings))
+        if isinstance(exc, DiskFullError)
+        else polling.after_error(
+            now, settings.interval(source), _bounds(settings), errors, retry_at
+        )
     )
     status = getattr(exc, "status", None)
     new_state = replace(
@@ -516,7 +526,12 @@ async def _failed(
         next_fetch_reason=upcoming.reason,
         disabled_reason=exc.message if isinstance(exc, GoneError) else state.disabled_reason,
     )
-    await asyncio.to_thread(store.record_failure, new_state)
+    try:
+        await asyncio.to_thread(store.record_failure, new_state)
+    except AggregatorError as unsaved:  # a full disk: the lease left expires, then a retry
+        logs.event(
+            log, logging.ERROR, "state_not_saved", source_id=source.id, error=unsaved.message
+        )
     return SourceOutcome(
         source.id, status=status, error=exc.message, kind=getattr(exc, "kind", "error")
     )

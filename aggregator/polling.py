@@ -124,6 +124,12 @@ def after_error(
     return NextFetch(at, reason)
 
 
+def after_store_error(now: datetime, bounds: Bounds) -> NextFetch:
+    """The next fetch after the store could not keep what a fetch brought (a full disk):
+    the source is not at fault, so no backoff; try again after the floor interval."""
+    return NextFetch(now + bounds.floor, f"the store was full: retry in {_human(bounds.floor)}")
+
+
 def _clamp(delay: timedelta, reason: str, bounds: Bounds) -> tuple[timedelta, str]:
     if delay < bounds.floor:
         return bounds.floor, f"{reason}, raised to the floor {_human(bounds.floor)}"

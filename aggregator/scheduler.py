@@ -27,7 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from aggregator import logs, metrics
 from aggregator.config import Settings, SourceConfig, load_settings
-from aggregator.errors import ConfigError
+from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Clock, SourceOutcome, refresh_source, shutdown_pools, utc_now
 from aggregator.publish import KINDS, output_views, publish, shown_story_ids
@@ -37,6 +37,14 @@ log = logging.getLogger(__name__)
 
 TICK = timedelta(seconds=2)
 PURGE_EVERY = timedelta(days=1)
+LEASE = timedelta(seconds=15)
+"""How long a claimed source stays this worker's without a heartbeat: a dead worker's
+sources are claimed by another within about this (plus a tick)."""
+PUBLISH_RETRY = timedelta(seconds=30)
+"""After a failed publish (a full disk), how long until the next try."""
+HEARTBEAT = timedelta(seconds=3)
+"""How often the leases of the sources being refreshed are renewed (a fifth of LEASE:
+a few beats may be late without losing one)."""
 
 
 def enabled_sources(settings: Settings) -> list[SourceConfig]:
@@ -95,6 +103,10 @@ class Service:
         self._stopping = False
         self._published_digest = ""
         self._marker: tuple[object, object] | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
+        self._publish_after = 0.0
+        """``time.monotonic()`` before which no publish is tried again after a failure."""
+        self._tick_error: str | None = None
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """This process's name on the leases it takes."""
 
@@ -129,15 +141,29 @@ class Service:
             coalesce=True,
         )
         self.scheduler.start()
+        self._heartbeat_task = asyncio.create_task(self._heartbeat())
         logs.event(
             log, logging.INFO, "scheduler_started", sources=len(enabled_sources(self.settings))
         )
 
     async def tick(self) -> None:
         """Reload the config if it changed, start refreshes of the due sources, and
-        publish if the last refreshes changed anything."""
+        publish if the last refreshes changed anything. A store that refuses (a full disk)
+        is logged once, and the next tick tries again: the service keeps serving."""
         if self._stopping:
             return
+        try:
+            await self._tick()
+        except AggregatorError as exc:
+            if exc.message != self._tick_error:
+                logs.event(log, logging.ERROR, "tick_failed", error=exc.message)
+            self._tick_error = exc.message
+        else:
+            if self._tick_error is not None:
+                logs.event(log, logging.INFO, "tick_recovered")
+            self._tick_error = None
+
+    async def _tick(self) -> None:
         await self.reload_if_changed()
         sources = {s.id: s for s in enabled_sources(self.settings)}
         room = self.settings.config.fetch.concurrency * 2 - len(self._in_flight)
@@ -148,7 +174,7 @@ class Service:
             self._in_flight[source_id] = task
         if self.settings.config.database is not None:
             await self._notice_other_workers()
-        if self._dirty:
+        if self._dirty and time.monotonic() >= self._publish_after:
             self._dirty = False
             await self._publish()
 
@@ -158,8 +184,24 @@ class Service:
         return _states_by_id(self.store, ids) if ids else {}
 
     def _lease(self) -> timedelta:
-        """How long a claimed source stays ours: a fetch, its parse and its commit."""
-        return self.settings.config.fetch.timeout * 2 + timedelta(minutes=5)
+        """How long a claimed source stays ours unless the heartbeat renews it."""
+        return LEASE
+
+    async def _heartbeat(self) -> None:
+        """Renew the leases of the sources in flight every ``HEARTBEAT``: a lease lasts as
+        long as its work, however long, and expires within ``LEASE`` of this process's
+        death (a SIGKILL, a crash, a lost machine), when another worker takes it."""
+        while True:
+            await asyncio.sleep(HEARTBEAT.total_seconds())
+            ids = list(self._in_flight)
+            if not ids:
+                continue
+            try:
+                await asyncio.to_thread(
+                    self.store.renew_leases, self.worker_id, ids, utc_now() + self._lease()
+                )
+            except Exception as exc:  # the next beat tries again; the work goes on
+                logs.event(log, logging.WARNING, "lease_renewal_failed", error=str(exc))
 
     async def _notice_other_workers(self) -> None:
         """With a shared database other workers store items too: publish when the
@@ -229,6 +271,11 @@ class Service:
         started = time.perf_counter()
         try:
             outputs = await asyncio.to_thread(publish, self.store, self.settings, utc_now())
+        except AggregatorError as exc:  # a full disk: the files there stay; try again later
+            self._dirty = True
+            self._publish_after = time.monotonic() + PUBLISH_RETRY.total_seconds()
+            logs.event(log, logging.ERROR, "publish_failed", error=exc.message)
+            return
         except Exception:
             logs.event(log, logging.ERROR, "publish_failed")
             log.exception("publish_failed")
@@ -279,6 +326,7 @@ class Service:
         self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        heartbeat = self._heartbeat_task
         pending = list(self._in_flight.values())
         if pending:
             _done, not_done = await asyncio.wait(pending, timeout=deadline)
@@ -286,7 +334,12 @@ class Service:
                 task.cancel()
             if not_done:
                 await asyncio.wait(not_done, timeout=2)
-        await asyncio.to_thread(self.store.release_leases, self.worker_id)
+        if heartbeat is not None:
+            heartbeat.cancel()
+        try:
+            await asyncio.to_thread(self.store.release_leases, self.worker_id)
+        except AggregatorError as exc:  # a full disk: the leases expire by themselves
+            logs.event(log, logging.ERROR, "leases_not_released", error=exc.message)
         if self._dirty:
             await self._publish()
         for fetcher in [self.fetcher, *self._retired]:

@@ -7,9 +7,11 @@ on disk. Later pages (``?page=2``) are rendered from the store on request.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import html
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +27,7 @@ from starlette.routing import Route
 
 from aggregator import labels, metrics, status
 from aggregator.config import Settings
+from aggregator.errors import ListenError
 from aggregator.manage import export_opml
 from aggregator.publish import KINDS, output_file, output_views, render_view
 from aggregator.storage import SourceState, Store
@@ -37,6 +40,7 @@ CONTENT_TYPES = {
     "opml": "text/x-opml; charset=utf-8",
 }
 CACHE_CONTROL = "public, max-age=60"
+BACKLOG = 2048
 MAX_PAGE = 1000
 
 
@@ -291,3 +295,33 @@ def _status_row(state: SourceState, now: datetime, language: str) -> str:
     cells = status.status_cells(state, now, language)
     row = "".join(f"<td>{html.escape(cells[c])}</td>" for c in status.COLUMNS)
     return f'<tr class="{css}">{row}</tr>'
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The service's listening socket, bound before anything else starts: a port in use is
+    then one clear error, not a service that logs "serving" and dies in uvicorn.
+
+    Raises:
+        ListenError: the port is in use, or ``host`` is not an address of this machine.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise ListenError(
+            f"cannot listen on {host}: {exc.strerror}; set --host", host=host, port=port
+        ) from exc
+    listener = socket.socket(family, kind, proto)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(BACKLOG)
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            message = f"port {port} is in use; set --port"
+        else:
+            message = f"cannot listen on {host}:{port}: {exc.strerror}; set --host or --port"
+        raise ListenError(message, host=host, port=port) from exc
+    return listener

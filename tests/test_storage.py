@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,7 +16,7 @@ from alembic.config import Config as AlembicConfig
 
 from aggregator import storage
 from aggregator.models import Item, SourceRef, StoryKeys
-from aggregator.storage import CandidateRow, SourceRow, Store, items, story_id_for
+from aggregator.storage import CandidateRow, SaveResult, SourceRow, Store, items, story_id_for
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 REFS = {
@@ -336,3 +337,76 @@ def test_group_commit_isolates_a_failing_save(store: Store) -> None:
     assert dict(stored) == {"ulys": 3}
     assert store.source_state("ulys").last_new_item_at is not None
     assert store.source_state("tengri").last_new_item_at is None
+
+
+class _MeetingDecider:
+    """Holds each writer, after it read which items are stored and before it inserts the
+    new ones, until the other writer got as far (or ``patience`` passed): the moment two
+    processes saving one source at once collided."""
+
+    def __init__(self, barrier: threading.Barrier, patience: float) -> None:
+        self.barrier = barrier
+        self.patience = patience
+
+    def lookup_keys(self, item: Item, counts: object) -> list[tuple[str, int]]:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.barrier.wait(timeout=self.patience)
+        return []
+
+    def stored_keys(self, item: Item, counts: object) -> list[str]:
+        return []
+
+    def __call__(self, item: Item, candidates: object, counts: object) -> None:
+        return None
+
+
+def test_two_writers_saving_one_source_at_once_store_each_item_once(
+    store: Store, database_url: str
+) -> None:
+    """Two stores on one database (as two processes: a ``fetch`` and the service) save
+    the same new items at the same moment: each item is stored once, and neither save
+    fails (on SQLite the writers take turns; everywhere the inserts are idempotent)."""
+    other = Store.open(database_url)
+    keyed = StoryKeys(features="{}", index_keys=(), term_keys=())
+    batch = [item(n, story_keys=keyed) for n in range(1, 4)]
+    decide = _MeetingDecider(threading.Barrier(2), patience=1.5)
+    outcomes: list[object] = []
+
+    def save(writer: Store) -> None:
+        try:
+            outcomes.append(
+                writer.save_items(writer.source_state("ulys"), batch, NOW, decide=decide)
+            )
+        except Exception as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=save, args=(writer,)) for writer in (store, other)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        other.close()
+    assert all(isinstance(outcome, SaveResult) for outcome in outcomes), outcomes
+    assert sorted(outcome.new for outcome in outcomes) == [0, 3]  # type: ignore[union-attr]
+    assert store.item_count() == 3
+    assert store.source_state("ulys").error_count == 0
+
+
+def test_a_late_save_keeps_the_lease_another_worker_took(store: Store) -> None:
+    """A worker whose lease expired (it stalled) saves late: the source's new owner keeps
+    its lease, so no third worker claims the source meanwhile; a save by a process that
+    held no lease leaves it alone too."""
+    lease = timedelta(seconds=15)
+    assert store.claim_due(["ulys"], NOW, "worker-a", lease, 1) == ["ulys"]
+    stalled = store.source_state("ulys")
+    later = NOW + lease * 2
+    assert store.claim_due(["ulys"], later, "worker-b", lease, 1) == ["ulys"]
+    store.record_failure(replace(stalled, last_error="late"))
+    assert store.source_state("ulys").lease_owner == "worker-b"
+    store.record_failure(replace(stalled, lease_owner=None, last_error="fetch command"))
+    assert store.source_state("ulys").lease_owner == "worker-b"
+    store.record_failure(store.source_state("ulys"))  # worker-b's own save releases it
+    assert store.source_state("ulys").lease_owner is None
+    assert store.claim_due(["ulys"], later, "worker-c", lease, 1) == ["ulys"]

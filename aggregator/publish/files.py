@@ -3,12 +3,13 @@ rename), so a static web server never serves half a file."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from aggregator.errors import PublishError
+from aggregator.errors import DiskFullError, PublishError
 from aggregator.publish.view import KINDS, View
 
 
@@ -30,6 +31,7 @@ def write_outputs(outputs: Outputs, public_dir: Path) -> None:
     """Write the output files atomically.
 
     Raises:
+        DiskFullError: no space is left there (the files already there are kept).
         PublishError: the folder cannot be written.
     """
     try:
@@ -38,6 +40,12 @@ def write_outputs(outputs: Outputs, public_dir: Path) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             _atomic_write(path, content)
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFullError(
+                f"disk full: no space left to write the output in {public_dir}; free some "
+                "space (the last good files are kept)",
+                path=str(public_dir),
+            ) from exc
         raise PublishError(f"cannot write the output to {public_dir}: {exc}") from exc
 
 

@@ -3,12 +3,20 @@
 The schema is created and upgraded by the Alembic migrations in ``migrations/`` on open.
 Queries use no dialect-specific SQL. Each source's items and its fetch state are written
 in one transaction (``save_items``), so a crash never leaves one without the other.
+
+Several processes may write to one store. On SQLite a write transaction takes the
+database's write lock when it begins (``BEGIN IMMEDIATE``), so writers take turns and what
+one read before writing (the schema's version, which items are stored) stays true until
+it commits. Everywhere an item is inserted with ``ON CONFLICT DO NOTHING``: a row another
+writer stored first is left alone, never a failed save. A full disk is a
+``DiskFullError``, one line, not the driver's error with its SQL.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +30,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Connection, Engine
 
-from aggregator.errors import StoreError
+from aggregator.errors import AggregatorError, DiskFullError, StoreError
 from aggregator.models import Enclosure, Item, OutputEntry, SourceRef, StoryMember
 from aggregator.storage.schema import UTCDateTime, items, sources, stories, story_keys
 from aggregator.storage.storyindex import (
@@ -49,6 +57,12 @@ from aggregator.storage.storyindex import (
 _CHUNK = CHUNK
 DEFAULT_WINDOW = timedelta(hours=72)
 MIGRATION_LOCK = 0x61676772  # "aggr": the advisory lock key of migrations
+WRITE = "aggregator_write"
+"""The execution option of a connection whose transactions write (``_sqlite_begin``)."""
+POSTGRES_DISK_FULL = "53100"
+NEARLY_FULL = 1024 * 1024
+"""Free bytes under which a SQLite I/O error is taken for a full disk."""
+"""SQLSTATE ``disk_full``."""
 MOVE_STABLE_FETCHES = 3
 MOVE_STABLE_TIME = timedelta(hours=24)
 
@@ -175,6 +189,9 @@ class Store:
         except sa.exc.SQLAlchemyError as exc:
             store.close()
             raise StoreError(f"cannot open the database {store.safe_url}: {exc}") from exc
+        except AggregatorError:
+            store.close()
+            raise
         return store
 
     @property
@@ -182,11 +199,12 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision. Workers starting together on one
-        PostgreSQL take turns (an advisory lock held for the transaction)."""
+        """Bring the schema to the newest revision, in one transaction. Processes starting
+        together take turns: on PostgreSQL an advisory lock held for the transaction, on
+        SQLite the write lock its write transactions take at their start."""
         config = AlembicConfig()
         config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             _take_turns(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
@@ -196,8 +214,37 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._write_lock, self.engine.begin() as connection:
+        with self._write_lock, self._writing() as connection:
             yield connection
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction (on SQLite it holds the write lock from its start, see
+        ``_sqlite_begin``); a full disk is raised as ``DiskFullError``."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execution_options(**{WRITE: True})
+                with connection.begin():
+                    yield connection
+        except sa.exc.DBAPIError as exc:
+            full = self._disk_full(exc)
+            if full is not None:
+                raise full from exc
+            raise
+
+    def _disk_full(self, exc: sa.exc.DBAPIError) -> DiskFullError | None:
+        """The driver's error as a ``DiskFullError`` if it says that no space is left."""
+        original = exc.orig
+        if _sqlite_disk_full(getattr(original, "sqlite_errorname", ""), self.engine.url.database):
+            where = self.engine.url.database or self.safe_url
+        elif getattr(original, "sqlstate", None) == POSTGRES_DISK_FULL:
+            where = f"{self.safe_url} (on the database server)"
+        else:
+            return None
+        return DiskFullError(
+            f"disk full: no space left to write the database {where}; free some space",
+            path=where,
+        )
 
     def _grouped(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in a transaction, committed together with the work other threads
@@ -219,7 +266,7 @@ class Store:
 
     def _run_group(self, group: list[_Job]) -> None:
         try:
-            with self.engine.begin() as connection:
+            with self._writing() as connection:
                 for job in group:
                     job.result = job.work(connection)
         except Exception as exc:
@@ -229,7 +276,7 @@ class Store:
             else:
                 for job in group:
                     try:
-                        with self.engine.begin() as connection:
+                        with self._writing() as connection:
                             job.result = job.work(connection)
                     except Exception as alone:
                         job.error = alone
@@ -340,7 +387,8 @@ class Store:
 
         With PostgreSQL, any number of workers share one database: ``FOR UPDATE SKIP
         LOCKED`` lets each claim different rows, and a dead worker's lease expires. The
-        lease is released when the source's outcome is saved.
+        lease is renewed while the work runs (``renew_leases``) and released when the
+        source's outcome is saved.
         """
         if not ids:
             return []
@@ -363,6 +411,20 @@ class Store:
                     .values(lease_owner=owner, lease_until=now + lease)
                 )
         return claimed
+
+    def renew_leases(self, owner: str, ids: Sequence[str], until: datetime) -> int:
+        """Extend ``owner``'s leases on ``ids`` to ``until`` (the heartbeat of work in
+        flight); returns how many it still held (another worker may have taken a lease
+        that expired)."""
+        if not ids:
+            return 0
+        query = (
+            sources.update()
+            .where(sources.c.id.in_(list(ids)), sources.c.lease_owner == owner)
+            .values(lease_until=until)
+        )
+        with self._write() as connection:
+            return int(connection.execute(query).rowcount)
 
     def release_leases(self, owner: str | None = None) -> None:
         """Drop the leases of ``owner`` (all leases when None: a single SQLite scheduler
@@ -436,15 +498,15 @@ class Store:
         for item in changed:
             _update_item(connection, known[item.key][0], item, now, lookup.cache, keys_of)
         stories_of = _decide_all(connection, new, counts, lookup)
-        _insert_items(connection, new, stories_of, now, counts, lookup)
-        if new:
+        inserted = _insert_items(connection, new, stories_of, now, counts, lookup)
+        if inserted:
             state = replace(state, last_new_item_at=now)
         _update_source(connection, state)
         return SaveResult(
-            new=len(new),
+            new=len(inserted),
             updated=len(changed),
-            unchanged=len(unique) - len(new) - len(changed),
-            new_stories=sum(story_id is None for story_id in stories_of),
+            unchanged=len(unique) - len(inserted) - len(changed),
+            new_stories=sum(story_id is None for story_id in inserted.values()),
         )
 
     def recent_published(self, source_id: str, limit: int = 20) -> list[datetime]:
@@ -519,11 +581,15 @@ def _make_engine(url: str, options: dict[str, Any]) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **options)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **options)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by ``_sqlite_begin``, not by the driver: it would begin one
+    # only at the first INSERT, after the reads that the writes depend on.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -533,16 +599,49 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_disk_full(error_name: str, database: str | None) -> bool:
+    """Whether a SQLite error means a full disk: SQLITE_FULL, or an I/O error where the
+    database's file system has (almost) no room left (creating the shared-memory index
+    of a WAL database on a full disk fails as SQLITE_IOERR_SHMSIZE, say)."""
+    if error_name == "SQLITE_FULL":
+        return True
+    if not error_name.startswith("SQLITE_IOERR") or not database:
+        return False
+    try:
+        free = shutil.disk_usage(Path(database).resolve().parent).free
+    except OSError:
+        return False
+    return free < NEARLY_FULL
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Begin a SQLite transaction: a writer's takes the write lock at once (``BEGIN
+    IMMEDIATE``, waiting up to the busy timeout while another process writes), so that
+    two writers never both read "not stored yet" and then both insert, and two processes
+    creating one store never both run its migrations; a reader's takes a snapshot."""
+    immediate = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 _STATE_FIELDS = tuple(
     name
     for name in SourceState.__dataclass_fields__
-    if name not in ("id", "name", "url", "priority", "item_count")
+    if name not in ("id", "name", "url", "priority", "item_count", "lease_owner", "lease_until")
 )
+_HELD_BY_SAVER = sources.c.lease_owner == sa.bindparam("saver")
+"""Whether the lease is the saving worker's own (one that expired and was taken by
+another worker is not: the late save must not release the new owner's)."""
 # Built once: building a statement per call cost more than running it.
 _UPDATE_SOURCE = (
     sources.update()
     .where(sources.c.id == sa.bindparam("source_id"))
-    .values({name: sa.bindparam(f"new_{name}") for name in _STATE_FIELDS})
+    .values(
+        {
+            **{name: sa.bindparam(f"new_{name}") for name in _STATE_FIELDS},
+            "lease_owner": sa.case((_HELD_BY_SAVER, None), else_=sources.c.lease_owner),
+            "lease_until": sa.case((_HELD_BY_SAVER, None), else_=sources.c.lease_until),
+        }
+    )
 )
 _SOURCE_STATE = sa.select(sources).where(sources.c.id == sa.bindparam("source_id"))
 _RECENT_PUBLISHED = (
@@ -581,9 +680,10 @@ def _take_turns(connection: Connection) -> None:
 
 
 def _update_source(connection: Connection, state: SourceState) -> None:
-    """Write a source's new state; this also releases its lease."""
+    """Write a source's new state; this also releases its lease, if the lease is still
+    the one ``state`` was claimed with."""
     values = {f"new_{name}": getattr(state, name) for name in _STATE_FIELDS}
-    values.update(new_lease_owner=None, new_lease_until=None, source_id=state.id)
+    values.update(saver=state.lease_owner, source_id=state.id)
     connection.execute(_UPDATE_SOURCE, values)
 
 
@@ -668,13 +768,14 @@ def _insert_items(
     now: datetime,
     counts: TermCounts,
     lookup: _Lookup,
-) -> None:
+) -> dict[str, str | None]:
     """Store a batch of new items with their stories, index keys and term counts in a few
     statements (one per table) instead of several per item. The new items go into the
     candidate cache too: they are the likeliest candidates of the next ones (a rollback
-    empties the cache)."""
+    empties the cache). An item another writer stored meanwhile is left out. Returns the
+    keys of the items inserted, each with the story it joined (None: it founded one)."""
     if not new:
-        return
+        return {}
     story_ids = [
         joined or story_id_for(item.source_id, item.key)
         for item, joined in zip(new, stories_of, strict=True)
@@ -690,7 +791,13 @@ def _insert_items(
         }
         for item, story_id in zip(new, story_ids, strict=True)
     ]
-    item_ids = _insert_rows(connection, rows)
+    id_of = _insert_rows(connection, rows)
+    if len(id_of) < len(new):
+        kept = [i for i, item in enumerate(new) if (item.source_id, item.key) in id_of]
+        new = [new[i] for i in kept]
+        story_ids = [story_ids[i] for i in kept]
+        stories_of = [stories_of[i] for i in kept]
+    item_ids = [id_of[item.source_id, item.key] for item in new]
     for item, story_id, item_id in zip(new, story_ids, item_ids, strict=True):
         if item.story_keys is not None:
             row = (story_id, item.source_id, item.published, item.story_keys.features)
@@ -705,12 +812,16 @@ def _insert_items(
     create_stories(connection, founders)
     refresh_stories(connection, (joined for joined in stories_of if joined), now)
     index_items(connection, list(zip(new, item_ids, strict=True)), counts, _keys_of(lookup, counts))
+    return {item.key: joined for item, joined in zip(new, stories_of, strict=True)}
 
 
-def _insert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert item rows, multi-row statements through the driver; their ids in the order
-    of ``rows``, matched by (source, key), which is unique: RETURNING promises no order,
-    and SQLAlchemy's per-row parameter handling of 21 columns cost more than the insert."""
+def _insert_rows(
+    connection: Connection, rows: Sequence[dict[str, Any]]
+) -> dict[tuple[str, str], int]:
+    """Insert item rows, multi-row statements through the driver; the ids of those
+    inserted by (source, key), which is unique: RETURNING promises no order, and
+    SQLAlchemy's per-row parameter handling of 21 columns cost more than the insert. A row
+    whose (source, key) is already stored is skipped (``ON CONFLICT DO NOTHING``)."""
     names = tuple(rows[0])
     convert = [stored(items.c[name], connection) for name in names]
     per_statement = max(1, 30_000 // len(names))  # SQLite's limit on parameters is 32,766
@@ -721,7 +832,7 @@ def _insert_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> list
         sql = _insert_items_sql(param_marker(connection), names, len(chunk))
         for source_id, key, item_id in driver_rows(connection, sql, values):
             id_of[source_id, key] = int(item_id)
-    return [id_of[row["source_id"], row["key"]] for row in rows]
+    return id_of
 
 
 @functools.lru_cache(maxsize=64)
@@ -730,7 +841,7 @@ def _insert_items_sql(placeholder: str, names: tuple[str, ...], rows: int) -> st
     columns = ", ".join(f'"{name}"' for name in names)
     return (
         f"INSERT INTO items ({columns}) VALUES {', '.join([one] * rows)} "
-        'RETURNING source_id, "key", id'
+        'ON CONFLICT (source_id, "key") DO NOTHING RETURNING source_id, "key", id'
     )
 
 
