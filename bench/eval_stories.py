@@ -12,9 +12,9 @@ stories are read back from the published ``feed.json`` (``_aggregator.sources``)
 
 Records without a date get one placed so that a topic group's events keep their order and
 spacing: an event's day is its earliest dated member's, else the date in its cluster id;
-an undated hard negative sits a day after the first event it must not join (inside the
-72-hour window); gaps between a group's days over 8 days are shortened to 8. Members of
-one event are spread over the day, an hour apart.
+undated hard negatives are spread evenly over the 66 hours after the first event they must
+not join (inside its 72-hour window, not at one instant); gaps between a group's days over
+8 days are shortened to 8. Members of one event are spread over the day, an hour apart.
 
 Scored as the evaluation's README says: pairwise precision over every pair put in one
 story, recall over same-language positive pairs, cross-language recall apart; pairs with
@@ -111,15 +111,23 @@ def place_dates(records: Sequence[Record]) -> dict[str, datetime]:
         day = min(dated) if dated else _day(cluster, full_only=False)
         if day is not None and not (rs[0].kind == "hard_negative" and not dated):
             event_day[cluster] = day
+    undated: dict[datetime, list[str]] = {}
+    for cluster, rs in members.items():
+        if cluster not in event_day:
+            anchors = [event_day[c] for c in rs[0].negative_of if c in event_day]
+            anchor = min(anchors) if anchors else datetime(2025, 1, 1, tzinfo=UTC)
+            undated.setdefault(anchor, []).append(cluster)
+    for anchor, clusters in undated.items():
+        # spread evenly over the 66 hours after the event's morning, so that they sit
+        # within the window of the event and of each other, not at one instant
+        step = timedelta(hours=66) / (len(clusters) + 1)
+        for n, cluster in enumerate(sorted(clusters), start=1):
+            event_day[cluster] = anchor + n * step
     placed: dict[str, datetime] = {}
     for cluster, rs in members.items():
-        day = event_day.get(cluster)
-        if day is None:
-            anchors = [event_day[c] for c in rs[0].negative_of if c in event_day]
-            day = min(anchors) + timedelta(days=1) if anchors else datetime(2025, 1, 1, tzinfo=UTC)
         for n, r in enumerate(rs):
             own = _day(r.date, full_only=True)
-            placed[r.id] = (own or day) + timedelta(hours=8 + n)
+            placed[r.id] = (own or event_day[cluster]) + timedelta(hours=8 + n)
     return _shorten_gaps(records, placed)
 
 

@@ -7,18 +7,20 @@ import functools
 import itertools
 import math
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from aggregator.dedup.keys import CorpusStats, _is_year
+from aggregator.dedup.scorer import default_scorer
+from aggregator.dedup.text import MIN_EVIDENCE
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
 
 _RARE_NAME = 4.0
 """BM25 IDF above which a name is rare (in ~2% of items or fewer)."""
-_MIN_CROSS = 3
-"""Shared name skeletons and numbers below which two languages' items score 0."""
+_MAX_SHARED = 6
+"""Shared name skeletons and figures of two languages' items counted at most."""
 _MAX_ITEMS = 8192
 """How many items' shapes and profiles are kept (as many as the candidate caches
 of storage and the pipeline hold; more costs memory for few hits)."""
@@ -116,6 +118,8 @@ class _Profile:
     title_sum: float
     title_names_sum: float
     cross_sum: float
+    lead_sum: float
+    names_sum: float
     rare_names: frozenset[str]
 
 
@@ -170,7 +174,9 @@ class _Weights:
         if found is not None:
             return found
         shape = _shape(features)
-        self._fill(features.terms, shape.numbers, shape.title, shape.cross, features.names)
+        self._fill(
+            features.terms, shape.numbers, shape.title, shape.cross, features.names, features.lead
+        )
         weight = self._cache.__getitem__
         made = _Profile(
             shape=shape,
@@ -179,6 +185,8 @@ class _Weights:
             title_sum=self.sum(shape.title),
             title_names_sum=self.sum(shape.title_names),
             cross_sum=self.sum(shape.cross),
+            lead_sum=self.sum(features.lead),
+            names_sum=self.sum(features.names),
             rare_names=frozenset(n for n in features.names if weight(n) >= _RARE_NAME),
         )
         _Weights._profiles[id(features)] = made
@@ -221,52 +229,31 @@ def _agreeing(
     return (exact_a & loose_b) | (exact_b & loose_a)
 
 
-def _evidence(a: _Shape, b: _Shape, s: DedupSettings) -> float:
-    """Multiplier from dates and numbers: < 1 when they disagree, > 1 when they agree."""
+def _cosine(overlap: float, norm_a: float, norm_b: float) -> float:
+    """Weighted cosine of two term sets from the weight of their shared terms and each
+    side's sum of weights (names boosted on all three alike)."""
+    norm = math.sqrt(norm_a * norm_b)
+    return overlap / norm if overlap and norm else 0.0
+
+
+def _overlaps(a: _Shape, b: _Shape, weights: _Weights, extra: float) -> tuple[float, float]:
+    """Weight of the body and of the title terms two items share, names boosted by
+    ``extra`` (a name on either side counts)."""
     fa, fb = a.features, b.features
-    factor = 1.0
-    if fa.dates and fb.dates and not fa.dates & fb.dates:
-        factor *= s.date_conflict
-    if a.salient and b.salient:
-        shared = _agreeing(a.salient, a.loose, b.salient, b.loose)
-        if not shared:
-            factor *= s.number_conflict
-        else:
-            smaller = min(len(a.salient), len(b.salient))
-            factor *= 1.0 + s.number_bonus * min(1.0, len(shared) / smaller)
-    if fa.language == fb.language and a.title_names - fb.names and b.title_names - fa.names:
-        factor *= s.name_conflict  # "жителей Тараза" vs "жителей Атырау"
-    if (
-        a.title_salient
-        and b.title_salient
-        and (
-            not _agreeing(a.title_salient, a.title_loose, b.salient_all, b.loose_all)
-            or not _agreeing(b.title_salient, b.title_loose, a.salient_all, a.loose_all)
-        )
-    ):
-        factor *= s.number_conflict
-    return factor
+    names = fa.names | fb.names
+    terms = fa.terms & fb.terms
+    body = (
+        weights.sum(terms) + weights.sum(a.numbers & b.numbers) + extra * weights.sum(terms & names)
+    )
+    title_terms = a.title & b.title
+    return body, weights.sum(title_terms) + extra * weights.sum(title_terms & names)
 
 
-def _cast(a: _Profile, b: _Profile, s: DedupSettings) -> float:
-    """Retellings keep the event's people and places. Two items that each name at least
-    three rare ones (weight above the median) and share none report different events,
-    however alike their wording ("инфляция составила…" quoting different officials)."""
-    if len(a.rare_names) >= 3 and len(b.rare_names) >= 3 and not a.rare_names & b.rare_names:
-        return s.cast_conflict
-    return 1.0
-
-
-def _pair_score(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings) -> float:
+def _wording(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings) -> list[float]:
+    """Same-language features: body, title, lead and names cosines, the cast and title
+    names that disagree, a near-copy."""
     a, b = pa.shape, pb.shape
     fa, fb = a.features, b.features
-    if fa.language != fb.language:
-        return _cross_language_score(pa, pb, weights, s)
-    # A near-copy needs no term weights, but formulaic reports are near-copies of each
-    # other too ("Курс доллара на 25 ноября"), so dates and numbers still apply.
-    evidence = _evidence(a, b, s) * _cast(pa, pb, s)
-    if (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits and evidence >= 1.0:
-        return 1.0  # a near-copy that no date, number or name contradicts
     extra = s.name_boost - 1.0
     only_b, only_a = fb.names - fa.names, fa.names - fb.names
     body_overlap, title_overlap = _overlaps(a, b, weights, extra)
@@ -280,133 +267,98 @@ def _pair_score(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings)
         pa.title_sum + extra * (pa.title_names_sum + weights.sum(a.title & only_b)),
         pb.title_sum + extra * (pb.title_names_sum + weights.sum(b.title & only_a)),
     )
-    score = s.body_weight * body + (1.0 - s.body_weight) * title
-    return min(1.0, score * evidence)
+    lead = _cosine(weights.sum(fa.lead & fb.lead), pa.lead_sum, pb.lead_sum)
+    names = _cosine(weights.sum(fa.names & fb.names), pa.names_sum, pb.names_sum)
+    cast = len(pa.rare_names) >= 3 and len(pb.rare_names) >= 3 and not pa.rare_names & pb.rare_names
+    title_names = bool(a.title_names - fb.names and b.title_names - fa.names)
+    near_copy = (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits
+    return [1.0, body, title, lead, names, float(cast), float(title_names), float(near_copy)]
 
 
-def _overlaps(a: _Shape, b: _Shape, weights: _Weights, extra: float) -> tuple[float, float]:
-    """Weight of the body and of the title terms two items share, names boosted by
-    ``extra`` (a name on either side counts): the numerators of the pair score and of
-    its bound."""
+def _figures(a: _Shape, b: _Shape) -> list[float]:
+    """Figures and dates: both sides quote figures, the share of the fewer that the other
+    states too, title figures the other never states, explicit dates that agree or
+    disagree, years that disagree ("в 2020 году" against "в 2021 году")."""
     fa, fb = a.features, b.features
-    names = fa.names | fb.names
-    terms = fa.terms & fb.terms
-    body = (
-        weights.sum(terms) + weights.sum(a.numbers & b.numbers) + extra * weights.sum(terms & names)
+    both = bool(a.salient and b.salient)
+    share = 0.0
+    if both:
+        agreeing = _agreeing(a.salient, a.loose, b.salient, b.loose)
+        share = min(1.0, len(agreeing) / min(len(a.salient), len(b.salient)))
+    title_conflict = bool(
+        a.title_salient
+        and b.title_salient
+        and (
+            not _agreeing(a.title_salient, a.title_loose, b.salient_all, b.loose_all)
+            or not _agreeing(b.title_salient, b.title_loose, a.salient_all, a.loose_all)
+        )
     )
-    title_terms = a.title & b.title
-    return body, weights.sum(title_terms) + extra * weights.sum(title_terms & names)
+    dates_agree = bool(fa.dates & fb.dates)
+    dates_conflict = bool(fa.dates and fb.dates and not dates_agree)
+    years_a, years_b = _years(fa.numbers), _years(fb.numbers)
+    years_conflict = bool(years_a and years_b and max(years_a) != max(years_b))
+    return [
+        float(both),
+        share,
+        float(title_conflict),
+        float(dates_agree),
+        float(dates_conflict),
+        float(years_conflict),
+    ]
 
 
-def _cosine(overlap: float, norm_a: float, norm_b: float) -> float:
-    """Weighted cosine of two term sets from the weight of their shared terms and each
-    side's sum of weights (names boosted on all three alike)."""
-    norm = math.sqrt(norm_a * norm_b)
-    return overlap / norm if overlap and norm else 0.0
+def _years(numbers: frozenset[str]) -> list[str]:
+    return [n for n in numbers if _is_year(n)]
 
 
-def _cross_language_score(a: _Profile, b: _Profile, weights: _Weights, s: DedupSettings) -> float:
-    """Names (skeletons), numbers and dates: all that survives translation."""
-    shared = a.shape.cross & b.shape.cross
-    if len(shared) < _MIN_CROSS:
-        return 0.0
-    score = _cosine(weights.sum(shared), a.cross_sum, b.cross_sum)
-    return min(1.0, score * _evidence(a.shape, b.shape, s))
+def pair_features(
+    pa: _Profile, pb: _Profile, hours: float, weights: _Weights, s: DedupSettings
+) -> list[float]:
+    """The features of a pair, in the order of :data:`aggregator.dedup.scorer.FEATURES`.
+    Items in different languages are compared on what survives translation: name
+    skeletons, figures and dates."""
+    a, b = pa.shape, pb.shape
+    same = a.features.language == b.features.language
+    wording = _wording(pa, pb, weights, s) if same else [0.0] * 8
+    cross = [0.0, 0.0, 0.0]
+    if not same:
+        shared = a.cross & b.cross
+        cosine = _cosine(weights.sum(shared), pa.cross_sum, pb.cross_sum)
+        cross = [1.0, cosine, min(len(shared), _MAX_SHARED) / _MAX_SHARED]
+    time = min(1.0, math.log1p(hours) / math.log1p(72.0))
+    evidence = min(len(a.features.terms), len(b.features.terms))
+    return [
+        *wording,
+        *_figures(a, b),
+        time,
+        *cross,
+        min(1.0, math.log1p(evidence) / math.log1p(100.0)),
+    ]
+
+
+def _probability(
+    pa: _Profile, pb: _Profile, hours: float, weights: _Weights, s: DedupSettings
+) -> float:
+    return default_scorer().probability(pair_features(pa, pb, hours, weights, s))
 
 
 def similarity(
     a: StoryFeatures, b: StoryFeatures, stats: TermStats, settings: DedupSettings
 ) -> float:
-    """0..1 score that ``a`` and ``b`` report the same event (time not considered)."""
+    """0..1: the learned probability that ``a`` and ``b`` report the same event, as if
+    published at the same time."""
     weights = _Weights(stats)
-    score = _pair_score(weights.profile(a), weights.profile(b), weights, settings)
-    return max(0.0, min(1.0, score))
+    return _probability(weights.profile(a), weights.profile(b), 0.0, weights, settings)
 
 
 def _hours_apart(x: datetime, y: datetime) -> float:
     return abs((x - y).total_seconds()) / 3600.0
 
 
-def _time_factor(hours: float, settings: DedupSettings) -> float:
-    """Retellings follow within hours; a day or more apart is weak evidence against."""
-    return 1.0 if hours <= 20.0 else 1.0 - settings.day_penalty * min(hours / 24.0, 3.0) / 3.0
-
-
-def _score_bound(
-    pa: _Profile, b: _Shape, weights: _Weights, s: DedupSettings, needed: float = 0.0
-) -> float:
-    """An upper bound of ``_pair_score`` that needs no weights of ``b``'s own: a shared
-    term weighs the same on both sides and ``b`` holds them all, so its norm is at least
-    the overlap, and a cosine at most sqrt(overlap / the new item's own norm). Evidence
-    without the cast (which only lowers a score) bounds the rest.
-
-    The overlap is worked out only when the evidence alone, at the largest overlap
-    ratio (the names' boost can lift it to sqrt(boost)), reaches ``needed``: dates and
-    numbers that disagree rule out most candidates of one topic, however alike their
-    wording (73% of the bench corpus's candidates)."""
-    a = pa.shape
-    fa, fb = a.features, b.features
-    if fa.language != fb.language:
-        return 1.0
-    evidence = _evidence(a, b, s)
-    if (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits and evidence >= 1.0:
-        return 1.0
-    at_most = evidence * math.sqrt(max(s.name_boost, 1.0 / s.name_boost))
-    if at_most < needed:
-        return at_most
-    extra = s.name_boost - 1.0
-    body, title = _overlaps(a, b, weights, extra)
-    own_body = pa.body_sum + extra * pa.body_names_sum
-    own_title = pa.title_sum + extra * pa.title_names_sum
-    bound = s.body_weight * math.sqrt(body / own_body if own_body else 0.0) + (
-        1.0 - s.body_weight
-    ) * math.sqrt(title / own_title if own_title else 0.0)
-    return min(1.0, bound * evidence)
-
-
-def _hopeful_stories(
-    new: _Profile,
-    new_published: datetime,
-    candidates: Iterable[Candidate],
-    weights: _Weights,
-    settings: DedupSettings,
-) -> set[str]:
-    """The stories of which some candidate may reach the threshold: only their members
-    are scored in full (most candidates share a rare key and little else, and a full
-    score needs the candidate's own weights)."""
-    hopeful = set()
-    limit = settings.threshold * (1.0 - 1e-9)  # margin for rounding
-    for cand in candidates:
-        if cand.story_id in hopeful:
-            continue
-        if new.shape.features.language != cand.features.language:
-            # fewer than three shared names and numbers score 0 across languages
-            if len(new.shape.cross & _shape(cand.features).cross) >= _MIN_CROSS:
-                hopeful.add(cand.story_id)
-            continue
-        time_factor = _time_factor(_hours_apart(new_published, cand.published), settings)
-        needed = limit / time_factor if time_factor > 0 else math.inf
-        if _score_bound(new, _shape(cand.features), weights, settings, needed) >= needed:
-            hopeful.add(cand.story_id)
-    return hopeful
-
-
-def _story_scores(
-    new: StoryFeatures,
-    new_published: datetime,
-    candidates: Iterable[Candidate],
-    weights: _Weights,
-    settings: DedupSettings,
-) -> Iterator[tuple[str, float, float]]:
-    """(story, score, score relative to its threshold) of each candidate."""
-    profile = weights.profile(new)
-    for cand in candidates:
-        score = _pair_score(profile, weights.profile(cand.features), weights, settings)
-        score *= _time_factor(_hours_apart(new_published, cand.published), settings)
-        limit = settings.threshold
-        if new.language != cand.features.language:
-            limit = settings.cross_language_threshold
-        yield cand.story_id, score, score / limit
+def has_evidence(features: StoryFeatures) -> bool:
+    """Whether an item says enough to join a story: an item without title or text, or
+    with only boilerplate, stays its own story."""
+    return len(features.terms) >= MIN_EVIDENCE
 
 
 def choose_story(
@@ -419,12 +371,18 @@ def choose_story(
 ) -> str | None:
     """The story_id the new item joins, or None for a new story.
 
-    Only candidates within ``settings.window_hours`` of ``new_published`` count, and
-    never one of the new item's own source. With ``settings.exclusive_sources`` a story
-    that already holds an item of this source is not joined either: an outlet reports
-    an event once, so a second item of it is a follow-up or another event. A story's
-    score is its best-scoring member; ties go to the earlier candidate in the sequence.
+    Only candidates within ``settings.window_hours`` of ``new_published`` count, never one
+    of the new item's own source, and none without evidence (:func:`has_evidence`). With
+    ``settings.exclusive_sources`` a story that already holds an item of this source is
+    not joined either: an outlet reports an event once, so a second item of it is a
+    follow-up or another event. Each candidate gets the learned probability of one event
+    (:mod:`aggregator.dedup.scorer`); a story qualifies when one of its members reaches
+    the scorer's threshold and its members' mean reaches ``settings.linkage`` of it (one
+    look-alike must not chain other events); the best member's story wins, ties to the
+    earlier candidate.
     """
+    if not has_evidence(new):
+        return None
     in_window = [
         c
         for c in candidates[: settings.max_candidates]
@@ -433,20 +391,20 @@ def choose_story(
     blocked = {c.story_id for c in in_window if c.source_id == new_source_id}
     if not settings.exclusive_sources:
         blocked = set()
-    others = [c for c in in_window if c.source_id != new_source_id and c.story_id not in blocked]
-    scores: dict[str, list[tuple[float, float]]] = {}
     weights = _Weights(stats)
-    hopeful = _hopeful_stories(weights.profile(new), new_published, others, weights, settings)
-    others = [c for c in others if c.story_id in hopeful]
-    for story_id, score, ratio in _story_scores(new, new_published, others, weights, settings):
-        scores.setdefault(story_id, []).append((score, ratio))
-    # A story qualifies on a member above the threshold, but only if the new item also
-    # agrees with its members on the whole: one look-alike must not chain other events.
+    profile = weights.profile(new)
+    found: dict[str, list[float]] = {}
+    for c in in_window:
+        if c.source_id == new_source_id or c.story_id in blocked or not has_evidence(c.features):
+            continue
+        hours = _hours_apart(new_published, c.published)
+        p = _probability(profile, weights.profile(c.features), hours, weights, settings)
+        found.setdefault(c.story_id, []).append(p)
+    threshold = default_scorer().threshold
     best = {
-        story_id: max(score for score, ratio in found if ratio >= 1.0)
-        for story_id, found in scores.items()
-        if any(ratio >= 1.0 for _, ratio in found)
-        and sum(ratio for _, ratio in found) / len(found) >= settings.linkage
+        story_id: max(ps)
+        for story_id, ps in found.items()
+        if max(ps) >= threshold and sum(ps) / len(ps) >= settings.linkage * threshold
     }
     if not best:
         return None

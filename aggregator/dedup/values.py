@@ -41,7 +41,8 @@ class StoryFeatures:
 
     ``terms`` holds body and title lemmas (names included), ``title`` the title's
     lemmas, ``names`` the capitalized ones, ``numbers`` normalized figures, ``dates``
-    ``MMDD`` strings, ``skeletons`` language-neutral keys of the names.
+    ``MMDD`` strings, ``skeletons`` language-neutral keys of the names, ``lead`` the
+    lemmas that tell what happened.
     """
 
     language: str
@@ -53,6 +54,9 @@ class StoryFeatures:
     skeletons: frozenset[str]
     simhash: int
     title_numbers: frozenset[str] = field(default_factory=frozenset)
+    lead: frozenset[str] = field(default_factory=frozenset)
+    """The lemmas of the title and the first sentences, names left out: the event's
+    predicate ("назначил", "приговорил", "won"), not its people."""
 
     def to_json(self) -> str:
         """Serialize compactly (sorted lists, short keys) for a database text column."""
@@ -66,6 +70,7 @@ class StoryFeatures:
             "k": sorted(self.skeletons),
             "s": format(self.simhash, "x"),
             "q": sorted(self.title_numbers),
+            "e": sorted(self.lead),
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -84,6 +89,7 @@ class StoryFeatures:
                 skeletons=_shared(raw["k"]),
                 simhash=int(raw["s"], 16),
                 title_numbers=_shared(raw.get("q", ())),
+                lead=_shared(raw.get("e", ())),
             )
         except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as e:
             raise ValueError(f"invalid story features JSON: {e}") from e

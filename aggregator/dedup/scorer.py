@@ -1,0 +1,80 @@
+"""The learned pairwise scorer: a logistic regression over pair features.
+
+The weights live in ``aggregator/data/story_scorer.json``, written by
+``bench/train_story_scorer.py`` from pairs of items that we labelled ourselves
+(``tests/data/stories/eval.json`` and ``bench/story_train.json``). The file names its
+features; a file whose names differ from :data:`FEATURES` is refused, so a model and the
+code that computes its features cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+FEATURES: tuple[str, ...] = (
+    "same_language",
+    "body",
+    "title",
+    "lead",
+    "names",
+    "cast_conflict",
+    "title_name_conflict",
+    "near_copy",
+    "numbers_both",
+    "numbers_share",
+    "title_numbers_conflict",
+    "dates_agree",
+    "dates_conflict",
+    "years_conflict",
+    "hours",
+    "cross_language",
+    "cross",
+    "cross_shared",
+    "evidence",
+)
+"""What :func:`aggregator.dedup.decision.pair_features` returns, in this order."""
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """Logistic weights over :data:`FEATURES` and the probability at which two items are
+    one event (chosen by the training script on held-out folds, not by hand)."""
+
+    weights: tuple[float, ...]
+    threshold: float
+
+    def probability(self, features: Sequence[float]) -> float:
+        """P(same event) of one pair's features."""
+        z = sum(w * x for w, x in zip(self.weights, features, strict=True))
+        if z < -30.0:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+def scorer_from_json(data: str) -> Scorer:
+    """A :class:`Scorer` from the training script's JSON; ``ValueError`` when its features
+    are not :data:`FEATURES` or a value is missing."""
+    try:
+        raw = json.loads(data)
+        names = tuple(raw["features"])
+        weights = tuple(float(w) for w in raw["weights"])
+        threshold = float(raw["threshold"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"invalid story scorer JSON: {e}") from e
+    if names != FEATURES or len(weights) != len(FEATURES):
+        raise ValueError(
+            f"story scorer features {names} are not {FEATURES}: run bench/train_story_scorer.py"
+        )
+    return Scorer(weights, threshold)
+
+
+@functools.cache
+def default_scorer() -> Scorer:
+    """The shipped model (``aggregator/data/story_scorer.json``)."""
+    path = resources.files("aggregator").joinpath("data/story_scorer.json")
+    return scorer_from_json(path.read_text(encoding="utf-8"))

@@ -1,0 +1,146 @@
+"""Train the story scorer: a logistic regression over pair features, from items we
+labelled ourselves; writes ``aggregator/data/story_scorer.json``.
+
+Run: .venv/bin/python bench/train_story_scorer.py [--out PATH] [--check]
+
+The items are ``tests/data/stories/eval.json`` and ``bench/story_train.json`` (same
+format: ``id``, ``source``, ``language``, ``title``, ``text``, ``published``, ``event``;
+items of one ``event`` report one event; an event id's prefix before the first ``-`` is
+its family, whose other events are the hard negatives). The pairs are those the story
+step can see: two items of different sources within 72 hours. Features are computed by
+the package's own :func:`aggregator.dedup.decision.pair_features`, with document
+frequencies over all the items.
+
+The fit is L2-regularised logistic regression by Newton's method (numpy), positives
+and negatives weighted to equal totals. The threshold is the probability that maximises
+F1 over out-of-fold predictions (folds by event family, so a family's hard negatives are
+never seen in training and test at once); the weights written are fitted on all pairs.
+``--check`` prints the fitted weights and the out-of-fold figures without writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from aggregator.dedup import extract_features, stats_from
+from aggregator.dedup.decision import _Weights, pair_features
+from aggregator.dedup.scorer import FEATURES
+from aggregator.dedup.values import DedupSettings
+
+ROOT = Path(__file__).parent.parent
+SOURCES = (ROOT / "tests" / "data" / "stories" / "eval.json", ROOT / "bench" / "story_train.json")
+OUT = ROOT / "aggregator" / "data" / "story_scorer.json"
+WINDOW_HOURS = 72.0
+L2 = 1.0
+FOLDS = 5
+
+
+def load_items() -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
+    for path in SOURCES:
+        items += json.loads(path.read_text(encoding="utf-8"))["items"]
+    return items
+
+
+def pairs(items: list[dict[str, object]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Features, labels and the family of each pair within the window."""
+    features = [
+        extract_features(str(i["title"]), str(i["text"]), str(i["language"])) for i in items
+    ]
+    published = [datetime.fromisoformat(str(i["published"])).astimezone(UTC) for i in items]
+    weights = _Weights(stats_from(features))
+    settings = DedupSettings()
+    rows, labels, families = [], [], []
+    for a, b in itertools.combinations(range(len(items)), 2):
+        hours = abs((published[a] - published[b]).total_seconds()) / 3600
+        if hours > WINDOW_HOURS or items[a]["source"] == items[b]["source"]:
+            continue
+        pa, pb = weights.profile(features[a]), weights.profile(features[b])
+        rows.append(pair_features(pa, pb, hours, weights, settings))
+        labels.append(float(items[a]["event"] == items[b]["event"]))
+        families.append(_family(items[a]) + "|" + _family(items[b]))
+    return np.array(rows), np.array(labels), families
+
+
+def _family(item: dict[str, object]) -> str:
+    return str(item["event"]).split("-")[0]
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """L2-regularised logistic regression, positives and negatives weighted alike."""
+    positive = y.sum()
+    sample = np.where(y == 1, len(y) / (2 * positive), len(y) / (2 * (len(y) - positive)))
+    w = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        gradient = x.T @ (sample * (p - y)) + L2 * w
+        hessian = (x.T * (sample * p * (1 - p))) @ x + L2 * np.eye(x.shape[1])
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def out_of_fold(x: np.ndarray, y: np.ndarray, families: list[str]) -> np.ndarray:
+    """Each pair's probability from a model fitted without its families."""
+    names = sorted({f for pair in families for f in pair.split("|")})
+    fold_of = {name: n % FOLDS for n, name in enumerate(names)}
+    predicted = np.zeros(len(y))
+    for fold in range(FOLDS):
+        held = np.array([any(fold_of[f] == fold for f in pair.split("|")) for pair in families])
+        w = fit(x[~held], y[~held])
+        predicted[held] = 1.0 / (1.0 + np.exp(-(x[held] @ w)))
+    return predicted
+
+
+def best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """The probability with the best F1, and its precision and recall."""
+    best = (0.5, 0.0, 0.0, -1.0)
+    for t in np.arange(0.30, 0.96, 0.01):
+        hit = float(((p >= t) & (y == 1)).sum())
+        said = float((p >= t).sum())
+        precision = hit / said if said else 1.0
+        recall = hit / y.sum()
+        f1 = 2 * precision * recall / (precision + recall) if hit else 0.0
+        if f1 > best[3]:
+            best = (float(t), precision, recall, f1)
+    return best[0], best[1], best[2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--check", action="store_true", help="print, do not write")
+    args = parser.parse_args()
+    items = load_items()
+    x, y, families = pairs(items)
+    threshold, precision, recall = best_threshold(out_of_fold(x, y, families), y)
+    w = fit(x, y)
+    print(f"{len(items)} items, {len(y)} pairs ({int(y.sum())} positive)")
+    print(f"out of fold: threshold {threshold:.2f} precision {precision:.3f} recall {recall:.3f}")
+    for name, weight in zip(FEATURES, w, strict=True):
+        print(f"  {name:24} {weight:+.3f}")
+    if args.check:
+        return
+    model = {
+        "description": "Story scorer: logistic weights over pair features, written by "
+        "bench/train_story_scorer.py; do not edit by hand.",
+        "features": list(FEATURES),
+        "weights": [round(float(v), 5) for v in w],
+        "threshold": round(threshold, 2),
+        "trained_on": {"items": len(items), "pairs": len(y), "positive": int(y.sum())},
+        "out_of_fold": {"precision": round(precision, 3), "recall": round(recall, 3)},
+    }
+    args.out.write_text(json.dumps(model, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()
