@@ -360,15 +360,17 @@ class StoryDecision:
 
     def __call__(
         self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
-    ) -> str | None:
+    ) -> list[str]:
         if item.story_keys is None:
-            return None
+            return []
         new = _features(item.story_keys.features)
         found = [
             dedup.Candidate(row.story_id, row.source_id, row.published, _features(row.features))
             for row in candidates
         ]
-        return dedup.choose_story(new, item.source_id, item.published, found, counts, self.settings)
+        return dedup.choose_stories(
+            new, item.source_id, item.published, found, counts, self.settings
+        )
 
 
 async def _not_modified(

@@ -156,7 +156,7 @@ def write_feeds(records: Sequence[Record], dates: dict[str, datetime], folder: P
     lines = [
         "store: store",
         "output:\n  max_items: 10000",
-        "fetch:\n  host_spacing: 0s",
+        "fetch:\n  host_spacing: 0s\n  parse_workers: 0",
         "sources:",
     ]
     ids = []
@@ -174,8 +174,9 @@ def _rss(domain: str, records: Sequence[Record], dates: dict[str, datetime]) -> 
     items = []
     for r in records:
         title = f"<title>{escape(r.title)}</title>" if r.title else ""
+        link = escape(_link(r))
         items.append(
-            f"<item><guid>{escape(r.url)}</guid><link>{escape(r.url)}</link>{title}"
+            f"<item><guid>{link}</guid><link>{link}</link>{title}"
             f"<description>{escape(r.text)}</description>"
             f"<pubDate>{format_datetime(dates[r.id])}</pubDate></item>"
         )
@@ -184,6 +185,12 @@ def _rss(domain: str, records: Sequence[Record], dates: dict[str, datetime]) -> 
         f"<title>{escape(domain)}</title><link>https://{escape(domain)}/</link>"
         f"{''.join(items)}</channel></rss>"
     ).encode()
+
+
+def _link(record: Record) -> str:
+    """The item's link: the record's own address would lose its query to the link
+    cleaner, and the stories are mapped back to records by link."""
+    return f"https://{record.domain}/eval/{record.id}"
 
 
 def fold(records: Sequence[Record], order: int | None) -> dict[str, str]:
@@ -202,13 +209,16 @@ def fold(records: Sequence[Record], order: int | None) -> dict[str, str]:
         finally:
             store.close()
             shutdown_pools()
-    by_url = {r.url: r.id for r in records}
+    by_url = {_link(r): r.id for r in records}
     story_of = {}
     for entry in feed["items"]:
         ext = entry["_aggregator"]
         for member in ext.get("sources") or [{"url": entry.get("url")}]:
             if member.get("url") in by_url:
                 story_of[by_url[member["url"]]] = ext.get("story") or entry["id"]
+    lost = [r.id for r in records if r.id not in story_of]
+    if lost:
+        raise SystemExit(f"records missing from feed.json (refresh failed?): {lost}")
     return story_of
 
 

@@ -19,6 +19,7 @@ from aggregator.dedup import (
     CorpusStats,
     DedupSettings,
     StoryFeatures,
+    choose_stories,
     choose_story,
     extract_features,
     index_keys,
@@ -71,7 +72,8 @@ def load_eval() -> list[EvalItem]:
 def cluster(
     items: Sequence[EvalItem], config: DedupSettings, stats: CorpusStats | None = None
 ) -> dict[str, str]:
-    """Run the pipeline's decision in published order; item id -> story id.
+    """Run the pipeline's decision in published order; item id -> story id (stories
+    that an item joins at once are merged, as storage merges them).
 
     Candidates are the earlier items sharing at least one lookup key, ranked by the
     summed weights of the keys they share, then the earliest (as the database lookup
@@ -96,8 +98,14 @@ def cluster(
             Candidate(story_of[items[m].id], items[m].source, items[m].published, items[m].features)
             for m in ranked
         ]
-        chosen = choose_story(item.features, item.source, item.published, candidates, stats, config)
-        story_of[item.id] = chosen or item.id
+        chosen = choose_stories(
+            item.features, item.source, item.published, candidates, stats, config
+        )
+        for absorbed in chosen[1:]:  # merged into the first, as storage does
+            for other, story in story_of.items():
+                if story == absorbed:
+                    story_of[other] = chosen[0]
+        story_of[item.id] = chosen[0] if chosen else item.id
         if incremental:
             stats.add(item.features)
         for key in keys:
@@ -179,10 +187,13 @@ def test_eval_pairwise_precision_recall(eval_items: list[EvalItem], mode: str) -
     )
     for line in errors(eval_items, story_of):
         print("  ", line)
-    assert same.precision >= 0.97
+    # Our own set trains the scorer (with bench/story_train.json): these figures say the
+    # model fits what it was taught; bench/eval_stories.py on text labelled by others
+    # says whether it generalizes.
+    assert same.precision >= 0.95
     assert same.recall >= 0.93
-    assert overall.precision >= 0.97
-    assert overall.recall >= 0.72
+    assert overall.precision >= 0.95
+    assert overall.recall >= 0.85
 
 
 # ------------------------------------------------------------------------ units
@@ -328,8 +339,9 @@ def test_pair_features_follow_the_shipped_model(eval_items: list[EvalItem]) -> N
     """The shipped weights name the features the code computes, in its order, and every
     feature stays in 0..1 on the labelled set."""
     scorer = default_scorer()
-    assert len(scorer.weights) == len(FEATURES)
-    assert 0.0 < scorer.threshold < 1.0
+    for model in (scorer.same, scorer.cross):
+        assert len(model.weights) == len(FEATURES)
+        assert 0.0 < model.threshold < 1.0
     features = [item.features for item in eval_items]
     weights = _Weights(_stats(*features))
     for a, b in itertools.combinations(features[:60], 2):
@@ -337,7 +349,10 @@ def test_pair_features_follow_the_shipped_model(eval_items: list[EvalItem]) -> N
         assert len(row) == len(FEATURES)
         assert all(0.0 <= x <= 1.0 for x in row)
     with pytest.raises(ValueError, match="train_story_scorer"):
-        scorer_from_json('{"features": ["body"], "weights": [1.0], "threshold": 0.5}')
+        scorer_from_json(
+            '{"features": ["body"], "models": {"same": {"weights": [1.0], "threshold": 0.5},'
+            ' "cross": {"weights": [1.0], "threshold": 0.5}}}'
+        )
     with pytest.raises(ValueError, match="invalid story scorer"):
         scorer_from_json("{}")
 
@@ -395,8 +410,11 @@ def test_templated_items_with_other_figures_stay_apart() -> None:
     assert choose_story(again, "cityC", later, [cand], stats, config) == "s1"
 
 
-def test_the_next_event_of_the_same_people_is_another_story() -> None:
-    """The same defendant, his last word one day and the sentence the next."""
+def test_the_next_event_of_the_same_people_is_another_story(
+    eval_items: list[EvalItem],
+) -> None:
+    """The same defendant, his last word one day and the sentence the next (term
+    frequencies over the labelled set as background, as a store has them)."""
     last_word = extract_features(
         "Бывший аким Нурлан Досжанов выступил с последним словом",
         "В суде Жамбылской области бывший аким Нурлан Досжанов выступил с последним словом "
@@ -415,7 +433,7 @@ def test_the_next_event_of_the_same_people_is_another_story() -> None:
         "конфискацией имущества.",
         "ru",
     )
-    stats = _stats(last_word, retold, sentence)
+    stats = _stats(last_word, retold, sentence, *(item.features for item in eval_items))
     config = DedupSettings()
     cand = Candidate("s1", "tengrinews", T0, last_word)
     assert choose_story(retold, "zakon", T0 + timedelta(hours=2), [cand], stats, config) == "s1"

@@ -50,7 +50,7 @@ Layout (each module imports only modules listed above it, so there are no cycles
 
 from __future__ import annotations
 
-from aggregator.dedup.decision import choose_story, similarity
+from aggregator.dedup.decision import choose_stories, choose_story, has_evidence, similarity
 from aggregator.dedup.decision import stats_from as stats_from
 from aggregator.dedup.keys import (
     MAX_INDEX_KEYS,
@@ -70,9 +70,11 @@ __all__ = [
     "DedupSettings",
     "StoryFeatures",
     "TermStats",
+    "choose_stories",
     "choose_story",
     "detect_language",
     "extract_features",
+    "has_evidence",
     "index_keys",
     "lookup_keys",
     "similarity",

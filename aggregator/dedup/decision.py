@@ -14,13 +14,16 @@ from typing import Any, TypeVar
 
 from aggregator.dedup.keys import CorpusStats, _is_year
 from aggregator.dedup.scorer import default_scorer
-from aggregator.dedup.text import MIN_EVIDENCE
+from aggregator.dedup.text import MIN_EVIDENCE, name_skeleton
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
 
 _RARE_NAME = 4.0
 """BM25 IDF above which a name is rare (in ~2% of items or fewer)."""
 _MAX_SHARED = 6
 """Shared name skeletons and figures of two languages' items counted at most."""
+_FEW_SHARED = 3
+"""Fewer shared name skeletons and figures than this is a feature of its own: two
+languages' items close in time that share one name are rarely one event."""
 _MAX_ITEMS = 8192
 """How many items' shapes and profiles are kept (as many as the candidate caches
 of storage and the pipeline hold; more costs memory for few hits)."""
@@ -143,6 +146,9 @@ class _Weights:
             _Weights._shared_n = self._n
         _make_room(_Weights._profiles)
         self._cache = _Weights._shared
+        # rare: in at most 3 items while the store is small (a weight of 4 is then more
+        # than any name can reach), else in ~2% of them or fewer
+        self.rare = min(_RARE_NAME, math.log(1.0 + (self._n - 3 + 0.5) / 3.5))
 
     def __call__(self, term: str) -> float:
         weight = self._cache.get(term)
@@ -187,7 +193,7 @@ class _Weights:
             cross_sum=self.sum(shape.cross),
             lead_sum=self.sum(features.lead),
             names_sum=self.sum(features.names),
-            rare_names=frozenset(n for n in features.names if weight(n) >= _RARE_NAME),
+            rare_names=frozenset(n for n in features.names if weight(n) >= self.rare),
         )
         _Weights._profiles[id(features)] = made
         return made
@@ -275,6 +281,29 @@ def _wording(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings) ->
     return [1.0, body, title, lead, names, float(cast), float(title_names), float(near_copy)]
 
 
+def _cross_wording(a: _Shape, b: _Shape) -> list[float]:
+    """Across languages only the title's names say something of the wording: each title
+    names someone the other item never mentions (skeletons compared)."""
+    title_a = {k for k in map(name_skeleton, a.title_names) if k}
+    title_b = {k for k in map(name_skeleton, b.title_names) if k}
+    conflict = bool(title_a - b.features.skeletons and title_b - a.features.skeletons)
+    return [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(conflict), 0.0]
+
+
+def _lead_figures(a: _Shape, b: _Shape, names: float, lead: float) -> list[float]:
+    """Figures of the leads that disagree (what each report says first), and actors and
+    predicate agreeing at once."""
+    figures_a = _salient(frozenset(t[1:] for t in a.features.lead if t.startswith("#")))
+    figures_b = _salient(frozenset(t[1:] for t in b.features.lead if t.startswith("#")))
+    conflict = bool(
+        figures_a
+        and figures_b
+        and not _agreeing(figures_a, _loose(figures_a), b.salient_all, b.loose_all)
+        and not _agreeing(figures_b, _loose(figures_b), a.salient_all, a.loose_all)
+    )
+    return [float(conflict), names * lead]
+
+
 def _figures(a: _Shape, b: _Shape) -> list[float]:
     """Figures and dates: both sides quote figures, the share of the fewer that the other
     states too, title figures the other never states, explicit dates that agree or
@@ -319,17 +348,22 @@ def pair_features(
     skeletons, figures and dates."""
     a, b = pa.shape, pb.shape
     same = a.features.language == b.features.language
-    wording = _wording(pa, pb, weights, s) if same else [0.0] * 8
-    cross = [0.0, 0.0, 0.0]
+    wording = _wording(pa, pb, weights, s) if same else _cross_wording(a, b)
+    figures = _figures(a, b)
+    lead_figures = _lead_figures(a, b, wording[4], wording[3])
+    cross = [0.0, 0.0, 0.0, 0.0]
     if not same:
         shared = a.cross & b.cross
         cosine = _cosine(weights.sum(shared), pa.cross_sum, pb.cross_sum)
-        cross = [1.0, cosine, min(len(shared), _MAX_SHARED) / _MAX_SHARED]
+        few = len(shared) < _FEW_SHARED
+        cross = [1.0, cosine, min(len(shared), _MAX_SHARED) / _MAX_SHARED, float(few)]
     time = min(1.0, math.log1p(hours) / math.log1p(72.0))
     evidence = min(len(a.features.terms), len(b.features.terms))
     return [
         *wording,
-        *_figures(a, b),
+        *figures[:2],
+        *lead_figures,
+        *figures[2:],
         time,
         *cross,
         min(1.0, math.log1p(evidence) / math.log1p(100.0)),
@@ -338,8 +372,11 @@ def pair_features(
 
 def _probability(
     pa: _Profile, pb: _Profile, hours: float, weights: _Weights, s: DedupSettings
-) -> float:
-    return default_scorer().probability(pair_features(pa, pb, hours, weights, s))
+) -> tuple[float, float]:
+    """The learned probability of one event, and the threshold of its model."""
+    features = pair_features(pa, pb, hours, weights, s)
+    model = default_scorer().model(features)
+    return model.probability(features), model.threshold
 
 
 def similarity(
@@ -348,7 +385,7 @@ def similarity(
     """0..1: the learned probability that ``a`` and ``b`` report the same event, as if
     published at the same time."""
     weights = _Weights(stats)
-    return _probability(weights.profile(a), weights.profile(b), 0.0, weights, settings)
+    return _probability(weights.profile(a), weights.profile(b), 0.0, weights, settings)[0]
 
 
 def _hours_apart(x: datetime, y: datetime) -> float:
@@ -361,15 +398,16 @@ def has_evidence(features: StoryFeatures) -> bool:
     return len(features.terms) >= MIN_EVIDENCE
 
 
-def choose_story(
+def choose_stories(
     new: StoryFeatures,
     new_source_id: str,
     new_published: datetime,
     candidates: Sequence[Candidate],
     stats: TermStats,
     settings: DedupSettings,
-) -> str | None:
-    """The story_id the new item joins, or None for a new story.
+) -> list[str]:
+    """The stories the new item joins: none (it founds one), one, or several that it
+    shows to be one event, which the caller merges into the first.
 
     Only candidates within ``settings.window_hours`` of ``new_published`` count, never one
     of the new item's own source, and none without evidence (:func:`has_evidence`). With
@@ -377,12 +415,17 @@ def choose_story(
     not joined either: an outlet reports an event once, so a second item of it is a
     follow-up or another event. Each candidate gets the learned probability of one event
     (:mod:`aggregator.dedup.scorer`); a story qualifies when one of its members reaches
-    the scorer's threshold and its members' mean reaches ``settings.linkage`` of it (one
-    look-alike must not chain other events); the best member's story wins, ties to the
-    earlier candidate.
+    its model's threshold and its members' mean share of the threshold reaches
+    ``settings.linkage`` (one look-alike must not chain other events).
+
+    Joining every qualifying story, not only the best, is what makes the answer not
+    depend on arrival order: whichever of three retellings comes last links the other
+    two. The first story is the one with the earliest member (then the smallest id), so
+    that the merged story keeps the id readers saw first; a story sharing an outlet with
+    one already chosen is left out (an outlet reports an event once).
     """
     if not has_evidence(new):
-        return None
+        return []
     in_window = [
         c
         for c in candidates[: settings.max_candidates]
@@ -394,21 +437,42 @@ def choose_story(
     weights = _Weights(stats)
     profile = weights.profile(new)
     found: dict[str, list[float]] = {}
+    members: dict[str, list[Candidate]] = {}
     for c in in_window:
         if c.source_id == new_source_id or c.story_id in blocked or not has_evidence(c.features):
             continue
         hours = _hours_apart(new_published, c.published)
-        p = _probability(profile, weights.profile(c.features), hours, weights, settings)
-        found.setdefault(c.story_id, []).append(p)
-    threshold = default_scorer().threshold
-    best = {
-        story_id: max(ps)
-        for story_id, ps in found.items()
-        if max(ps) >= threshold and sum(ps) / len(ps) >= settings.linkage * threshold
-    }
-    if not best:
-        return None
-    return max(best, key=lambda sid: best[sid])
+        p, threshold = _probability(profile, weights.profile(c.features), hours, weights, settings)
+        found.setdefault(c.story_id, []).append(p / threshold)
+        members.setdefault(c.story_id, []).append(c)
+    qualifying = [
+        story_id
+        for story_id, ratios in found.items()
+        if max(ratios) >= 1.0 and sum(ratios) / len(ratios) >= settings.linkage
+    ]
+    qualifying.sort(key=lambda sid: (min(c.published for c in members[sid]), sid))
+    chosen: list[str] = []
+    outlets: set[str] = set()
+    for story_id in qualifying:
+        sources = {c.source_id for c in members[story_id]}
+        if settings.exclusive_sources and sources & outlets:
+            continue
+        chosen.append(story_id)
+        outlets |= sources
+    return chosen
+
+
+def choose_story(
+    new: StoryFeatures,
+    new_source_id: str,
+    new_published: datetime,
+    candidates: Sequence[Candidate],
+    stats: TermStats,
+    settings: DedupSettings,
+) -> str | None:
+    """The story the new item joins first (see :func:`choose_stories`), or None."""
+    chosen = choose_stories(new, new_source_id, new_published, candidates, stats, settings)
+    return chosen[0] if chosen else None
 
 
 def stats_from(features: Iterable[StoryFeatures]) -> CorpusStats:

@@ -27,6 +27,8 @@ FEATURES: tuple[str, ...] = (
     "near_copy",
     "numbers_both",
     "numbers_share",
+    "lead_numbers_conflict",
+    "names_and_lead",
     "title_numbers_conflict",
     "dates_agree",
     "dates_conflict",
@@ -35,13 +37,14 @@ FEATURES: tuple[str, ...] = (
     "cross_language",
     "cross",
     "cross_shared",
+    "cross_few",
     "evidence",
 )
 """What :func:`aggregator.dedup.decision.pair_features` returns, in this order."""
 
 
 @dataclass(frozen=True)
-class Scorer:
+class Model:
     """Logistic weights over :data:`FEATURES` and the probability at which two items are
     one event (chosen by the training script on held-out folds, not by hand)."""
 
@@ -56,21 +59,42 @@ class Scorer:
         return 1.0 / (1.0 + math.exp(-z))
 
 
+_CROSS = FEATURES.index("cross_language")
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """Two models: pairs in one language, and pairs in two (which share only names,
+    figures and dates, so the same weights would not fit both)."""
+
+    same: Model
+    cross: Model
+
+    def model(self, features: Sequence[float]) -> Model:
+        """The model of a pair (by its ``cross_language`` feature)."""
+        return self.cross if features[_CROSS] else self.same
+
+
 def scorer_from_json(data: str) -> Scorer:
     """A :class:`Scorer` from the training script's JSON; ``ValueError`` when its features
     are not :data:`FEATURES` or a value is missing."""
     try:
         raw = json.loads(data)
         names = tuple(raw["features"])
-        weights = tuple(float(w) for w in raw["weights"])
-        threshold = float(raw["threshold"])
+        models = {
+            kind: Model(
+                tuple(float(w) for w in raw["models"][kind]["weights"]),
+                float(raw["models"][kind]["threshold"]),
+            )
+            for kind in ("same", "cross")
+        }
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"invalid story scorer JSON: {e}") from e
-    if names != FEATURES or len(weights) != len(FEATURES):
+    if names != FEATURES or any(len(m.weights) != len(FEATURES) for m in models.values()):
         raise ValueError(
             f"story scorer features {names} are not {FEATURES}: run bench/train_story_scorer.py"
         )
-    return Scorer(weights, threshold)
+    return Scorer(models["same"], models["cross"])
 
 
 @functools.cache

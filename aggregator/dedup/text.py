@@ -228,7 +228,7 @@ def _lemma_ru(word: str) -> tuple[str, bool]:
     return ("" if lemma in _RU_STOP else lemma), named
 
 
-def _skeleton(term: str) -> str:
+def name_skeleton(term: str) -> str:
     """Language-neutral key of a name: its transliterated consonants, first five."""
     latin = term.translate(_TRANSLIT)
     consonants = [ch for ch in latin if ch.isalpha() and ch not in "aeiouyjh"]
@@ -340,7 +340,9 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
     numbers = _extract_numbers(rest)
     tokens = _tokenize(rest, lang)
     title_tokens = _tokenize(title_rest, lang)
-    lead_tokens = _tokenize(_extract_dates(_lead(title, text))[1], lang)
+    lead_rest = _extract_dates(_lead(title, text))[1]
+    lead_tokens = _tokenize(lead_rest, lang)
+    lead_numbers = {f"#{n}" for n in _extract_numbers(lead_rest)}
     names = tokens.names | title_tokens.names
     return StoryFeatures(
         language=lang,
@@ -349,10 +351,10 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
         names=frozenset(names),
         numbers=frozenset(numbers),
         dates=frozenset(dates),
-        skeletons=frozenset(s for s in map(_skeleton, names) if s),
+        skeletons=frozenset(s for s in map(name_skeleton, names) if s),
         simhash=_simhash(tokens.terms),
         title_numbers=frozenset(_extract_numbers(title_rest)),
-        lead=frozenset(lead_tokens.terms) - names,
+        lead=(frozenset(lead_tokens.terms) - names) | lead_numbers,
     )
 
 

@@ -56,7 +56,8 @@ class StoryFeatures:
     title_numbers: frozenset[str] = field(default_factory=frozenset)
     lead: frozenset[str] = field(default_factory=frozenset)
     """The lemmas of the title and the first sentences, names left out: the event's
-    predicate ("назначил", "приговорил", "won"), not its people."""
+    predicate ("назначил", "приговорил", "won"), not its people; and their figures,
+    prefixed with #."""
 
     def to_json(self) -> str:
         """Serialize compactly (sorted lists, short keys) for a database text column."""
