@@ -333,8 +333,8 @@ def compute_story_keys(item: Item) -> StoryKeys:
 
 
 class StoryDecision:
-    """The ``StoryDecider`` the store calls for each new item: ``dedup.choose_story``
-    over the candidates of the index, with the configured thresholds."""
+    """The ``StoryDecider`` the store calls for each new item: ``dedup.choose_stories``
+    over the candidates of the index (the stories it joins; storage merges them)."""
 
     def __init__(self, config: DedupConfig) -> None:
         self.settings = dedup.DedupSettings(

@@ -443,6 +443,10 @@ def choose_stories(
             continue
         hours = _hours_apart(new_published, c.published)
         p, threshold = _probability(profile, weights.profile(c.features), hours, weights, settings)
+        if c.features.language == new.language and settings.threshold is not None:
+            threshold = settings.threshold
+        elif c.features.language != new.language and settings.cross_language_threshold:
+            threshold = settings.cross_language_threshold
         found.setdefault(c.story_id, []).append(p / threshold)
         members.setdefault(c.story_id, []).append(c)
     qualifying = [

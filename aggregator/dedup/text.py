@@ -1,5 +1,5 @@
-"""Text analysis: tokens, lemmas and stems, names, numbers, dates, SimHash and
-:func:`extract_features`."""
+"""Text analysis: what is evidence (:func:`evidence_text`), tokens, lemmas and stems,
+names, numbers, dates, SimHash and :func:`extract_features`."""
 
 from __future__ import annotations
 

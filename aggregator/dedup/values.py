@@ -12,24 +12,19 @@ from typing import NamedTuple, Protocol
 
 @dataclass(frozen=True)
 class DedupSettings:
-    """Tunables of the story decision; the defaults are those found on the eval set."""
+    """Tunables of the story decision (the learned weights live in
+    ``aggregator/data/story_scorer.json``)."""
 
     window_hours: float = 72.0
-    threshold: float = 0.16
-    body_weight: float = 0.7
+    threshold: float | None = None
+    """Probability of one event to join a story; None: the trained scorer's threshold."""
+    cross_language_threshold: float | None = None
+    """The same for two languages' items; None: the scorer's."""
     name_boost: float = 1.5
-    date_conflict: float = 0.25
-    number_conflict: float = 0.35
-    name_conflict: float = 0.5
-    """Each title names someone or somewhere the other item never mentions."""
+    """Weight of names against other terms in the body and title cosines."""
     linkage: float = 0.5
-    """A story joins only if the mean score over its candidate members reaches this share
-    of the threshold (against chaining)."""
-    cast_conflict: float = 0.3
-    """Both items name several rare people or places, and share none of them."""
-    number_bonus: float = 0.15
-    day_penalty: float = 0.25
-    cross_language_threshold: float = 0.4
+    """A story joins only if the mean probability over its candidate members reaches this
+    share of the threshold (against chaining)."""
     near_copy_bits: int = 3
     exclusive_sources: bool = True
     max_candidates: int = 20
