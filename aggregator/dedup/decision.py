@@ -50,6 +50,12 @@ class _Shape:
     """Their roundings."""
     cross: frozenset[str]
     """Name skeletons and salient numbers: what survives translation."""
+    lead_salient: frozenset[str]
+    """The salient numbers of the lead (title and first sentences)."""
+    lead_loose: frozenset[str]
+    latest_year: str
+    """The latest year the item names, or ""."""
+    title_skeletons: frozenset[str]
 
 
 _shapes: dict[int, _Shape] = {}
@@ -104,6 +110,10 @@ def _shape(f: StoryFeatures) -> _Shape:
         salient_all=salient_all,
         loose_all=loose_all,
         cross=_prefixed(f.skeletons, "~") | salient_numbers if f.skeletons else salient_numbers,
+        lead_salient=(lead := _salient(frozenset(t[1:] for t in f.lead if t.startswith("#")))),
+        lead_loose=_loose(lead),
+        latest_year=max((n for n in f.numbers if _is_year(n)), default=""),
+        title_skeletons=frozenset(k for k in map(name_skeleton, f.title & f.names) if k),
     )
     _shapes[id(f)] = made  # the shape keeps its features alive: ids stay unique
     return made
@@ -117,9 +127,7 @@ class _Profile:
 
     shape: _Shape
     body_sum: float
-    body_names_sum: float
     title_sum: float
-    title_names_sum: float
     cross_sum: float
     lead_sum: float
     names_sum: float
@@ -187,9 +195,7 @@ class _Weights:
         made = _Profile(
             shape=shape,
             body_sum=self.sum(features.terms) + self.sum(shape.numbers),
-            body_names_sum=self.sum(shape.body_names),
             title_sum=self.sum(shape.title),
-            title_names_sum=self.sum(shape.title_names),
             cross_sum=self.sum(shape.cross),
             lead_sum=self.sum(features.lead),
             names_sum=self.sum(features.names),
@@ -242,37 +248,15 @@ def _cosine(overlap: float, norm_a: float, norm_b: float) -> float:
     return overlap / norm if overlap and norm else 0.0
 
 
-def _overlaps(a: _Shape, b: _Shape, weights: _Weights, extra: float) -> tuple[float, float]:
-    """Weight of the body and of the title terms two items share, names boosted by
-    ``extra`` (a name on either side counts)."""
-    fa, fb = a.features, b.features
-    names = fa.names | fb.names
-    terms = fa.terms & fb.terms
-    body = (
-        weights.sum(terms) + weights.sum(a.numbers & b.numbers) + extra * weights.sum(terms & names)
-    )
-    title_terms = a.title & b.title
-    return body, weights.sum(title_terms) + extra * weights.sum(title_terms & names)
-
-
 def _wording(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings) -> list[float]:
-    """Same-language features: body, title, lead and names cosines, the cast and title
-    names that disagree, a near-copy."""
+    """Same-language features: body, title, lead and names cosines (IDF-weighted; names
+    weigh through their own cosine), the cast and title names that disagree, a
+    near-copy."""
     a, b = pa.shape, pb.shape
     fa, fb = a.features, b.features
-    extra = s.name_boost - 1.0
-    only_b, only_a = fb.names - fa.names, fa.names - fb.names
-    body_overlap, title_overlap = _overlaps(a, b, weights, extra)
-    body = _cosine(
-        body_overlap,
-        pa.body_sum + extra * (pa.body_names_sum + weights.sum(fa.terms & only_b)),
-        pb.body_sum + extra * (pb.body_names_sum + weights.sum(fb.terms & only_a)),
-    )
-    title = _cosine(
-        title_overlap,
-        pa.title_sum + extra * (pa.title_names_sum + weights.sum(a.title & only_b)),
-        pb.title_sum + extra * (pb.title_names_sum + weights.sum(b.title & only_a)),
-    )
+    shared = weights.sum(fa.terms & fb.terms) + weights.sum(a.numbers & b.numbers)
+    body = _cosine(shared, pa.body_sum, pb.body_sum)
+    title = _cosine(weights.sum(a.title & b.title), pa.title_sum, pb.title_sum)
     lead = _cosine(weights.sum(fa.lead & fb.lead), pa.lead_sum, pb.lead_sum)
     names = _cosine(weights.sum(fa.names & fb.names), pa.names_sum, pb.names_sum)
     cast = len(pa.rare_names) >= 3 and len(pb.rare_names) >= 3 and not pa.rare_names & pb.rare_names
@@ -284,22 +268,19 @@ def _wording(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings) ->
 def _cross_wording(a: _Shape, b: _Shape) -> list[float]:
     """Across languages only the title's names say something of the wording: each title
     names someone the other item never mentions (skeletons compared)."""
-    title_a = {k for k in map(name_skeleton, a.title_names) if k}
-    title_b = {k for k in map(name_skeleton, b.title_names) if k}
-    conflict = bool(title_a - b.features.skeletons and title_b - a.features.skeletons)
+    skeletons_a, skeletons_b = a.features.skeletons, b.features.skeletons
+    conflict = bool(a.title_skeletons - skeletons_b and b.title_skeletons - skeletons_a)
     return [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(conflict), 0.0]
 
 
 def _lead_figures(a: _Shape, b: _Shape, names: float, lead: float) -> list[float]:
     """Figures of the leads that disagree (what each report says first), and actors and
     predicate agreeing at once."""
-    figures_a = _salient(frozenset(t[1:] for t in a.features.lead if t.startswith("#")))
-    figures_b = _salient(frozenset(t[1:] for t in b.features.lead if t.startswith("#")))
     conflict = bool(
-        figures_a
-        and figures_b
-        and not _agreeing(figures_a, _loose(figures_a), b.salient_all, b.loose_all)
-        and not _agreeing(figures_b, _loose(figures_b), a.salient_all, a.loose_all)
+        a.lead_salient
+        and b.lead_salient
+        and not _agreeing(a.lead_salient, a.lead_loose, b.salient_all, b.loose_all)
+        and not _agreeing(b.lead_salient, b.lead_loose, a.salient_all, a.loose_all)
     )
     return [float(conflict), names * lead]
 
@@ -324,8 +305,7 @@ def _figures(a: _Shape, b: _Shape) -> list[float]:
     )
     dates_agree = bool(fa.dates & fb.dates)
     dates_conflict = bool(fa.dates and fb.dates and not dates_agree)
-    years_a, years_b = _years(fa.numbers), _years(fb.numbers)
-    years_conflict = bool(years_a and years_b and max(years_a) != max(years_b))
+    years_conflict = bool(a.latest_year and b.latest_year and a.latest_year != b.latest_year)
     return [
         float(both),
         share,
@@ -334,10 +314,6 @@ def _figures(a: _Shape, b: _Shape) -> list[float]:
         float(dates_conflict),
         float(years_conflict),
     ]
-
-
-def _years(numbers: frozenset[str]) -> list[str]:
-    return [n for n in numbers if _is_year(n)]
 
 
 def pair_features(
@@ -365,6 +341,7 @@ def pair_features(
         *lead_figures,
         *figures[2:],
         time,
+        (1.0 - time) * max(wording[1], cross[1]),
         *cross,
         min(1.0, math.log1p(evidence) / math.log1p(100.0)),
     ]

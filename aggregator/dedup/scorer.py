@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -34,6 +35,7 @@ FEATURES: tuple[str, ...] = (
     "dates_conflict",
     "years_conflict",
     "hours",
+    "close_and_alike",
     "cross_language",
     "cross",
     "cross_shared",
@@ -53,7 +55,7 @@ class Model:
 
     def probability(self, features: Sequence[float]) -> float:
         """P(same event) of one pair's features."""
-        z = sum(w * x for w, x in zip(self.weights, features, strict=True))
+        z = sum(map(operator.mul, self.weights, features))
         if z < -30.0:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))

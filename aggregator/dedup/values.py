@@ -20,8 +20,6 @@ class DedupSettings:
     """Probability of one event to join a story; None: the trained scorer's threshold."""
     cross_language_threshold: float | None = None
     """The same for two languages' items; None: the scorer's."""
-    name_boost: float = 1.5
-    """Weight of names against other terms in the body and title cosines."""
     linkage: float = 0.5
     """A story joins only if the mean probability over its candidate members reaches this
     share of the threshold (against chaining)."""
