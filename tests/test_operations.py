@@ -174,7 +174,9 @@ def test_filtered_outputs_paging_and_websub(
         "  - id: almaty\n    include: [Алматы]\n    exclude: [спорт]\n"
     )
     service = started(sources=["ulysmedia", "astanatimes", "tengrinews"], extra=extra)
-    service.wait(lambda: len(service.items("/feeds/english.json")) == 5)
+    # 5 English items; Astana Times' report of the base rate folds into Ulysmedia's
+    # earlier Russian one, whose entry is Russian
+    service.wait(lambda: len(service.items("/feeds/english.json")) == 4)
     english = service.items("/feeds/english.json")
     assert {i["_aggregator"]["source"]["id"] for i in english} == {"astanatimes"}
     almaty = service.items("/feeds/almaty.json")
