@@ -358,6 +358,28 @@ def test_pair_features_follow_the_shipped_model(eval_items: list[EvalItem]) -> N
         scorer_from_json("{}")
 
 
+def test_the_first_pass_bound_never_falls_below_the_probability(
+    eval_items: list[EvalItem],
+) -> None:
+    """Stories none of whose members' bound reaches the threshold are not scored in full:
+    the bound must hold for every pair of the labelled set, and it must rule some out."""
+    features = [item.features for item in eval_items]
+    weights = _Weights(_stats(*features))
+    config = DedupSettings()
+    scorer = default_scorer()
+    ruled_out = 0
+    for a, b in itertools.permutations(features[:70], 2):
+        pa, pb = weights.profile(a), weights.profile(b)
+        for hours in (1.0, 30.0):
+            exact = pair_features(pa, pb, hours, weights, config)
+            loose = pair_features(pa, pb, hours, weights, config, bound=True)
+            model = scorer.model(exact)
+            upper = model.upper_probability(loose)
+            assert upper + 1e-9 >= model.probability(exact)
+            ruled_out += upper < model.threshold
+    assert ruled_out > 500
+
+
 def test_who_reports_is_not_evidence() -> None:
     """Two items citing the same body through the same words, about different events,
     share nothing once attribution, outlets and stock titles are left out."""

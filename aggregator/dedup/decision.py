@@ -265,6 +265,31 @@ def _wording(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings) ->
     return [1.0, body, title, lead, names, float(cast), float(title_names), float(near_copy)]
 
 
+def _wording_bound(pa: _Profile, pb: _Profile, s: DedupSettings) -> list[float]:
+    """:func:`_wording` with each cosine replaced by a bound that needs no intersection:
+    the shared weight is at most the smaller side's sum, so a cosine is at most the
+    square root of the ratio of the two sums."""
+    a, b = pa.shape, pb.shape
+    fa, fb = a.features, b.features
+    cast = len(pa.rare_names) >= 3 and len(pb.rare_names) >= 3 and not pa.rare_names & pb.rare_names
+    title_names = bool(a.title_names - fb.names and b.title_names - fa.names)
+    near_copy = (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits
+    return [
+        1.0,
+        _ratio_bound(pa.body_sum, pb.body_sum),
+        _ratio_bound(pa.title_sum, pb.title_sum),
+        _ratio_bound(pa.lead_sum, pb.lead_sum),
+        _ratio_bound(pa.names_sum, pb.names_sum),
+        float(cast),
+        float(title_names),
+        float(near_copy),
+    ]
+
+
+def _ratio_bound(x: float, y: float) -> float:
+    return math.sqrt(min(x, y) / max(x, y)) if x > 0 and y > 0 else 0.0
+
+
 def _cross_wording(a: _Shape, b: _Shape) -> list[float]:
     """Across languages only the title's names say something of the wording: each title
     names someone the other item never mentions (skeletons compared)."""
@@ -317,14 +342,23 @@ def _figures(a: _Shape, b: _Shape) -> list[float]:
 
 
 def pair_features(
-    pa: _Profile, pb: _Profile, hours: float, weights: _Weights, s: DedupSettings
+    pa: _Profile,
+    pb: _Profile,
+    hours: float,
+    weights: _Weights,
+    s: DedupSettings,
+    bound: bool = False,
 ) -> list[float]:
     """The features of a pair, in the order of :data:`aggregator.dedup.scorer.FEATURES`.
     Items in different languages are compared on what survives translation: name
-    skeletons, figures and dates."""
+    skeletons, figures and dates. With ``bound``, the costly same-language cosines are
+    upper bounds (see :data:`aggregator.dedup.scorer.BOUNDED`)."""
     a, b = pa.shape, pb.shape
     same = a.features.language == b.features.language
-    wording = _wording(pa, pb, weights, s) if same else _cross_wording(a, b)
+    if not same:
+        wording = _cross_wording(a, b)
+    else:
+        wording = _wording_bound(pa, pb, s) if bound else _wording(pa, pb, weights, s)
     figures = _figures(a, b)
     lead_figures = _lead_figures(a, b, wording[4], wording[3])
     cross = [0.0, 0.0, 0.0, 0.0]
@@ -367,6 +401,12 @@ def similarity(
 
 def _hours_apart(x: datetime, y: datetime) -> float:
     return abs((x - y).total_seconds()) / 3600.0
+
+
+def _threshold(own: float, same_language: bool, settings: DedupSettings) -> float:
+    """The model's threshold, or the configured one."""
+    configured = settings.threshold if same_language else settings.cross_language_threshold
+    return configured if configured is not None else own
 
 
 def has_evidence(features: StoryFeatures) -> bool:
@@ -413,19 +453,28 @@ def choose_stories(
         blocked = set()
     weights = _Weights(stats)
     profile = weights.profile(new)
-    found: dict[str, list[float]] = {}
-    members: dict[str, list[Candidate]] = {}
+    scorer = default_scorer()
+    pairs = []
+    hopeful: set[str] = set()
     for c in in_window:
         if c.source_id == new_source_id or c.story_id in blocked or not has_evidence(c.features):
             continue
         hours = _hours_apart(new_published, c.published)
-        p, threshold = _probability(profile, weights.profile(c.features), hours, weights, settings)
-        if c.features.language == new.language and settings.threshold is not None:
-            threshold = settings.threshold
-        elif c.features.language != new.language and settings.cross_language_threshold:
-            threshold = settings.cross_language_threshold
-        found.setdefault(c.story_id, []).append(p / threshold)
-        members.setdefault(c.story_id, []).append(c)
+        other = weights.profile(c.features)
+        loose = pair_features(profile, other, hours, weights, settings, bound=True)
+        model = scorer.model(loose)
+        threshold = _threshold(model.threshold, new.language == c.features.language, settings)
+        pairs.append((c, other, hours, model, threshold))
+        if c.story_id not in hopeful and model.upper_probability(loose) >= threshold:
+            hopeful.add(c.story_id)
+    # Only stories of which some member may reach the threshold are scored in full.
+    found: dict[str, list[float]] = {}
+    members: dict[str, list[Candidate]] = {}
+    for c, other, hours, model, threshold in pairs:
+        if c.story_id in hopeful:
+            p = model.probability(pair_features(profile, other, hours, weights, settings))
+            found.setdefault(c.story_id, []).append(p / threshold)
+            members.setdefault(c.story_id, []).append(c)
     qualifying = [
         story_id
         for story_id, ratios in found.items()

@@ -60,7 +60,20 @@ class Model:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
 
+    def upper_probability(self, features: Sequence[float]) -> float:
+        """An upper bound of the probability when the features of :data:`BOUNDED` hold
+        upper bounds of their values (each is at least 0, so a negative weight's least
+        contribution is at 0)."""
+        z = sum(
+            (max(w, 0.0) if i in _BOUNDED_AT else w) * x
+            for i, (w, x) in enumerate(zip(self.weights, features, strict=True))
+        )
+        return 0.0 if z < -30.0 else 1.0 / (1.0 + math.exp(-z))
 
+
+BOUNDED = ("body", "title", "lead", "names", "names_and_lead", "close_and_alike")
+"""The features that cost most (weighed set intersections): a first pass bounds them."""
+_BOUNDED_AT = frozenset(FEATURES.index(name) for name in BOUNDED)
 _CROSS = FEATURES.index("cross_language")
 
 
