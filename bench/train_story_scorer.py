@@ -8,7 +8,7 @@ format: ``id``, ``source``, ``language``, ``title``, ``text``, ``published``, ``
 items of one ``event`` report one event; an event id's prefix before the first ``-`` is
 its family, whose other events are the hard negatives). The pairs are those the story
 step can see: two items of different sources within 72 hours. Features are computed by
-the package's own :func:`aggregator.dedup.decision.pair_features`, with document
+the package's own :func:`aggregator.dedup.features_of_pair`, with document
 frequencies over all the items.
 
 The fit is L2-regularised logistic regression by Newton's method (numpy), positives
@@ -29,8 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aggregator.dedup import extract_features, stats_from
-from aggregator.dedup.decision import _Weights, pair_features
+from aggregator.dedup import extract_features, features_of_pair, stats_from
 from aggregator.dedup.scorer import FEATURES
 from aggregator.dedup.values import DedupSettings
 
@@ -64,15 +63,14 @@ def pairs(items: list[dict[str, object]]) -> tuple[np.ndarray, np.ndarray, list[
         extract_features(str(i["title"]), str(i["text"]), str(i["language"])) for i in items
     ]
     published = [datetime.fromisoformat(str(i["published"])).astimezone(UTC) for i in items]
-    weights = _Weights(stats_from(features))
+    stats = stats_from(features)
     settings = DedupSettings()
     rows, labels, families = [], [], []
     for a, b in itertools.combinations(range(len(items)), 2):
         hours = abs((published[a] - published[b]).total_seconds()) / 3600
         if hours > WINDOW_HOURS or items[a]["source"] == items[b]["source"]:
             continue
-        pa, pb = weights.profile(features[a]), weights.profile(features[b])
-        rows.append(pair_features(pa, pb, hours, weights, settings))
+        rows.append(features_of_pair(features[a], features[b], hours, stats, settings))
         labels.append(float(items[a]["event"] == items[b]["event"]))
         families.append(_family(items[a]) + "|" + _family(items[b]))
     return np.array(rows), np.array(labels), families

@@ -59,7 +59,13 @@ Layout (each module imports only modules listed above it, so there are no cycles
 
 from __future__ import annotations
 
-from aggregator.dedup.decision import choose_stories, choose_story, has_evidence, similarity
+from aggregator.dedup.decision import (
+    choose_stories,
+    choose_story,
+    features_of_pair,
+    has_evidence,
+    similarity,
+)
 from aggregator.dedup.decision import stats_from as stats_from
 from aggregator.dedup.keys import (
     MAX_INDEX_KEYS,
@@ -84,6 +90,7 @@ __all__ = [
     "detect_language",
     "evidence_text",
     "extract_features",
+    "features_of_pair",
     "has_evidence",
     "index_keys",
     "lookup_keys",

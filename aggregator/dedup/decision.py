@@ -381,6 +381,14 @@ def pair_features(
     ]
 
 
+def features_of_pair(
+    a: StoryFeatures, b: StoryFeatures, hours: float, stats: TermStats, settings: DedupSettings
+) -> list[float]:
+    """:func:`pair_features` of two items ``hours`` apart (for training and inspection)."""
+    weights = _Weights(stats)
+    return pair_features(weights.profile(a), weights.profile(b), hours, weights, settings)
+
+
 def _probability(
     pa: _Profile, pb: _Profile, hours: float, weights: _Weights, s: DedupSettings
 ) -> tuple[float, float]:
