@@ -283,3 +283,56 @@ sources:
     document = json.loads((tmp_path / "store/public/feed.json").read_text(encoding="utf-8"))
     assert len(document["items"]) == 3
     assert run("purge", "--older-than", "soon", cwd=tmp_path).returncode == 2
+
+
+def test_eval_stories_scores_labelled_records(tmp_path: Path) -> None:
+    """`aggregator eval stories FILE`: our own three records, two outlets retelling one
+    fire and a third reporting another event, through the real pipeline."""
+    fire = "В Таразе загорелся торговый центр «Алем», эвакуированы 300 человек"
+    records = [
+        {
+            "record_id": "r1",
+            "cluster_id": "fire",
+            "kind": "same_event",
+            "topic_group": "taraz",
+            "url": "https://one.example.kz/1",
+            "domain": "one.example.kz",
+            "lang": "ru",
+            "date": "2026-03-02",
+            "title": fire,
+            "text": f"{fire}. Пожар в торговом центре «Алем» в Таразе тушат 12 расчётов, "
+            "площадь возгорания 800 квадратных метров.",
+        },
+        {
+            "record_id": "r2",
+            "cluster_id": "fire",
+            "kind": "same_event",
+            "topic_group": "taraz",
+            "url": "https://two.example.kz/2",
+            "domain": "two.example.kz",
+            "lang": "ru",
+            "title": "Из горящего ТЦ «Алем» в Таразе вывели 300 человек",
+            "text": "Торговый центр «Алем» в Таразе горит на площади 800 квадратных метров, "
+            "из здания эвакуировали 300 человек, работают 12 пожарных расчётов.",
+        },
+        {
+            "record_id": "r3",
+            "cluster_id": "park",
+            "kind": "hard_negative",
+            "topic_group": "taraz",
+            "hard_negative_of": ["fire"],
+            "url": "https://three.example.kz/3",
+            "domain": "three.example.kz",
+            "lang": "ru",
+            "title": "В Таразе открыли новый парк на 12 гектаров",
+            "text": "Аким Тараза открыл новый парк площадью 12 гектаров на берегу реки Талас.",
+        },
+    ]
+    path = tmp_path / "records.jsonl"
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    result = run("eval", "stories", str(path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "3 records, 2 stories" in result.stdout
+    assert "same-language: precision 1.000 (1/1) recall 1.000 (1/1)" in result.stdout
