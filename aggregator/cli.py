@@ -604,6 +604,24 @@ def sources_remove(ctx: click.Context, source_id: str) -> None:
     console.print(f"removed {source_id}", highlight=False)
 
 
+@main.group(name="eval", cls=_Group)
+def evaluation() -> None:
+    """Measure the aggregator on labelled data."""
+
+
+@evaluation.command(name="stories")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--order", type=int, default=None, help="Fetch the outlets one by one, shuffled.")
+@click.option("--quiet", is_flag=True, help="The figures only, no list of pairs.")
+def eval_stories(file: Path, order: int | None, quiet: bool) -> None:
+    """Run the labelled records of FILE (JSON Lines) through the real pipeline in a
+    temporary store, one RSS feed per outlet; print pairwise precision and recall, and
+    the wrong and missed pairs."""
+    from aggregator import evaluate  # lazily: the evaluation harness is rarely needed
+
+    console.print(evaluate.report(file, order, quiet), highlight=False, markup=False)
+
+
 @main.group(cls=_Group)
 def opml() -> None:
     """Import sources from OPML, or export them."""

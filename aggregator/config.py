@@ -206,9 +206,11 @@ class DedupConfig(_Strict):
     enabled: bool = True
     window: Duration = timedelta(hours=72)
     """Items further apart than this never join one story."""
-    threshold: float = Field(default=0.16, gt=0, le=1)
-    """Score at or above which an item joins a story (same language)."""
-    cross_language_threshold: float = Field(default=0.4, gt=0, le=1)
+    threshold: float | None = Field(default=None, gt=0, lt=1)
+    """Probability of one event at or above which an item joins a story (same language);
+    default: the trained scorer's own (``aggregator/data/story_scorer.json``)."""
+    cross_language_threshold: float | None = Field(default=None, gt=0, lt=1)
+    """The same for items in two languages."""
     max_candidates: int = Field(default=20, ge=1, le=1000)
 
 

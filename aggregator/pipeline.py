@@ -364,8 +364,8 @@ def compute_story_keys(item: Item) -> StoryKeys:
 
 
 class StoryDecision:
-    """The ``StoryDecider`` the store calls for each new item: ``dedup.choose_story``
-    over the candidates of the index, with the configured thresholds."""
+    """The ``StoryDecider`` the store calls for each new item: ``dedup.choose_stories``
+    over the candidates of the index (the stories it joins; storage merges them)."""
 
     def __init__(self, config: DedupConfig) -> None:
         self.settings = dedup.DedupSettings(
@@ -391,15 +391,17 @@ class StoryDecision:
 
     def __call__(
         self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
-    ) -> str | None:
+    ) -> list[str]:
         if item.story_keys is None:
-            return None
+            return []
         new = _features(item.story_keys.features)
         found = [
             dedup.Candidate(row.story_id, row.source_id, row.published, _features(row.features))
             for row in candidates
         ]
-        return dedup.choose_story(new, item.source_id, item.published, found, counts, self.settings)
+        return dedup.choose_stories(
+            new, item.source_id, item.published, found, counts, self.settings
+        )
 
 
 async def _not_modified(

@@ -40,3 +40,20 @@ def test_bench_cold_then_warm_refresh(tmp_path: Path) -> None:
         assert warm.statuses == {"304": 5}
         assert warm.new_items == 0
         assert server.snapshot().get("304") == 5
+
+
+def test_the_shipped_story_scorer_is_what_its_script_trains(tmp_path: Path) -> None:
+    """aggregator/data/story_scorer.json is reproduced by bench/train_story_scorer.py from
+    the labelled items in the repository: the weights never drift from their source."""
+    import subprocess
+
+    out = tmp_path / "scorer.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "train_story_scorer.py"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    shipped = ROOT / "aggregator" / "data" / "story_scorer.json"
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(
+        shipped.read_text(encoding="utf-8")
+    )

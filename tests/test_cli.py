@@ -78,7 +78,11 @@ def test_fetch_then_status_then_publish(tmp_path: Path, fresh_server: FeedServer
     assert "│ 6 " in fetched.stdout.split("ulysmedia", 1)[1].splitlines()[0]
     public = tmp_path / "store" / "public"
     document = json.loads((public / "feed.json").read_text(encoding="utf-8"))
-    assert len(document["items"]) == 11
+    # 11 items, 9 entries: Ulysmedia's Russian and Kazinform's Kazakh reports of Aliyev's
+    # birthday greeting and of the base rate kept at 16.5% fold across languages
+    assert len(document["items"]) == 9
+    joint = [i for i in document["items"] if len(i["_aggregator"]["sources"]) == 2]
+    assert len(joint) == 2
 
     status = run("status", cwd=tmp_path)
     assert status.returncode == 0, status.stderr
@@ -371,3 +375,56 @@ def test_the_demo_publishes_no_local_path(tmp_path: Path) -> None:
     assert str(tmp_path) not in exported.stdout and "xmlUrl" not in exported.stdout
     assert exported.stdout.count("<outline ") == 6
     assert 'htmlUrl="https://www.akorda.kz/ru/events"' in exported.stdout
+
+
+def test_eval_stories_scores_labelled_records(tmp_path: Path) -> None:
+    """`aggregator eval stories FILE`: our own three records, two outlets retelling one
+    fire and a third reporting another event, through the real pipeline."""
+    fire = "В Таразе загорелся торговый центр «Алем», эвакуированы 300 человек"
+    records = [
+        {
+            "record_id": "r1",
+            "cluster_id": "fire",
+            "kind": "same_event",
+            "topic_group": "taraz",
+            "url": "https://one.example.kz/1",
+            "domain": "one.example.kz",
+            "lang": "ru",
+            "date": "2026-03-02",
+            "title": fire,
+            "text": f"{fire}. Пожар в торговом центре «Алем» в Таразе тушат 12 расчётов, "
+            "площадь возгорания 800 квадратных метров.",
+        },
+        {
+            "record_id": "r2",
+            "cluster_id": "fire",
+            "kind": "same_event",
+            "topic_group": "taraz",
+            "url": "https://two.example.kz/2",
+            "domain": "two.example.kz",
+            "lang": "ru",
+            "title": "Из горящего ТЦ «Алем» в Таразе вывели 300 человек",
+            "text": "Торговый центр «Алем» в Таразе горит на площади 800 квадратных метров, "
+            "из здания эвакуировали 300 человек, работают 12 пожарных расчётов.",
+        },
+        {
+            "record_id": "r3",
+            "cluster_id": "park",
+            "kind": "hard_negative",
+            "topic_group": "taraz",
+            "hard_negative_of": ["fire"],
+            "url": "https://three.example.kz/3",
+            "domain": "three.example.kz",
+            "lang": "ru",
+            "title": "В Таразе открыли новый парк на 12 гектаров",
+            "text": "Аким Тараза открыл новый парк площадью 12 гектаров на берегу реки Талас.",
+        },
+    ]
+    path = tmp_path / "records.jsonl"
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    result = run("eval", "stories", str(path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "3 records, 2 stories" in result.stdout
+    assert "same-language: precision 1.000 (1/1) recall 1.000 (1/1)" in result.stdout

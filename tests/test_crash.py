@@ -449,7 +449,15 @@ def test_sigkill_at_any_moment_then_restart_gives_the_same_output(
 
         final = member_ids(document)
         changed = {p: (old, final[p]) for p, old in seen.items() if final.get(p, old) != old}
-        assert changed == {}, "entries changed their id after a crash"
+        # The one change allowed: a whole story merged into another when an item showed
+        # them one event (its id gone, all its members under the other's).
+        merged = {
+            p
+            for p, (old, new) in changed.items()
+            if old not in ids
+            and all(final.get(q, new) == new for q, was in seen.items() if was == old)
+        }
+        assert set(changed) == merged, "entries changed their id after a crash"
         assert seen, "no output was published before any kill"
 
         process.send_signal(signal.SIGTERM)

@@ -19,6 +19,7 @@ from aggregator.dedup import (
     CorpusStats,
     DedupSettings,
     StoryFeatures,
+    choose_stories,
     choose_story,
     extract_features,
     index_keys,
@@ -27,7 +28,9 @@ from aggregator.dedup import (
     stored_keys,
     term_keys,
 )
-from aggregator.dedup.decision import _MIN_CROSS, _pair_score, _score_bound, _shape, _Weights
+from aggregator.dedup.decision import _Weights, has_evidence, pair_features
+from aggregator.dedup.scorer import FEATURES, default_scorer, scorer_from_json
+from aggregator.dedup.text import evidence_text
 
 EVAL_PATH = Path(__file__).parent / "data" / "stories" / "eval.json"
 
@@ -69,7 +72,8 @@ def load_eval() -> list[EvalItem]:
 def cluster(
     items: Sequence[EvalItem], config: DedupSettings, stats: CorpusStats | None = None
 ) -> dict[str, str]:
-    """Run the pipeline's decision in published order; item id -> story id.
+    """Run the pipeline's decision in published order; item id -> story id (stories
+    that an item joins at once are merged, as storage merges them).
 
     Candidates are the earlier items sharing at least one lookup key, ranked by the
     summed weights of the keys they share, then the earliest (as the database lookup
@@ -94,8 +98,14 @@ def cluster(
             Candidate(story_of[items[m].id], items[m].source, items[m].published, items[m].features)
             for m in ranked
         ]
-        chosen = choose_story(item.features, item.source, item.published, candidates, stats, config)
-        story_of[item.id] = chosen or item.id
+        chosen = choose_stories(
+            item.features, item.source, item.published, candidates, stats, config
+        )
+        for absorbed in chosen[1:]:  # merged into the first, as storage does
+            for other, story in story_of.items():
+                if story == absorbed:
+                    story_of[other] = chosen[0]
+        story_of[item.id] = chosen[0] if chosen else item.id
         if incremental:
             stats.add(item.features)
         for key in keys:
@@ -177,10 +187,13 @@ def test_eval_pairwise_precision_recall(eval_items: list[EvalItem], mode: str) -
     )
     for line in errors(eval_items, story_of):
         print("  ", line)
-    assert same.precision >= 0.97
+    # Our own set trains the scorer (with bench/story_train.json): these figures say the
+    # model fits what it was taught; bench/eval_stories.py on text labelled by others
+    # says whether it generalizes.
+    assert same.precision >= 0.95
     assert same.recall >= 0.93
-    assert overall.precision >= 0.97
-    assert overall.recall >= 0.72
+    assert overall.precision >= 0.95
+    assert overall.recall >= 0.85
 
 
 # ------------------------------------------------------------------------ units
@@ -238,9 +251,10 @@ def test_numbers_that_only_round_alike_disagree() -> None:
     rounded = _inflation("6,4", stated="более 6")
     stats = _stats(a, copy, other, rounded)
     config = DedupSettings()
-    same = similarity(a, copy, stats, config)
-    assert similarity(a, other, stats, config) <= 0.5 * same
-    assert similarity(a, rounded, stats, config) >= 0.5 * same
+    threshold = default_scorer().same.threshold
+    assert similarity(a, copy, stats, config) >= threshold
+    assert similarity(a, other, stats, config) < threshold
+    assert similarity(a, rounded, stats, config) >= threshold
 
 
 def _fx(day: int, rate: str, other: str, source_words: str) -> StoryFeatures:
@@ -322,27 +336,132 @@ def test_never_crashes_and_scores_stay_in_range(
     assert len(index_keys(a)) <= MAX_INDEX_KEYS
 
 
-def test_score_bound_never_below_the_score(eval_items: list[EvalItem]) -> None:
-    """Candidates whose bound misses the threshold are not scored: the bound must hold
-    for every pair of the eval set (same and other languages, names boosted)."""
+def test_pair_features_follow_the_shipped_model(eval_items: list[EvalItem]) -> None:
+    """The shipped weights name the features the code computes, in its order, and every
+    feature stays in 0..1 on the labelled set."""
+    scorer = default_scorer()
+    for model in (scorer.same, scorer.cross):
+        assert len(model.weights) == len(FEATURES)
+        assert 0.0 < model.threshold < 1.0
+    features = [item.features for item in eval_items]
+    weights = _Weights(_stats(*features))
+    for a, b in itertools.combinations(features[:60], 2):
+        row = pair_features(weights.profile(a), weights.profile(b), 5.0, weights, DedupSettings())
+        assert len(row) == len(FEATURES)
+        assert all(0.0 <= x <= 1.0 for x in row)
+    with pytest.raises(ValueError, match="train_story_scorer"):
+        scorer_from_json(
+            '{"features": ["body"], "models": {"same": {"weights": [1.0], "threshold": 0.5},'
+            ' "cross": {"weights": [1.0], "threshold": 0.5}}}'
+        )
+    with pytest.raises(ValueError, match="invalid story scorer"):
+        scorer_from_json("{}")
+
+
+def test_the_first_pass_bound_never_falls_below_the_probability(
+    eval_items: list[EvalItem],
+) -> None:
+    """Stories none of whose members' bound reaches the threshold are not scored in full:
+    the bound must hold for every pair of the labelled set, and it must rule some out."""
     features = [item.features for item in eval_items]
     weights = _Weights(_stats(*features))
     config = DedupSettings()
-    checked = early = 0
-    for a, b in itertools.permutations(features[:80], 2):
-        profile_a, profile_b = weights.profile(a), weights.profile(b)
-        score = _pair_score(profile_a, profile_b, weights, config)
-        bound = _score_bound(profile_a, _shape(b), weights, config)
-        assert bound + 1e-9 >= score
-        checked += bound < config.threshold
-        # asked only whether it reaches the threshold: evidence alone may answer
-        quick = _score_bound(profile_a, _shape(b), weights, config, needed=config.threshold)
-        assert quick + 1e-9 >= bound >= score - 1e-9
-        early += quick != bound
-        if a.language != b.language and len(_shape(a).cross & _shape(b).cross) < _MIN_CROSS:
-            assert score == 0.0  # so such candidates are never scored
-    assert checked > 1000  # the bound does prune: most pairs of different events
-    assert early > 100  # and evidence alone rules many out
+    scorer = default_scorer()
+    ruled_out = 0
+    for a, b in itertools.permutations(features[:70], 2):
+        pa, pb = weights.profile(a), weights.profile(b)
+        for hours in (1.0, 30.0):
+            exact = pair_features(pa, pb, hours, weights, config)
+            loose = pair_features(pa, pb, hours, weights, config, bound=True)
+            model = scorer.model(exact)
+            upper = model.upper_probability(loose)
+            assert upper + 1e-9 >= model.probability(exact)
+            ruled_out += upper < model.threshold
+    assert ruled_out > 500
+
+
+def test_who_reports_is_not_evidence() -> None:
+    """Two items citing the same body through the same words, about different events,
+    share nothing once attribution, outlets and stock titles are left out."""
+    text = evidence_text(
+        "Токаев поздравил Алиева с днём рождения, передает Ulysmedia.kz со ссылкой на "
+        "Акорду. Также глава государства пожелал ему успехов. Ссылка скопирована"
+    )
+    assert "Токаев поздравил Алиева с днём рождения" in text
+    for gone in ("Ulysmedia", "ссылкой", "Акорд", "глава государства", "скопирована"):
+        assert gone not in text
+    kazakh = evidence_text("Президент заңға қол қойды, деп хабарлайды Kazinform.")
+    assert "хабарлайды" not in kazakh and "Kazinform" not in kazakh and "заңға" in kazakh
+    english = evidence_text(
+        "ASTANA (Sputnik) - The plane landed, Kazinform reports, citing Akorda."
+    )
+    assert english.strip().startswith("The plane landed") and " X" not in english
+
+
+def test_items_without_evidence_stay_alone() -> None:
+    empty = extract_features("", "", "ru")
+    boiler = extract_features(
+        "Ссылка скопирована", "Следите за новостями zakon.kz в: Telegram", "ru"
+    )
+    assert not has_evidence(empty) and not has_evidence(boiler)
+    stats = _stats(empty, boiler)
+    config = DedupSettings()
+    cand = Candidate("s1", "tengrinews", T0, empty)
+    assert choose_story(empty, "zakon", T0, [cand], stats, config) is None
+    assert (
+        choose_story(boiler, "zakon", T0, [Candidate("s2", "nur", T0, boiler)], stats, config)
+        is None
+    )
+
+
+def test_templated_items_with_other_figures_stay_apart() -> None:
+    """One template, other figures: "тур 3-5, 214 участников" is not "тур 5-3, 241"."""
+
+    def item(issue: str, people: int) -> StoryFeatures:
+        return extract_features(
+            f"В Таразе прошёл турнир «шашки»: тур {issue}, {people} участников",
+            f"В Таразе прошёл тур {issue} турнира «шашки». Участвовали {people} человек.",
+            "ru",
+        )
+
+    a, b, again = item("3-5", 214), item("5-3", 241), item("3-5", 214)
+    stats = _stats(a, b, again)
+    config = DedupSettings()
+    cand = Candidate("s1", "cityA", T0, a)
+    later = T0 + timedelta(minutes=10)
+    assert choose_story(b, "cityB", later, [cand], stats, config) is None
+    assert choose_story(again, "cityC", later, [cand], stats, config) == "s1"
+
+
+def test_the_next_event_of_the_same_people_is_another_story(
+    eval_items: list[EvalItem],
+) -> None:
+    """The same defendant, his last word one day and the sentence the next (term
+    frequencies over the labelled set as background, as a store has them)."""
+    last_word = extract_features(
+        "Бывший аким Нурлан Досжанов выступил с последним словом",
+        "В суде Жамбылской области бывший аким Нурлан Досжанов выступил с последним словом "
+        "и попросил присяжных о снисхождении.",
+        "ru",
+    )
+    retold = extract_features(
+        "Досжанов в последнем слове попросил о снисхождении",
+        "Экс-аким Нурлан Досжанов обратился к присяжным с последним словом и попросил "
+        "о снисхождении.",
+        "ru",
+    )
+    sentence = extract_features(
+        "Нурлана Досжанова приговорили к 7 годам лишения свободы",
+        "Суд приговорил бывшего акима Нурлана Досжанова к 7 годам лишения свободы с "
+        "конфискацией имущества.",
+        "ru",
+    )
+    stats = _stats(last_word, retold, sentence, *(item.features for item in eval_items))
+    config = DedupSettings()
+    cand = Candidate("s1", "tengrinews", T0, last_word)
+    assert choose_story(retold, "zakon", T0 + timedelta(hours=2), [cand], stats, config) == "s1"
+    next_day = T0 + timedelta(hours=26)
+    assert choose_story(sentence, "zakon", next_day, [cand], stats, config) is None
 
 
 def test_stored_keys_leave_out_keys_no_lookup_would_use() -> None:

@@ -174,7 +174,9 @@ def test_filtered_outputs_paging_and_websub(
         "  - id: almaty\n    include: [Алматы]\n    exclude: [спорт]\n"
     )
     service = started(sources=["ulysmedia", "astanatimes", "tengrinews"], extra=extra)
-    service.wait(lambda: len(service.items("/feeds/english.json")) == 5)
+    # 5 English items; Astana Times' report of the base rate folds into Ulysmedia's
+    # earlier Russian one, whose entry is Russian
+    service.wait(lambda: len(service.items("/feeds/english.json")) == 4)
     # The English source may be stored (and published) before the others: wait for them.
     service.wait(lambda: "next_url" in service.get("/feed.json").json())
     english = service.items("/feeds/english.json")

@@ -212,3 +212,109 @@ def test_dedup_can_be_switched_off(tmp_path: Path, fresh_server: FeedServer) -> 
     refresh(settings, store, ["tengrinews", "ulysmedia"])
     assert len(output(settings, store)) == 11
     store.close()
+
+
+# One event told by four outlets in other words (one in Kazakh), its follow-up two days
+# later, and another event of the same city that evening.
+ORDER_FEEDS = {
+    "aktobe-a": (
+        "aktobeinfo.kz",
+        [
+            (
+                "a1",
+                "Пожар на рынке «Шанырак» в Актобе: сгорели 80 павильонов",
+                "Ночью в Актобе загорелся рынок «Шанырак». Огонь уничтожил 80 павильонов "
+                "на площади 3 500 квадратных метров, пострадавших нет, сообщили в ДЧС.",
+                "Mon, 16 Mar 2026 02:00:00 +0000",
+            ),
+            (
+                "a2",
+                "Названа причина пожара на рынке «Шанырак»",
+                "Рынок «Шанырак» в Актобе загорелся из-за неисправного обогревателя в одном "
+                "из павильонов, установила пожарно-техническая экспертиза.",
+                "Wed, 18 Mar 2026 06:00:00 +0000",
+            ),
+        ],
+    ),
+    "aktobe-b": (
+        "zhaikpress.kz",
+        [
+            (
+                "b1",
+                "В Актобе горел рынок: огонь охватил 3 500 квадратных метров",
+                "Спасатели всю ночь тушили рынок «Шанырак» в Актобе. Площадь пожара "
+                "составила 3 500 квадратных метров, выгорели 80 торговых павильонов.",
+                "Mon, 16 Mar 2026 03:10:00 +0000",
+            ),
+            (
+                "b2",
+                "В Актобе открыли новый каток на набережной",
+                "Вечером в Актобе открылся каток на набережной реки Илек. Вход для детей "
+                "бесплатный, каток будет работать до конца марта.",
+                "Mon, 16 Mar 2026 14:00:00 +0000",
+            ),
+        ],
+    ),
+    "aktobe-c": (
+        "aktobe-news.kz",
+        [
+            (
+                "c1",
+                "Ақтөбедегі «Шаңырақ» базарында өрт шықты",
+                "Ақтөбедегі «Шаңырақ» базарында түнде өрт шығып, 80 павильон жанып кетті. "
+                "Өрт 3 500 шаршы метр аумақты шарпыды, зардап шеккендер жоқ.",
+                "Mon, 16 Mar 2026 04:00:00 +0000",
+            ),
+        ],
+    ),
+    "aktobe-d": (
+        "diapazon.kz",
+        [
+            (
+                "d1",
+                "Восемьдесят павильонов сгорели на актюбинском рынке",
+                "Торговцы рынка «Шанырак» остались без товара: ночной пожар уничтожил 80 "
+                "павильонов. ДЧС Актюбинской области сообщает, что огонь потушен.",
+                "Mon, 16 Mar 2026 04:30:00 +0000",
+            ),
+            (
+                "d2",
+                "Пожар на «Шаныраке» начался из-за обогревателя",
+                "Причиной пожара на рынке «Шанырак» в Актобе стал неисправный "
+                "обогреватель, сообщили в ДЧС по итогам экспертизы.",
+                "Wed, 18 Mar 2026 07:00:00 +0000",
+            ),
+        ],
+    ),
+}
+
+
+def _grouping(tmp_path: Path, server: FeedServer, order: list[str]) -> set[frozenset[str]]:
+    tmp_path.mkdir()
+    for name, (outlet, entries) in ORDER_FEEDS.items():
+        server.set_file(f"{name}.rss", rss(outlet, entries))
+    settings, store = make_env(
+        tmp_path, server, {name: (name, f"/feeds/{name}.rss", 0) for name in ORDER_FEEDS}
+    )
+    for source_id in order:
+        refresh(settings, store, [source_id])
+    stories = {
+        frozenset(member["url"].rsplit("/", 1)[-1] for member in entry["_aggregator"]["sources"])
+        for entry in output(settings, store)
+    }
+    store.close()
+    return stories
+
+
+def test_arrival_order_does_not_change_the_stories(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    """The same items from the same outlets, fetched in two orders, make the same
+    stories: the retellings fold (across languages too), the follow-up and the other
+    event of the same city stay apart."""
+    forward = _grouping(tmp_path / "forward", fresh_server, list(ORDER_FEEDS))
+    backward = _grouping(tmp_path / "backward", fresh_server, list(reversed(ORDER_FEEDS)))
+    assert forward == backward
+    assert frozenset({"a1", "b1", "c1", "d1"}) in forward
+    assert frozenset({"a2", "d2"}) in forward
+    assert frozenset({"b2"}) in forward

@@ -15,27 +15,35 @@ Outlets retell rather than copy, so the decision compares what a retelling keeps
   the database). :func:`term_keys` lists the terms whose df an item increments.
 * **Title.** The same weighted overlap over the title's terms.
 * **Near-copies.** A 64-bit SimHash over lemma 3-shingles; a Hamming distance of at most
-  ``settings.near_copy_bits`` counts as a copy whatever the rest says.
+  ``settings.near_copy_bits`` is a feature of the pair.
 
-The score of a pair (:func:`similarity`) is ``body_weight * body + (1 - body_weight) *
-title`` where each part is an IDF-weighted cosine of two term sets, then adjusted by
-evidence that retellings rarely violate: explicit dates that disagree, numbers that
-disagree (both texts quote figures and share none) and publication days that are far
-apart multiply the score down; shared rare numbers add a bonus. Items in different
-languages are compared on names (as a transliterated consonant skeleton), numbers and
-dates only.
+**Evidence only.** Before features are taken, :func:`evidence_text` blanks what says
+nothing of the event: who reports and whom they cite, datelines, outlets' names,
+boilerplate and stock titles (patterns in ``aggregator/data/story_evidence.json``). An
+item left with fewer than ``MIN_EVIDENCE`` terms joins no story (:func:`has_evidence`).
+
+**The decision is learned.** :func:`decision.pair_features` describes a pair: body,
+title, lead (the predicate: title and first sentences without names) and names
+cosines, conflicting casts and title names, figures that agree or not (in the lead, in
+the title, anywhere), dates and years, hours apart, and across languages the overlap of
+name skeletons and figures. :mod:`scorer` turns them into a probability with logistic
+weights (one model for pairs in one language, one for two) trained by
+``bench/train_story_scorer.py`` on pairs we labelled ourselves; its thresholds come with
+it. :func:`similarity` is that probability.
 
 Candidates come from an index, never a scan: :func:`index_keys` gives an item's keys
 (numbers, title terms, names and SimHash bands, at most ``MAX_INDEX_KEYS``); the
 caller stores them and, for a new item, fetches the stored items of the time window
 sharing at least one of its :func:`lookup_keys`, ranked by the summed weights (IDF)
 of the keys they share, at most ``settings.max_candidates`` of them.
-:func:`choose_story` then picks the story.
+:func:`choose_stories` then names the stories the item joins: every story with a member
+above the threshold (and the mean over its members not far below it), the first one
+kept and the others merged into it, so that the answer does not depend on the order in
+which the items arrive.
 
-Measured on the hand-labeled set in ``tests/data/stories/eval.json`` (162 items, 55
-events, 51 multi-item events, ru/kk/en), items processed in published order with
-incremental stats: see ``tests/test_dedup.py`` for the current figures (pairwise
-precision/recall) and ``bench/bench_dedup.py`` for the cost per item.
+Measured on news labelled by others with ``bench/eval_stories.py FILE`` (through the
+real pipeline; figures in ``bench/RESULTS.md``), on our own set (which trains the
+scorer) by ``tests/test_dedup.py``, and the cost per item by ``bench/bench_stories.py``.
 
 Layout (each module imports only modules listed above it, so there are no cycles):
 
@@ -44,13 +52,20 @@ Layout (each module imports only modules listed above it, so there are no cycles
   detect_language and extract_features.
 * ``keys`` - MAX_INDEX_KEYS, term_keys, index_keys, lookup_keys and
   CorpusStats (it counts term_keys).
-* ``decision`` - term weights, pair scores and evidence, similarity, choose_story and
-  stats_from.
+* ``scorer`` - FEATURES and the learned models (``data/story_scorer.json``).
+* ``decision`` - term weights, pair features, similarity, has_evidence,
+  choose_stories, choose_story and stats_from.
 """
 
 from __future__ import annotations
 
-from aggregator.dedup.decision import choose_story, similarity
+from aggregator.dedup.decision import (
+    choose_stories,
+    choose_story,
+    features_of_pair,
+    has_evidence,
+    similarity,
+)
 from aggregator.dedup.decision import stats_from as stats_from
 from aggregator.dedup.keys import (
     MAX_INDEX_KEYS,
@@ -60,7 +75,7 @@ from aggregator.dedup.keys import (
     stored_keys,
     term_keys,
 )
-from aggregator.dedup.text import detect_language, extract_features
+from aggregator.dedup.text import detect_language, evidence_text, extract_features
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
 
 __all__ = [
@@ -70,9 +85,13 @@ __all__ = [
     "DedupSettings",
     "StoryFeatures",
     "TermStats",
+    "choose_stories",
     "choose_story",
     "detect_language",
+    "evidence_text",
     "extract_features",
+    "features_of_pair",
+    "has_evidence",
     "index_keys",
     "lookup_keys",
     "similarity",

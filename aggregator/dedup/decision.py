@@ -7,18 +7,23 @@ import functools
 import itertools
 import math
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from aggregator.dedup.keys import CorpusStats, _is_year
+from aggregator.dedup.scorer import default_scorer
+from aggregator.dedup.text import MIN_EVIDENCE, name_skeleton
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
 
 _RARE_NAME = 4.0
 """BM25 IDF above which a name is rare (in ~2% of items or fewer)."""
-_MIN_CROSS = 3
-"""Shared name skeletons and numbers below which two languages' items score 0."""
+_MAX_SHARED = 6
+"""Shared name skeletons and figures of two languages' items counted at most."""
+_FEW_SHARED = 3
+"""Fewer shared name skeletons and figures than this is a feature of its own: two
+languages' items close in time that share one name are rarely one event."""
 _MAX_ITEMS = 8192
 """How many items' shapes and profiles are kept (as many as the candidate caches
 of storage and the pipeline hold; more costs memory for few hits)."""
@@ -45,6 +50,12 @@ class _Shape:
     """Their roundings."""
     cross: frozenset[str]
     """Name skeletons and salient numbers: what survives translation."""
+    lead_salient: frozenset[str]
+    """The salient numbers of the lead (title and first sentences)."""
+    lead_loose: frozenset[str]
+    latest_year: str
+    """The latest year the item names, or ""."""
+    title_skeletons: frozenset[str]
 
 
 _shapes: dict[int, _Shape] = {}
@@ -99,6 +110,10 @@ def _shape(f: StoryFeatures) -> _Shape:
         salient_all=salient_all,
         loose_all=loose_all,
         cross=_prefixed(f.skeletons, "~") | salient_numbers if f.skeletons else salient_numbers,
+        lead_salient=(lead := _salient(frozenset(t[1:] for t in f.lead if t.startswith("#")))),
+        lead_loose=_loose(lead),
+        latest_year=max((n for n in f.numbers if _is_year(n)), default=""),
+        title_skeletons=frozenset(k for k in map(name_skeleton, f.title & f.names) if k),
     )
     _shapes[id(f)] = made  # the shape keeps its features alive: ids stay unique
     return made
@@ -112,10 +127,10 @@ class _Profile:
 
     shape: _Shape
     body_sum: float
-    body_names_sum: float
     title_sum: float
-    title_names_sum: float
     cross_sum: float
+    lead_sum: float
+    names_sum: float
     rare_names: frozenset[str]
 
 
@@ -139,6 +154,9 @@ class _Weights:
             _Weights._shared_n = self._n
         _make_room(_Weights._profiles)
         self._cache = _Weights._shared
+        # rare: in at most 3 items while the store is small (a weight of 4 is then more
+        # than any name can reach), else in ~2% of them or fewer
+        self.rare = min(_RARE_NAME, math.log(1.0 + (self._n - 3 + 0.5) / 3.5))
 
     def __call__(self, term: str) -> float:
         weight = self._cache.get(term)
@@ -170,16 +188,18 @@ class _Weights:
         if found is not None:
             return found
         shape = _shape(features)
-        self._fill(features.terms, shape.numbers, shape.title, shape.cross, features.names)
+        self._fill(
+            features.terms, shape.numbers, shape.title, shape.cross, features.names, features.lead
+        )
         weight = self._cache.__getitem__
         made = _Profile(
             shape=shape,
             body_sum=self.sum(features.terms) + self.sum(shape.numbers),
-            body_names_sum=self.sum(shape.body_names),
             title_sum=self.sum(shape.title),
-            title_names_sum=self.sum(shape.title_names),
             cross_sum=self.sum(shape.cross),
-            rare_names=frozenset(n for n in features.names if weight(n) >= _RARE_NAME),
+            lead_sum=self.sum(features.lead),
+            names_sum=self.sum(features.names),
+            rare_names=frozenset(n for n in features.names if weight(n) >= self.rare),
         )
         _Weights._profiles[id(features)] = made
         return made
@@ -221,83 +241,6 @@ def _agreeing(
     return (exact_a & loose_b) | (exact_b & loose_a)
 
 
-def _evidence(a: _Shape, b: _Shape, s: DedupSettings) -> float:
-    """Multiplier from dates and numbers: < 1 when they disagree, > 1 when they agree."""
-    fa, fb = a.features, b.features
-    factor = 1.0
-    if fa.dates and fb.dates and not fa.dates & fb.dates:
-        factor *= s.date_conflict
-    if a.salient and b.salient:
-        shared = _agreeing(a.salient, a.loose, b.salient, b.loose)
-        if not shared:
-            factor *= s.number_conflict
-        else:
-            smaller = min(len(a.salient), len(b.salient))
-            factor *= 1.0 + s.number_bonus * min(1.0, len(shared) / smaller)
-    if fa.language == fb.language and a.title_names - fb.names and b.title_names - fa.names:
-        factor *= s.name_conflict  # "жителей Тараза" vs "жителей Атырау"
-    if (
-        a.title_salient
-        and b.title_salient
-        and (
-            not _agreeing(a.title_salient, a.title_loose, b.salient_all, b.loose_all)
-            or not _agreeing(b.title_salient, b.title_loose, a.salient_all, a.loose_all)
-        )
-    ):
-        factor *= s.number_conflict
-    return factor
-
-
-def _cast(a: _Profile, b: _Profile, s: DedupSettings) -> float:
-    """Retellings keep the event's people and places. Two items that each name at least
-    three rare ones (weight above the median) and share none report different events,
-    however alike their wording ("инфляция составила…" quoting different officials)."""
-    if len(a.rare_names) >= 3 and len(b.rare_names) >= 3 and not a.rare_names & b.rare_names:
-        return s.cast_conflict
-    return 1.0
-
-
-def _pair_score(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings) -> float:
-    a, b = pa.shape, pb.shape
-    fa, fb = a.features, b.features
-    if fa.language != fb.language:
-        return _cross_language_score(pa, pb, weights, s)
-    # A near-copy needs no term weights, but formulaic reports are near-copies of each
-    # other too ("Курс доллара на 25 ноября"), so dates and numbers still apply.
-    evidence = _evidence(a, b, s) * _cast(pa, pb, s)
-    if (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits and evidence >= 1.0:
-        return 1.0  # a near-copy that no date, number or name contradicts
-    extra = s.name_boost - 1.0
-    only_b, only_a = fb.names - fa.names, fa.names - fb.names
-    body_overlap, title_overlap = _overlaps(a, b, weights, extra)
-    body = _cosine(
-        body_overlap,
-        pa.body_sum + extra * (pa.body_names_sum + weights.sum(fa.terms & only_b)),
-        pb.body_sum + extra * (pb.body_names_sum + weights.sum(fb.terms & only_a)),
-    )
-    title = _cosine(
-        title_overlap,
-        pa.title_sum + extra * (pa.title_names_sum + weights.sum(a.title & only_b)),
-        pb.title_sum + extra * (pb.title_names_sum + weights.sum(b.title & only_a)),
-    )
-    score = s.body_weight * body + (1.0 - s.body_weight) * title
-    return min(1.0, score * evidence)
-
-
-def _overlaps(a: _Shape, b: _Shape, weights: _Weights, extra: float) -> tuple[float, float]:
-    """Weight of the body and of the title terms two items share, names boosted by
-    ``extra`` (a name on either side counts): the numerators of the pair score and of
-    its bound."""
-    fa, fb = a.features, b.features
-    names = fa.names | fb.names
-    terms = fa.terms & fb.terms
-    body = (
-        weights.sum(terms) + weights.sum(a.numbers & b.numbers) + extra * weights.sum(terms & names)
-    )
-    title_terms = a.title & b.title
-    return body, weights.sum(title_terms) + extra * weights.sum(title_terms & names)
-
-
 def _cosine(overlap: float, norm_a: float, norm_b: float) -> float:
     """Weighted cosine of two term sets from the weight of their shared terms and each
     side's sum of weights (names boosted on all three alike)."""
@@ -305,108 +248,256 @@ def _cosine(overlap: float, norm_a: float, norm_b: float) -> float:
     return overlap / norm if overlap and norm else 0.0
 
 
-def _cross_language_score(a: _Profile, b: _Profile, weights: _Weights, s: DedupSettings) -> float:
-    """Names (skeletons), numbers and dates: all that survives translation."""
-    shared = a.shape.cross & b.shape.cross
-    if len(shared) < _MIN_CROSS:
-        return 0.0
-    score = _cosine(weights.sum(shared), a.cross_sum, b.cross_sum)
-    return min(1.0, score * _evidence(a.shape, b.shape, s))
+def _wording(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings) -> list[float]:
+    """Same-language features: body, title, lead and names cosines (IDF-weighted; names
+    weigh through their own cosine), the cast and title names that disagree, a
+    near-copy."""
+    a, b = pa.shape, pb.shape
+    fa, fb = a.features, b.features
+    shared = weights.sum(fa.terms & fb.terms) + weights.sum(a.numbers & b.numbers)
+    body = _cosine(shared, pa.body_sum, pb.body_sum)
+    title = _cosine(weights.sum(a.title & b.title), pa.title_sum, pb.title_sum)
+    lead = _cosine(weights.sum(fa.lead & fb.lead), pa.lead_sum, pb.lead_sum)
+    names = _cosine(weights.sum(fa.names & fb.names), pa.names_sum, pb.names_sum)
+    cast = len(pa.rare_names) >= 3 and len(pb.rare_names) >= 3 and not pa.rare_names & pb.rare_names
+    title_names = bool(a.title_names - fb.names and b.title_names - fa.names)
+    near_copy = (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits
+    return [1.0, body, title, lead, names, float(cast), float(title_names), float(near_copy)]
+
+
+def _wording_bound(pa: _Profile, pb: _Profile, s: DedupSettings) -> list[float]:
+    """:func:`_wording` with each cosine replaced by a bound that needs no intersection:
+    the shared weight is at most the smaller side's sum, so a cosine is at most the
+    square root of the ratio of the two sums."""
+    a, b = pa.shape, pb.shape
+    fa, fb = a.features, b.features
+    cast = len(pa.rare_names) >= 3 and len(pb.rare_names) >= 3 and not pa.rare_names & pb.rare_names
+    title_names = bool(a.title_names - fb.names and b.title_names - fa.names)
+    near_copy = (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits
+    return [
+        1.0,
+        _ratio_bound(pa.body_sum, pb.body_sum),
+        _ratio_bound(pa.title_sum, pb.title_sum),
+        _ratio_bound(pa.lead_sum, pb.lead_sum),
+        _ratio_bound(pa.names_sum, pb.names_sum),
+        float(cast),
+        float(title_names),
+        float(near_copy),
+    ]
+
+
+def _ratio_bound(x: float, y: float) -> float:
+    return math.sqrt(min(x, y) / max(x, y)) if x > 0 and y > 0 else 0.0
+
+
+def _cross_wording(a: _Shape, b: _Shape) -> list[float]:
+    """Across languages only the title's names say something of the wording: each title
+    names someone the other item never mentions (skeletons compared)."""
+    skeletons_a, skeletons_b = a.features.skeletons, b.features.skeletons
+    conflict = bool(a.title_skeletons - skeletons_b and b.title_skeletons - skeletons_a)
+    return [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(conflict), 0.0]
+
+
+def _lead_figures(a: _Shape, b: _Shape, names: float, lead: float) -> list[float]:
+    """Figures of the leads that disagree (what each report says first), and actors and
+    predicate agreeing at once."""
+    conflict = bool(
+        a.lead_salient
+        and b.lead_salient
+        and not _agreeing(a.lead_salient, a.lead_loose, b.salient_all, b.loose_all)
+        and not _agreeing(b.lead_salient, b.lead_loose, a.salient_all, a.loose_all)
+    )
+    return [float(conflict), names * lead]
+
+
+def _figures(a: _Shape, b: _Shape) -> list[float]:
+    """Figures and dates: both sides quote figures, the share of the fewer that the other
+    states too, title figures the other never states, explicit dates that agree or
+    disagree, years that disagree ("в 2020 году" against "в 2021 году")."""
+    fa, fb = a.features, b.features
+    both = bool(a.salient and b.salient)
+    share = 0.0
+    if both:
+        agreeing = _agreeing(a.salient, a.loose, b.salient, b.loose)
+        share = min(1.0, len(agreeing) / min(len(a.salient), len(b.salient)))
+    title_conflict = bool(
+        a.title_salient
+        and b.title_salient
+        and (
+            not _agreeing(a.title_salient, a.title_loose, b.salient_all, b.loose_all)
+            or not _agreeing(b.title_salient, b.title_loose, a.salient_all, a.loose_all)
+        )
+    )
+    dates_agree = bool(fa.dates & fb.dates)
+    dates_conflict = bool(fa.dates and fb.dates and not dates_agree)
+    years_conflict = bool(a.latest_year and b.latest_year and a.latest_year != b.latest_year)
+    return [
+        float(both),
+        share,
+        float(title_conflict),
+        float(dates_agree),
+        float(dates_conflict),
+        float(years_conflict),
+    ]
+
+
+def pair_features(
+    pa: _Profile,
+    pb: _Profile,
+    hours: float,
+    weights: _Weights,
+    s: DedupSettings,
+    bound: bool = False,
+) -> list[float]:
+    """The features of a pair, in the order of :data:`aggregator.dedup.scorer.FEATURES`.
+    Items in different languages are compared on what survives translation: name
+    skeletons, figures and dates. With ``bound``, the costly same-language cosines are
+    upper bounds (see :data:`aggregator.dedup.scorer.BOUNDED`)."""
+    a, b = pa.shape, pb.shape
+    same = a.features.language == b.features.language
+    if not same:
+        wording = _cross_wording(a, b)
+    else:
+        wording = _wording_bound(pa, pb, s) if bound else _wording(pa, pb, weights, s)
+    figures = _figures(a, b)
+    lead_figures = _lead_figures(a, b, wording[4], wording[3])
+    cross = [0.0, 0.0, 0.0, 0.0]
+    if not same:
+        shared = a.cross & b.cross
+        cosine = _cosine(weights.sum(shared), pa.cross_sum, pb.cross_sum)
+        few = len(shared) < _FEW_SHARED
+        cross = [1.0, cosine, min(len(shared), _MAX_SHARED) / _MAX_SHARED, float(few)]
+    time = min(1.0, math.log1p(hours) / math.log1p(72.0))
+    evidence = min(len(a.features.terms), len(b.features.terms))
+    return [
+        *wording,
+        *figures[:2],
+        *lead_figures,
+        *figures[2:],
+        time,
+        (1.0 - time) * max(wording[1], cross[1]),
+        *cross,
+        min(1.0, math.log1p(evidence) / math.log1p(100.0)),
+    ]
+
+
+def features_of_pair(
+    a: StoryFeatures, b: StoryFeatures, hours: float, stats: TermStats, settings: DedupSettings
+) -> list[float]:
+    """:func:`pair_features` of two items ``hours`` apart (for training and inspection)."""
+    weights = _Weights(stats)
+    return pair_features(weights.profile(a), weights.profile(b), hours, weights, settings)
+
+
+def _probability(
+    pa: _Profile, pb: _Profile, hours: float, weights: _Weights, s: DedupSettings
+) -> tuple[float, float]:
+    """The learned probability of one event, and the threshold of its model."""
+    features = pair_features(pa, pb, hours, weights, s)
+    model = default_scorer().model(features)
+    return model.probability(features), model.threshold
 
 
 def similarity(
     a: StoryFeatures, b: StoryFeatures, stats: TermStats, settings: DedupSettings
 ) -> float:
-    """0..1 score that ``a`` and ``b`` report the same event (time not considered)."""
+    """0..1: the learned probability that ``a`` and ``b`` report the same event, as if
+    published at the same time."""
     weights = _Weights(stats)
-    score = _pair_score(weights.profile(a), weights.profile(b), weights, settings)
-    return max(0.0, min(1.0, score))
+    return _probability(weights.profile(a), weights.profile(b), 0.0, weights, settings)[0]
 
 
 def _hours_apart(x: datetime, y: datetime) -> float:
     return abs((x - y).total_seconds()) / 3600.0
 
 
-def _time_factor(hours: float, settings: DedupSettings) -> float:
-    """Retellings follow within hours; a day or more apart is weak evidence against."""
-    return 1.0 if hours <= 20.0 else 1.0 - settings.day_penalty * min(hours / 24.0, 3.0) / 3.0
+def _threshold(own: float, same_language: bool, settings: DedupSettings) -> float:
+    """The model's threshold, or the configured one."""
+    configured = settings.threshold if same_language else settings.cross_language_threshold
+    return configured if configured is not None else own
 
 
-def _score_bound(
-    pa: _Profile, b: _Shape, weights: _Weights, s: DedupSettings, needed: float = 0.0
-) -> float:
-    """An upper bound of ``_pair_score`` that needs no weights of ``b``'s own: a shared
-    term weighs the same on both sides and ``b`` holds them all, so its norm is at least
-    the overlap, and a cosine at most sqrt(overlap / the new item's own norm). Evidence
-    without the cast (which only lowers a score) bounds the rest.
-
-    The overlap is worked out only when the evidence alone, at the largest overlap
-    ratio (the names' boost can lift it to sqrt(boost)), reaches ``needed``: dates and
-    numbers that disagree rule out most candidates of one topic, however alike their
-    wording (73% of the bench corpus's candidates)."""
-    a = pa.shape
-    fa, fb = a.features, b.features
-    if fa.language != fb.language:
-        return 1.0
-    evidence = _evidence(a, b, s)
-    if (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits and evidence >= 1.0:
-        return 1.0
-    at_most = evidence * math.sqrt(max(s.name_boost, 1.0 / s.name_boost))
-    if at_most < needed:
-        return at_most
-    extra = s.name_boost - 1.0
-    body, title = _overlaps(a, b, weights, extra)
-    own_body = pa.body_sum + extra * pa.body_names_sum
-    own_title = pa.title_sum + extra * pa.title_names_sum
-    bound = s.body_weight * math.sqrt(body / own_body if own_body else 0.0) + (
-        1.0 - s.body_weight
-    ) * math.sqrt(title / own_title if own_title else 0.0)
-    return min(1.0, bound * evidence)
+def has_evidence(features: StoryFeatures) -> bool:
+    """Whether an item says enough to join a story: an item without title or text, or
+    with only boilerplate, stays its own story."""
+    return len(features.terms) >= MIN_EVIDENCE
 
 
-def _hopeful_stories(
-    new: _Profile,
-    new_published: datetime,
-    candidates: Iterable[Candidate],
-    weights: _Weights,
-    settings: DedupSettings,
-) -> set[str]:
-    """The stories of which some candidate may reach the threshold: only their members
-    are scored in full (most candidates share a rare key and little else, and a full
-    score needs the candidate's own weights)."""
-    hopeful = set()
-    limit = settings.threshold * (1.0 - 1e-9)  # margin for rounding
-    for cand in candidates:
-        if cand.story_id in hopeful:
-            continue
-        if new.shape.features.language != cand.features.language:
-            # fewer than three shared names and numbers score 0 across languages
-            if len(new.shape.cross & _shape(cand.features).cross) >= _MIN_CROSS:
-                hopeful.add(cand.story_id)
-            continue
-        time_factor = _time_factor(_hours_apart(new_published, cand.published), settings)
-        needed = limit / time_factor if time_factor > 0 else math.inf
-        if _score_bound(new, _shape(cand.features), weights, settings, needed) >= needed:
-            hopeful.add(cand.story_id)
-    return hopeful
-
-
-def _story_scores(
+def choose_stories(
     new: StoryFeatures,
+    new_source_id: str,
     new_published: datetime,
-    candidates: Iterable[Candidate],
-    weights: _Weights,
+    candidates: Sequence[Candidate],
+    stats: TermStats,
     settings: DedupSettings,
-) -> Iterator[tuple[str, float, float]]:
-    """(story, score, score relative to its threshold) of each candidate."""
+) -> list[str]:
+    """The stories the new item joins: none (it founds one), one, or several that it
+    shows to be one event, which the caller merges into the first.
+
+    Only candidates within ``settings.window_hours`` of ``new_published`` count, never one
+    of the new item's own source, and none without evidence (:func:`has_evidence`). With
+    ``settings.exclusive_sources`` a story that already holds an item of this source is
+    not joined either: an outlet reports an event once, so a second item of it is a
+    follow-up or another event. Each candidate gets the learned probability of one event
+    (:mod:`aggregator.dedup.scorer`); a story qualifies when one of its members reaches
+    its model's threshold and its members' mean share of the threshold reaches
+    ``settings.linkage`` (one look-alike must not chain other events).
+
+    Joining every qualifying story, not only the best, is what makes the answer not
+    depend on arrival order: whichever of three retellings comes last links the other
+    two. The first story is the one with the earliest member (then the smallest id), so
+    that the merged story keeps the id readers saw first; a story sharing an outlet with
+    one already chosen is left out (an outlet reports an event once).
+    """
+    if not has_evidence(new):
+        return []
+    in_window = [
+        c
+        for c in candidates[: settings.max_candidates]
+        if _hours_apart(new_published, c.published) <= settings.window_hours
+    ]
+    blocked = {c.story_id for c in in_window if c.source_id == new_source_id}
+    if not settings.exclusive_sources:
+        blocked = set()
+    weights = _Weights(stats)
     profile = weights.profile(new)
-    for cand in candidates:
-        score = _pair_score(profile, weights.profile(cand.features), weights, settings)
-        score *= _time_factor(_hours_apart(new_published, cand.published), settings)
-        limit = settings.threshold
-        if new.language != cand.features.language:
-            limit = settings.cross_language_threshold
-        yield cand.story_id, score, score / limit
+    scorer = default_scorer()
+    pairs = []
+    hopeful: set[str] = set()
+    for c in in_window:
+        if c.source_id == new_source_id or c.story_id in blocked or not has_evidence(c.features):
+            continue
+        hours = _hours_apart(new_published, c.published)
+        other = weights.profile(c.features)
+        loose = pair_features(profile, other, hours, weights, settings, bound=True)
+        model = scorer.model(loose)
+        threshold = _threshold(model.threshold, new.language == c.features.language, settings)
+        pairs.append((c, other, hours, model, threshold))
+        if c.story_id not in hopeful and model.upper_probability(loose) >= threshold:
+            hopeful.add(c.story_id)
+    # Only stories of which some member may reach the threshold are scored in full.
+    found: dict[str, list[float]] = {}
+    members: dict[str, list[Candidate]] = {}
+    for c, other, hours, model, threshold in pairs:
+        if c.story_id in hopeful:
+            p = model.probability(pair_features(profile, other, hours, weights, settings))
+            found.setdefault(c.story_id, []).append(p / threshold)
+            members.setdefault(c.story_id, []).append(c)
+    qualifying = [
+        story_id
+        for story_id, ratios in found.items()
+        if max(ratios) >= 1.0 and sum(ratios) / len(ratios) >= settings.linkage
+    ]
+    qualifying.sort(key=lambda sid: (min(c.published for c in members[sid]), sid))
+    chosen: list[str] = []
+    outlets: set[str] = set()
+    for story_id in qualifying:
+        sources = {c.source_id for c in members[story_id]}
+        if settings.exclusive_sources and sources & outlets:
+            continue
+        chosen.append(story_id)
+        outlets |= sources
+    return chosen
 
 
 def choose_story(
@@ -417,40 +508,9 @@ def choose_story(
     stats: TermStats,
     settings: DedupSettings,
 ) -> str | None:
-    """The story_id the new item joins, or None for a new story.
-
-    Only candidates within ``settings.window_hours`` of ``new_published`` count, and
-    never one of the new item's own source. With ``settings.exclusive_sources`` a story
-    that already holds an item of this source is not joined either: an outlet reports
-    an event once, so a second item of it is a follow-up or another event. A story's
-    score is its best-scoring member; ties go to the earlier candidate in the sequence.
-    """
-    in_window = [
-        c
-        for c in candidates[: settings.max_candidates]
-        if _hours_apart(new_published, c.published) <= settings.window_hours
-    ]
-    blocked = {c.story_id for c in in_window if c.source_id == new_source_id}
-    if not settings.exclusive_sources:
-        blocked = set()
-    others = [c for c in in_window if c.source_id != new_source_id and c.story_id not in blocked]
-    scores: dict[str, list[tuple[float, float]]] = {}
-    weights = _Weights(stats)
-    hopeful = _hopeful_stories(weights.profile(new), new_published, others, weights, settings)
-    others = [c for c in others if c.story_id in hopeful]
-    for story_id, score, ratio in _story_scores(new, new_published, others, weights, settings):
-        scores.setdefault(story_id, []).append((score, ratio))
-    # A story qualifies on a member above the threshold, but only if the new item also
-    # agrees with its members on the whole: one look-alike must not chain other events.
-    best = {
-        story_id: max(score for score, ratio in found if ratio >= 1.0)
-        for story_id, found in scores.items()
-        if any(ratio >= 1.0 for _, ratio in found)
-        and sum(ratio for _, ratio in found) / len(found) >= settings.linkage
-    }
-    if not best:
-        return None
-    return max(best, key=lambda sid: best[sid])
+    """The story the new item joins first (see :func:`choose_stories`), or None."""
+    chosen = choose_stories(new, new_source_id, new_published, candidates, stats, settings)
+    return chosen[0] if chosen else None
 
 
 def stats_from(features: Iterable[StoryFeatures]) -> CorpusStats:

@@ -1,13 +1,15 @@
-"""Text analysis: tokens, lemmas and stems, names, numbers, dates, SimHash and
-:func:`extract_features`."""
+"""Text analysis: what is evidence (:func:`evidence_text`), tokens, lemmas and stems,
+names, numbers, dates, SimHash and :func:`extract_features`."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 
 import numpy as np
 import pymorphy3
@@ -17,8 +19,18 @@ from aggregator.dedup.values import StoryFeatures
 _LEAD_CHARS = 2500  # retellings share the lead; the tail adds noise and cost
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
-_NUMBER_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])|\d+(?:[.,]\d+)?")
+_NUMBER_RE = re.compile(
+    r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])"
+    # a compound figure is one figure: a score ("41-1-1", "6:4"), an issue ("выпуск 1-10")
+    r"|(?<![\w.,\-–:/])\d{1,4}(?:[\-–:/]\d{1,4})+(?![\w.,\-–:/]?\d)"
+    r"|\d+(?:[.,]\d+)?"
+)
 _SENTENCE_END_RE = re.compile(r"[.!?…:»\"]\s*$")
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+(?=[^\W\d_a-zа-яё])|\n+")
+_LEAD_SENTENCES = 2
+"""Sentences of the text (after the title) whose words tell the event: its predicate."""
+MIN_EVIDENCE = 4
+"""Distinct terms below which an item says too little to join any story."""
 _KK_LETTERS = frozenset("әғқңөұүһі")
 
 _MONTHS: dict[str, int] = {}
@@ -55,6 +67,29 @@ _TIME_RE = re.compile(r"\b\d{1,2}:\d{2}\b")
 
 def _words(text: str) -> list[str]:
     return text.split()
+
+
+@functools.cache
+def _not_evidence() -> tuple[re.Pattern[str], ...]:
+    """The patterns of ``data/story_evidence.json``, most specific first."""
+    raw = json.loads(
+        resources.files("aggregator").joinpath("data/story_evidence.json").read_text("utf-8")
+    )
+    order = ("boilerplate", "dateline", "publisher", "attribution", "stock")
+    return tuple(
+        re.compile(pattern, re.IGNORECASE | re.MULTILINE) for kind in order for pattern in raw[kind]
+    )
+
+
+def evidence_text(text: str) -> str:
+    """The text without what tells nothing of the event: who reports and whom they cite
+    ("передает Ulysmedia.kz со ссылкой на Акорду", "деп хабарлайды", "reports, citing"),
+    datelines ("Москва. 9 июля. INTERFAX.RU -"), outlets' names, site boilerplate
+    ("Ссылка скопирована") and stock titles ("глава государства"). Two outlets citing one
+    body share those words whatever they report."""
+    for pattern in _not_evidence():
+        text = pattern.sub(" ", text)
+    return text
 
 
 _RU_DROP_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO", "PRED"})
@@ -193,7 +228,7 @@ def _lemma_ru(word: str) -> tuple[str, bool]:
     return ("" if lemma in _RU_STOP else lemma), named
 
 
-def _skeleton(term: str) -> str:
+def name_skeleton(term: str) -> str:
     """Language-neutral key of a name: its transliterated consonants, first five."""
     latin = term.translate(_TRANSLIT)
     consonants = [ch for ch in latin if ch.isalpha() and ch not in "aeiouyjh"]
@@ -297,13 +332,17 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
         language: 'ru', 'kk', 'en', or None to detect it cheaply; other values are
             treated as 'en'-like (no morphology).
     """
-    body = f"{title}.\n{text[:_LEAD_CHARS]}"
-    lang = language or detect_language(body)
+    lang = language or detect_language(f"{title}.\n{text[:_LEAD_CHARS]}")
+    title, text = evidence_text(title), evidence_text(text[:_LEAD_CHARS])
+    body = f"{title}.\n{text}"
     title_dates, title_rest = _extract_dates(title)
     dates, rest = _extract_dates(body)
     numbers = _extract_numbers(rest)
     tokens = _tokenize(rest, lang)
     title_tokens = _tokenize(title_rest, lang)
+    lead_rest = _extract_dates(_lead(title, text))[1]
+    lead_tokens = _tokenize(lead_rest, lang)
+    lead_numbers = {f"#{n}" for n in _extract_numbers(lead_rest)}
     names = tokens.names | title_tokens.names
     return StoryFeatures(
         language=lang,
@@ -312,7 +351,17 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
         names=frozenset(names),
         numbers=frozenset(numbers),
         dates=frozenset(dates),
-        skeletons=frozenset(s for s in map(_skeleton, names) if s),
+        skeletons=frozenset(s for s in map(name_skeleton, names) if s),
         simhash=_simhash(tokens.terms),
         title_numbers=frozenset(_extract_numbers(title_rest)),
+        lead=(frozenset(lead_tokens.terms) - names) | lead_numbers,
     )
+
+
+def _lead(title: str, text: str) -> str:
+    """The title and the text's first sentences (the text's own first line when it only
+    repeats the title): where a report says what happened."""
+    sentences = [s for s in _SENTENCE_SPLIT_RE.split(text.strip()) if s.strip()]
+    if sentences and title.strip() and sentences[0].strip().rstrip(".") == title.strip():
+        sentences = sentences[1:]
+    return f"{title}.\n" + " ".join(sentences[:_LEAD_SENTENCES])

@@ -12,24 +12,17 @@ from typing import NamedTuple, Protocol
 
 @dataclass(frozen=True)
 class DedupSettings:
-    """Tunables of the story decision; the defaults are those found on the eval set."""
+    """Tunables of the story decision (the learned weights live in
+    ``aggregator/data/story_scorer.json``)."""
 
     window_hours: float = 72.0
-    threshold: float = 0.16
-    body_weight: float = 0.7
-    name_boost: float = 1.5
-    date_conflict: float = 0.25
-    number_conflict: float = 0.35
-    name_conflict: float = 0.5
-    """Each title names someone or somewhere the other item never mentions."""
+    threshold: float | None = None
+    """Probability of one event to join a story; None: the trained scorer's threshold."""
+    cross_language_threshold: float | None = None
+    """The same for two languages' items; None: the scorer's."""
     linkage: float = 0.5
-    """A story joins only if the mean score over its candidate members reaches this share
-    of the threshold (against chaining)."""
-    cast_conflict: float = 0.3
-    """Both items name several rare people or places, and share none of them."""
-    number_bonus: float = 0.15
-    day_penalty: float = 0.25
-    cross_language_threshold: float = 0.4
+    """A story joins only if the mean probability over its candidate members reaches this
+    share of the threshold (against chaining)."""
     near_copy_bits: int = 3
     exclusive_sources: bool = True
     max_candidates: int = 20
@@ -41,7 +34,8 @@ class StoryFeatures:
 
     ``terms`` holds body and title lemmas (names included), ``title`` the title's
     lemmas, ``names`` the capitalized ones, ``numbers`` normalized figures, ``dates``
-    ``MMDD`` strings, ``skeletons`` language-neutral keys of the names.
+    ``MMDD`` strings, ``skeletons`` language-neutral keys of the names, ``lead`` the
+    lemmas that tell what happened.
     """
 
     language: str
@@ -53,6 +47,10 @@ class StoryFeatures:
     skeletons: frozenset[str]
     simhash: int
     title_numbers: frozenset[str] = field(default_factory=frozenset)
+    lead: frozenset[str] = field(default_factory=frozenset)
+    """The lemmas of the title and the first sentences, names left out: the event's
+    predicate ("назначил", "приговорил", "won"), not its people; and their figures,
+    prefixed with #."""
 
     def to_json(self) -> str:
         """Serialize compactly (sorted lists, short keys) for a database text column."""
@@ -66,6 +64,7 @@ class StoryFeatures:
             "k": sorted(self.skeletons),
             "s": format(self.simhash, "x"),
             "q": sorted(self.title_numbers),
+            "e": sorted(self.lead),
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -84,6 +83,7 @@ class StoryFeatures:
                 skeletons=_shared(raw["k"]),
                 simhash=int(raw["s"], 16),
                 title_numbers=_shared(raw.get("q", ())),
+                lead=_shared(raw.get("e", ())),
             )
         except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as e:
             raise ValueError(f"invalid story features JSON: {e}") from e

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -65,6 +66,8 @@ NEARLY_FULL = 1024 * 1024
 """SQLSTATE ``disk_full``."""
 MOVE_STABLE_FETCHES = 3
 MOVE_STABLE_TIME = timedelta(hours=24)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -734,13 +737,16 @@ class _Lookup:
     cache: CandidateCache
 
 
-def _decide(connection: Connection, item: Item, counts: TermCounts, lookup: _Lookup) -> str | None:
+def _decide(connection: Connection, item: Item, counts: TermCounts, lookup: _Lookup) -> list[str]:
     decide = lookup.decide
     if decide is None or item.story_keys is None:
-        return None
+        return []
     keys = decide.lookup_keys(item, counts)
     found = candidates(connection, keys, item.published, lookup.window, lookup.limit, lookup.cache)
-    return decide(item, found, counts) if found else None
+    chosen = decide(item, found, counts) if found else None
+    if chosen is None:
+        return []
+    return [chosen] if isinstance(chosen, str) else list(chosen)
 
 
 def _decide_all(
@@ -748,17 +754,35 @@ def _decide_all(
 ) -> list[str | None]:
     """The story each new item joins (None: it founds one), decided before any of them is
     stored: items of one source never join each other's stories, and two of them never
-    join the same story (an outlet reports an event once)."""
+    join the same story (an outlet reports an event once). When the decider names several
+    stories, the others are merged into the first at once (the next item's candidates
+    then see one story)."""
     chosen: list[str | None] = []
     taken: set[str] = set()
+    merged: dict[str, str] = {}
     for item in new:
-        story_id = _decide(connection, item, counts, lookup)
-        if story_id in taken:
-            story_id = None
+        stories = [merged.get(s, s) for s in _decide(connection, item, counts, lookup)]
+        stories = [s for s in dict.fromkeys(stories) if s not in taken]
+        if len(stories) > 1:
+            _merge_stories(connection, stories[0], stories[1:], lookup.cache)
+            merged.update(dict.fromkeys(stories[1:], stories[0]))
+            merged.update({k: stories[0] for k, v in merged.items() if v in stories[1:]})
+        story_id = stories[0] if stories else None
         if story_id is not None:
             taken.add(story_id)
         chosen.append(story_id)
     return chosen
+
+
+def _merge_stories(
+    connection: Connection, into: str, absorbed: Sequence[str], cache: CandidateCache
+) -> None:
+    """Move the members of ``absorbed`` stories into ``into`` and drop their rows (its
+    representative and times are refreshed with the new item's)."""
+    connection.execute(items.update().where(items.c.story_id.in_(absorbed)).values(story_id=into))
+    connection.execute(stories.delete().where(stories.c.id.in_(absorbed)))
+    cache.merged(set(absorbed), into)
+    log.info("stories_merged into=%s absorbed=%s", into, ",".join(absorbed))
 
 
 def _insert_items(

@@ -155,8 +155,9 @@ class StoryDecider(Protocol):
 
     def __call__(
         self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
-    ) -> str | None:
-        """The story the item joins, or None."""
+    ) -> str | Sequence[str] | None:
+        """The story the item joins, or None; or the stories it joins, the others to be
+        merged into the first (empty: none)."""
 
 
 def param_marker(connection: Connection) -> str:
@@ -209,9 +210,10 @@ def _candidate_items_sql(placeholder: str, ids: int) -> str:
 class CandidateCache:
     """What the decision reads of stored items (story, source, time, features), by item
     id, kept across transactions: the same items are candidates of many new ones, and
-    reading their rows again cost more than the lookup. An item's story never changes;
-    an edited item is dropped (``forget``), and a purge empties the cache. Bounded: beyond
-    ``max_items`` the least recently used tenth is dropped."""
+    reading their rows again cost more than the lookup. An item's story changes only when
+    its story is merged into another (``merged``); an edited item is dropped
+    (``forget``), and a purge empties the cache. Bounded: beyond ``max_items`` the least
+    recently used tenth is dropped."""
 
     def __init__(self, max_items: int = 8192) -> None:
         self.max_items = max_items
@@ -231,6 +233,12 @@ class CandidateCache:
 
     def forget(self, item_id: int) -> None:
         self._rows.pop(item_id, None)
+
+    def merged(self, absorbed: set[str], into: str) -> None:
+        """Stories ``absorbed`` are now ``into``: their cached members follow."""
+        for item_id, row in self._rows.items():
+            if row[0] in absorbed:
+                self._rows[item_id] = (into, *row[1:])
 
     def clear(self) -> None:
         self._rows.clear()
