@@ -617,9 +617,21 @@ def eval_stories(file: Path, order: int | None, quiet: bool) -> None:
     """Run the labelled records of FILE (JSON Lines) through the real pipeline in a
     temporary store, one RSS feed per outlet; print pairwise precision and recall, and
     the wrong and missed pairs."""
-    from aggregator import evaluate  # lazily: the evaluation harness is rarely needed
+    from aggregator.evaluate import stories  # lazily: the harness is rarely needed
 
-    console.print(evaluate.report(file, order, quiet), highlight=False, markup=False)
+    console.print(stories.report(file, order, quiet), highlight=False, markup=False)
+
+
+@evaluation.command(name="attribution")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--misses", is_flag=True, help="List every case credited wrongly or not at all.")
+def eval_attribution(file: Path, misses: bool) -> None:
+    """Serve the labelled sentences of FILE (JSON Lines) as items of one feed, fetch them
+    in a fresh process and store, and print per language the precision and recall of the
+    credited origin."""
+    from aggregator.evaluate import attribution as attribution_eval
+
+    console.print(attribution_eval.report(file, misses), highlight=False, markup=False)
 
 
 @main.group(cls=_Group)

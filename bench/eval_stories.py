@@ -1,5 +1,5 @@
 """Story folding measured on labelled records through the real pipeline: a thin wrapper
-of :mod:`aggregator.evaluate` (also ``aggregator eval stories FILE``).
+of :mod:`aggregator.evaluate.stories` (also ``aggregator eval stories FILE``).
 
 Run: .venv/bin/python bench/eval_stories.py FILE [--order SEED] [--quiet]
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from aggregator.evaluate import main
+from aggregator.evaluate.stories import main
 
 if __name__ == "__main__":
     sys.exit(main())

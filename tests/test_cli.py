@@ -428,3 +428,44 @@ def test_eval_stories_scores_labelled_records(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "3 records, 2 stories" in result.stdout
     assert "same-language: precision 1.000 (1/1) recall 1.000 (1/1)" in result.stdout
+
+
+def test_eval_attribution_scores_labelled_sentences(tmp_path: Path) -> None:
+    """`aggregator eval attribution FILE`: our own sentences, one of them credited wrongly
+    on purpose by its label, through the real pipeline; per-language figures and misses."""
+    cases = [
+        ("a1", "ru", "Мост закрыли на ремонт, передает Ulysmedia.kz со ссылкой на Акорду.",
+         "Ulysmedia.kz", "Акорда", False),
+        ("a2", "ru", "По данным Минздрава, вакцинация продолжится.", None, "Минздрав", False),
+        ("a3", "ru", "«Мы готовы», — сказал Токаев.", None, None, True),
+        ("a4", "kk", "Жол ашылды, деп хабарлайды Kazinform.", "Kazinform", None, False),
+        ("a5", "en", "Prices rose, according to the National Bank.", None, "Ministry of Finance",
+         False),
+    ]  # fmt: skip
+    path = tmp_path / "sentences.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": i,
+                    "lang": lang,
+                    "script": "cyrl",
+                    "text": text,
+                    "reporter": reporter,
+                    "origin": origin,
+                    "negative": negative,
+                    "uncertain": False,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for i, lang, text, reporter, origin, negative in cases
+        ),
+        encoding="utf-8",
+    )
+    result = run("eval", "attribution", str(path), "--misses", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "ru: precision 1.00 (2/2), recall 1.00 (2/2)" in result.stdout
+    assert "kk: precision 1.00 (1/1), recall 1.00 (1/1)" in result.stdout
+    assert "en: precision 0.00 (0/1), recall 0.00 (0/1)" in result.stdout
+    assert "a5 [en] want 'Ministry of Finance'; got 'the National Bank'" in result.stdout

@@ -610,6 +610,7 @@ _KAZAKH_LATIN = re.compile(
     r"[áǵńóúýıäñūğşÁǴŃÓÚÝÄÑŪĞŞ]|\b(?i:dep|habarla\w*|xabarla\w*|silteme|malimetin\w*)\b"
 )
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
+_KAZAKH_CUE = re.compile(r"(?i)(?<!\w)(?:деп|деді|хабарлайды|хабарлады)(?!\w)")
 
 
 def text_languages(text: str, prior: str | None = None) -> set[str]:
@@ -627,6 +628,8 @@ def text_languages(text: str, prior: str | None = None) -> set[str]:
             langs.add("kk")
         elif cyrillic:
             langs.add("ru")
+            if _KAZAKH_CUE.search(sentence):  # "…, деп хабарлайды X": no special letter needed
+                langs.add("kk")
         elif _KAZAKH_LATIN.search(sentence):
             langs.add("kk")
         elif re.search(r"[A-Za-z]", sentence):
