@@ -224,12 +224,7 @@ def normalize_capped(
     else:  # the summary is the content's lead: sanitized and read once
         summary = _lead(text)
     title = _capped_title(entry.title or "", caps, cut) or _lead(text, 90) or "(untitled)"
-    language = (
-        language_code(entry.language)
-        or language_code(feed_language)
-        or language_code(default_language)
-        or detect_language(f"{title} {text}")
-    )
+    language = item_language(f"{title} {text}", entry.language, feed_language, default_language)
     item = Item(
         source_id=source_id,
         key=identity_key(entry.guid and clean_text(entry.guid), link, title, text),
@@ -619,6 +614,35 @@ def language_code(value: str | None) -> str | None:
     if not primary.isalpha():
         return None
     return ALIASES.get(primary, primary)
+
+
+def item_language(text: str, *declared: str | None) -> str | None:
+    """The item's language, decided by its own text; what the item, the feed and the
+    source declare (in that order) are priors, used where the text leaves it open.
+
+    The text overrides them on strong evidence only: Kazakh letters (a Kazakh item in a
+    feed declared Russian), another script (an English item in a Russian feed), or a
+    long Cyrillic text without a single Kazakh letter (a Russian item of a source
+    configured as Kazakh)."""
+    prior = next((code for code in map(language_code, declared) if code), None)
+    detected = detect_language(text)
+    if prior is None or detected is None:
+        return detected or prior
+    return detected if _evident(text, detected, prior) else prior
+
+
+def _evident(text: str, detected: str, prior: str) -> bool:
+    sample = text[:2000]
+    if detected == "kk":
+        return True  # only Kazakh letters make detect_language say so
+    if _script(detected) != _script(prior):
+        return True
+    kazakh = _KAZAKH_LETTERS.findall(sample)
+    return detected == "ru" and not kazakh and len(_CYRILLIC.findall(sample)) >= 80
+
+
+def _script(language: str) -> str:
+    return "cyrl" if language in _CYRILLIC_LANGUAGES or language == "kk" else "latn"
 
 
 def detect_language(text: str) -> str | None:

@@ -317,16 +317,45 @@ def test_language_code(value: str, code: str | None) -> None:
     assert language_code(value) == code
 
 
-def test_language_order_item_feed_source_detected() -> None:
+def test_language_priors_item_feed_source_then_detected() -> None:
+    """Where the text leaves the language open (a title of figures only), the
+    item's, then the feed's, then the source's declared language decide."""
+
     def lang(**kwargs: str | None) -> str | None:
-        entry = Entry(title="Тоқаев Әлиевті құттықтады", language=kwargs.pop("entry", None))
+        entry = Entry(title="2024 — 12:30", language=kwargs.pop("entry", None))
         result = normalize_entry(entry, source_id="s", now=NOW, **kwargs)  # type: ignore[arg-type]
         return result.language
 
     assert lang(entry="en", feed_language="ru", default_language="de") == "en"
     assert lang(feed_language="ru-RU", default_language="de") == "ru"
     assert lang(default_language="kz") == "kk"
-    assert lang() == "kk"
+    assert lang() is None
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "declared", "expected"),
+    [
+        # Kazakh letters outweigh a feed declared Russian (mixed Kazakhstan feeds)
+        ("Тоқаев Әлиевті құттықтады", "Мемлекет басшысы жеделхат жолдады.", "ru", "kk"),
+        # another script outweighs it too
+        ("Floods recede in Kostanay", "Water levels fell overnight in the region.", "ru", "en"),
+        # a long Russian text without one Kazakh letter, in a source configured as Kazakh
+        (
+            "Токаев поздравил Алиева",
+            "Глава государства направил поздравительную телеграмму Президенту Азербайджана "
+            "и пожелал ему крепкого здоровья.",
+            "kk",
+            "ru",
+        ),
+        # a short Cyrillic title says too little: the declared Kazakh stands
+        ("Астана: 2024", "", "kk", "kk"),
+    ],
+)
+def test_the_item_text_decides_its_language_over_declared_ones(
+    title: str, text: str, declared: str, expected: str
+) -> None:
+    entry = Entry(title=title, summary=text, language=declared)
+    assert normalize_entry(entry, source_id="s", now=NOW).language == expected
 
 
 # -- feed footers (issue 17, point 12) ------------------------------------------------------

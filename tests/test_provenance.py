@@ -229,7 +229,8 @@ def test_mixed_language_feed_each_item_read_by_its_own_grammar(
     tmp_path: Path, fresh_server: FeedServer
 ) -> None:
     """One feed (a Kazakhstan outlet's, declared Russian) carrying Russian, Kazakh and
-    English items, republished in Russian: each item's own letters choose the grammar."""
+    English items, republished in Russian: each item's own letters choose its language
+    and the grammar that reads it."""
     fresh_server.set_file(
         "ulysmedia.rss",
         rss(
@@ -259,6 +260,10 @@ def test_mixed_language_feed_each_item_read_by_its_own_grammar(
         ),
     )
     items = fetch_and_publish(tmp_path, fresh_server)
+    languages = {i["title"]: i.get("language") for i in items}
+    assert languages["Президент Қостанай облысына барды"] == "kk"
+    assert languages["Floods recede in Kostanay region"] == "en"
+    assert languages["Из зоны подтопления эвакуированы 200 человек"] == "ru"
     by_title = {i["title"]: i["_aggregator"] for i in items}
     kazakh = by_title["Президент Қостанай облысына барды"]
     assert [c["name"] for c in kazakh["credited"]] == ["Kazinform", "Акорда"]
