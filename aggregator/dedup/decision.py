@@ -143,15 +143,20 @@ class _Weights:
     _shared: dict[str, float] = {}  # noqa: RUF012 (deliberately shared)
     _shared_n = 0
     _profiles: dict[int, _Profile] = {}  # noqa: RUF012
+    _corpus: object = None
+    """Whose counts the shared weights are: another store's (or another corpus's in one
+    process, as in the tests and the eval harness) must not reuse them."""
 
     def __init__(self, stats: TermStats) -> None:
         self._stats = stats
         self._n = max(stats.document_count(), 1)
+        corpus = getattr(stats, "corpus", stats)
         stale = abs(self._n - _Weights._shared_n) > 0.02 * max(_Weights._shared_n, 50)
-        if stale or len(_Weights._shared) > 500_000:
+        if stale or corpus is not _Weights._corpus or len(_Weights._shared) > 500_000:
             _Weights._shared = {}
             _Weights._profiles = {}
             _Weights._shared_n = self._n
+            _Weights._corpus = corpus
         _make_room(_Weights._profiles)
         self._cache = _Weights._shared
         # rare: in at most 3 items while the store is small (a weight of 4 is then more

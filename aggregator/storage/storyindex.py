@@ -85,6 +85,8 @@ class TermCounts:
     def __init__(self, connection: Connection, shared: SharedCounts | None = None) -> None:
         self._connection = connection
         self._cache: dict[str, int] = shared.values() if shared is not None else {}
+        self.corpus: object = shared if shared is not None else self
+        """The store's counts this view reads: derived weights may be kept for it."""
 
     def prefetch(self, terms: Iterable[str]) -> None:
         cache = self._cache
