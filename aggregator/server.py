@@ -7,6 +7,7 @@ on disk. Later pages (``?page=2``) are rendered from the store on request.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import gzip
 import hashlib
@@ -125,8 +126,10 @@ def _app(folder: Path | None, context: AppContext | None) -> Starlette:
         if page == 1 or context is None or context.store is None:
             name = _file_name(output_id, kind)
             return _count(request, _file_response(request, output_file(name), kind))
-        rendered = render_view(
-            context.store, context.settings(), output_id, page, datetime.now(UTC)
+        # In a thread: an older page may hold entries whose texts were never read
+        # (attribution), and the event loop keeps serving meanwhile.
+        rendered = await asyncio.to_thread(
+            render_view, context.store, context.settings(), output_id, page, datetime.now(UTC)
         )
         if rendered is None:
             return _count(request, PlainTextResponse("not found\n", status_code=404))

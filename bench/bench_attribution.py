@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     key = attribution.reading_key(directory)
 
     t0 = time.perf_counter()
-    attribution.syntax._models()
+    attribution.syntax.load_models()
     load = time.perf_counter() - t0
 
     t0 = time.perf_counter()

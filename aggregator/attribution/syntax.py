@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import tomllib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -85,8 +86,23 @@ def cues() -> _Cues:
     return _Cues(**{key: frozenset(table[key]) for key in _Cues.__dataclass_fields__})
 
 
-@functools.cache
+_models_lock = threading.Lock()
+
+
+def load_models() -> None:
+    """Load natasha's models now (a process about to read Russian text; the bench)."""
+    _models()
+
+
 def _models() -> tuple[Any, Any, Any, Any]:
+    """natasha's models, loaded once per process even when two threads ask at once
+    (about 2 s and 250 MB: twice would be felt)."""
+    with _models_lock:
+        return _load_models()
+
+
+@functools.cache
+def _load_models() -> tuple[Any, Any, Any, Any]:
     """natasha's segmenter, morphology, syntax and NER models (shipped in its package)."""
     from natasha import (  # imported here: loading takes seconds, most commands need none
         NewsEmbedding,
@@ -142,6 +158,7 @@ def read(text: str) -> list[Found]:
 _BATCH_SENTENCES = 256
 _CACHE_SIZE = 4096
 _cache: OrderedDict[str, tuple[Found, ...]] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def read_many(texts: Sequence[str]) -> list[tuple[Found, ...]]:
@@ -169,16 +186,18 @@ def read_many(texts: Sequence[str]) -> list[tuple[Found, ...]]:
 def _cached(text: str) -> tuple[Found, ...] | None:
     if not has_cue(text):
         return ()
-    hit = _cache.get(text)
-    if hit is not None:
-        _cache.move_to_end(text)
-    return hit
+    with _cache_lock:  # a publish and a page request may read at once, in two threads
+        hit = _cache.get(text)
+        if hit is not None:
+            _cache.move_to_end(text)
+        return hit
 
 
 def _remember(text: str, found: tuple[Found, ...]) -> None:
-    _cache[text] = found
-    if len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+    with _cache_lock:
+        _cache[text] = found
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
 
 
 def _parse_batch(batch: Sequence[tuple[int, int, str]]) -> Iterator[tuple[int, Found]]:
