@@ -710,8 +710,8 @@ def find_credits_many(
     """``find_credits`` for many (title, lead, last paragraph, language) at once: their
     Russian sentences are parsed in batches, an order of magnitude faster than one by one."""
     prepared = [_prepared(*t) for t in texts]
-    syntax.read_many([text for text, langs in prepared if "ru" in langs])
-    return [find_credits(*t[:3], directory, t[3]) for t in texts]
+    syntax.read_many([text for text, langs in prepared if "ru" in langs])  # now cached
+    return [_chain(text, langs, directory) for text, langs in prepared]
 
 
 def find_credits(
@@ -728,7 +728,12 @@ def find_credits(
     known sources through their aliases. Photo credits, "Ссылка скопирована" and quotes of
     people are not credits. Never raises on any text.
     """
-    text, langs = _prepared(title, lead, last_paragraph, language)
+    return _chain(*_prepared(title, lead, last_paragraph, language), directory)
+
+
+def _chain(text: str, langs: set[str], directory: SourceDirectory) -> list[Credit]:
+    """The credited chain of a prepared text: every reader's finds, by level then place,
+    each credited name once."""
     found = _scan(text, directory, langs - {"ru"})
     if "ru" in langs:
         found += _parsed(text, directory)
