@@ -18,7 +18,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -104,6 +104,8 @@ class Service:
         self._published_digest = ""
         self._marker: tuple[object, object] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self._jobs: set[asyncio.Task[object]] = set()
+        """The scheduled jobs' bodies now running: ``stop`` lets them finish."""
         self._publish_after = 0.0
         """``time.monotonic()`` before which no publish is tried again after a failure."""
         self._tick_error: str | None = None
@@ -123,8 +125,9 @@ class Service:
             await asyncio.to_thread(self.store.release_leases)
         await self._publish()
         self.scheduler.add_job(
-            self.tick,
+            self._job,
             "interval",
+            args=[self.tick],
             seconds=self.tick_interval.total_seconds(),
             next_run_time=utc_now(),
             id="tick",
@@ -132,8 +135,9 @@ class Service:
             coalesce=True,
         )
         self.scheduler.add_job(
-            self.purge,
+            self._job,
             "interval",
+            args=[self.purge],
             seconds=PURGE_EVERY.total_seconds(),
             next_run_time=utc_now() + timedelta(minutes=1),
             id="purge",
@@ -145,6 +149,19 @@ class Service:
         logs.event(
             log, logging.INFO, "scheduler_started", sources=len(enabled_sources(self.settings))
         )
+
+    async def _job(self, body: Callable[[], Awaitable[object]]) -> None:
+        """Run a scheduled job's body as a task of its own. A shutdown cancels the
+        scheduler's jobs; the body, maybe halfway through a publish in a thread, goes on
+        and ``stop`` waits for it, so nothing is cut short and no traceback is logged."""
+        task: asyncio.Task[object] = asyncio.ensure_future(body())
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
 
     async def tick(self) -> None:
         """Reload the config if it changed, start refreshes of the due sources, and
@@ -326,6 +343,8 @@ class Service:
         self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._jobs:
+            await asyncio.wait(list(self._jobs), timeout=deadline)
         heartbeat = self._heartbeat_task
         pending = list(self._in_flight.values())
         if pending:

@@ -126,15 +126,19 @@ def _app(folder: Path | None, context: AppContext | None) -> Starlette:
         if page == 1 or context is None or context.store is None:
             name = _file_name(output_id, kind)
             return _count(request, _file_response(request, output_file(name), kind))
+        # An older page is dated by the last publish, not by the request: its body, and
+        # so its ETag, stay the same until the store changes.
+        first_page = output_file(_file_name(output_id, kind))
+        built = first_page.last_modified if first_page else datetime.now(UTC)
         # In a thread: an older page may hold entries whose texts were never read
         # (attribution), and the event loop keeps serving meanwhile.
         rendered = await asyncio.to_thread(
-            render_view, context.store, context.settings(), output_id, page, datetime.now(UTC)
+            render_view, context.store, context.settings(), output_id, page, built
         )
         if rendered is None:
             return _count(request, PlainTextResponse("not found\n", status_code=404))
         body = getattr(rendered, kind)
-        return _count(request, _file_response(request, _cached(body, datetime.now(UTC)), kind))
+        return _count(request, _file_response(request, _cached(body, built), kind))
 
     async def healthz(_request: Request) -> Response:
         ok = context.healthy() if context else True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,11 +13,12 @@ from pathlib import Path
 import pytest
 from feedserver import FeedServer
 
+from aggregator import scheduler as scheduler_module
 from aggregator.config import Settings, load_settings
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import SourceOutcome
 from aggregator.publish import publish
-from aggregator.scheduler import refresh_many, sync_sources
+from aggregator.scheduler import Service, refresh_many, sync_sources
 from aggregator.status import source_notice
 from aggregator.storage import Store
 
@@ -328,3 +331,44 @@ def test_oversized_fields_are_cut_in_every_output_with_a_notice(
     assert "1 title cut to 1,000 characters" in notice, notice
     assert "1 content cut to 1,000,000 characters" in notice, notice
     store.close()
+
+
+def test_a_stop_during_a_publish_lets_it_finish_without_a_traceback(
+    tmp_path: Path,
+    fresh_server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """SIGTERM arriving while a tick publishes (in a thread): the scheduler's shutdown
+    cancels its jobs, but the publish goes on to the end, ``stop`` waits for it, and
+    nothing is logged as an exception."""
+    settings, store = open_env(tmp_path, fresh_server, {"ulysmedia": FEEDS["ulysmedia"]})
+    publishing, release = threading.Event(), threading.Event()
+    finished: list[int] = []
+
+    def gated_publish(store: Store, settings: Settings, now: datetime) -> object:
+        if finished:  # the start's publish has run: hold the tick's until released
+            publishing.set()
+            release.wait(10)
+        outputs = real_publish(store, settings, now)
+        finished.append(1)
+        return outputs
+
+    real_publish = scheduler_module.publish
+    monkeypatch.setattr(scheduler_module, "publish", gated_publish)
+
+    async def go() -> None:
+        service = Service(settings, store, tick=timedelta(milliseconds=200))
+        await service.start()
+        await asyncio.to_thread(publishing.wait, 20)  # a tick publishes what it fetched
+        stopping = asyncio.create_task(service.stop())
+        await asyncio.sleep(0.3)
+        assert not stopping.done()  # stop waits for the publish under way
+        release.set()
+        await stopping
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(go())
+    store.close()
+    assert publishing.is_set() and len(finished) >= 2
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
