@@ -10,13 +10,7 @@ import asyncio
 import functools
 import html
 import logging
-import multiprocessing
-import os
-import select
-import threading
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -32,11 +26,11 @@ from aggregator.errors import (
 )
 from aggregator.fetch import Fetcher
 from aggregator.identity import distinct_identities
-from aggregator.memory import collect_cycles_less_often
 from aggregator.models import FetchResult, Item, ParsedFeed, StoryKeys
 from aggregator.normalize import normalize_capped
 from aggregator.parse import MAX_BYTES, parse_feed
 from aggregator.storage import CandidateRow, SourceState, Store, TermCounts
+from aggregator.workers import cpu_pool, shutdown_pools
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -214,61 +208,6 @@ def parse_source(
     )
 
 
-_pools: dict[int, ProcessPoolExecutor] = {}
-
-
-def cpu_pool(workers: int) -> ProcessPoolExecutor | None:
-    """The process pool for parsing (``fetch.parse_workers``: -1 picks one process per core
-    beyond the first; 0 keeps parsing on a thread of this process)."""
-    if workers < 0:
-        workers = max(0, (os.cpu_count() or 1) - 1)
-    if workers == 0:
-        return None
-    if workers not in _pools:
-        context = multiprocessing.get_context("forkserver")
-        _pools[workers] = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=start_pool_process,
-            initargs=(os.getpid(),),
-        )
-    return _pools[workers]
-
-
-def start_pool_process(service_pid: int) -> None:
-    """A new pool process: the service's memory settings, and an end with the service."""
-    collect_cycles_less_often()
-    watch_service(service_pid)
-
-
-def watch_service(service_pid: int) -> None:
-    """In a pool process: exit when the service process is gone. A service killed with
-    SIGKILL (or by the OOM killer) cannot stop its pool, and the pool's processes would
-    wait for work forever, holding the forkserver too (each pair ~120 MB)."""
-    threading.Thread(target=_exit_with, args=(service_pid,), daemon=True).start()
-
-
-def _exit_with(pid: int) -> None:
-    try:
-        handle = os.pidfd_open(pid)  # readable once the process has ended (Linux 5.3+)
-    except (AttributeError, OSError):
-        while _alive(pid):
-            time.sleep(2.0)
-    else:
-        select.select([handle], [], [])
-    os._exit(0)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 async def run_cpu(workers: int, job: Callable[[], T]) -> T:
     """Run CPU work (parse, normalize, story keys) off the event loop: in the process pool
     so that both cores are used, else on a thread."""
@@ -276,12 +215,6 @@ async def run_cpu(workers: int, job: Callable[[], T]) -> T:
     if pool is None:
         return await asyncio.to_thread(job)
     return await asyncio.get_running_loop().run_in_executor(pool, job)
-
-
-def shutdown_pools() -> None:
-    for pool in _pools.values():
-        pool.shutdown(wait=True, cancel_futures=True)
-    _pools.clear()
 
 
 @functools.lru_cache(maxsize=8192)
@@ -561,4 +494,10 @@ def _log(outcome: SourceOutcome, url: str) -> None:
         )
 
 
-__all__ = ["FetchError", "SourceOutcome", "parse_and_normalize", "refresh_source"]
+__all__ = [
+    "FetchError",
+    "SourceOutcome",
+    "parse_and_normalize",
+    "refresh_source",
+    "shutdown_pools",
+]

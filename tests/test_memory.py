@@ -28,8 +28,28 @@ def test_service_processes_collect_cycles_less_often() -> None:
     from aggregator.memory import GC_THRESHOLDS
 
     code = (
-        "import gc; from aggregator.pipeline import cpu_pool, shutdown_pools;"
+        "import gc; from aggregator.workers import cpu_pool, shutdown_pools;"
         "print(*cpu_pool(1).submit(gc.get_threshold).result()); shutdown_pools()"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert tuple(map(int, out.stdout.split())) == GC_THRESHOLDS
+
+
+def test_natasha_reads_in_its_own_process_not_the_services() -> None:
+    """The attribution reader's models (about 250 MB) load in the reading process: the
+    process that asked gets the reading and stays small."""
+    code = (
+        "import resource, sys; from aggregator.attribution import syntax;"
+        "from aggregator.workers import shutdown_pools;"
+        "found = syntax.read('Токаев поздравил Алиева, передает Ulysmedia.kz со ссылкой на "
+        "Акорду.');"
+        "print([f.name for f in found]); print('natasha' in sys.modules);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024); shutdown_pools()"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    names, natasha_loaded, peak_mb = out.stdout.splitlines()
+    assert "Акорда" in names and "Ulysmedia.kz" in names
+    assert natasha_loaded == "False"
+    assert int(peak_mb) < 150, peak_mb  # natasha's models alone are ~250 MB

@@ -25,10 +25,11 @@ import re
 import threading
 import tomllib
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from aggregator.attribution.morphology import _adjective_nominative, _parses, _restore_case
 
@@ -86,12 +87,13 @@ def cues() -> _Cues:
     return _Cues(**{key: frozenset(table[key]) for key in _Cues.__dataclass_fields__})
 
 
+T = TypeVar("T")
 _models_lock = threading.Lock()
 
 
 def load_models() -> None:
-    """Load natasha's models now (a process about to read Russian text; the bench)."""
-    _models()
+    """Load natasha's models now, in the reading process (the bench, before timing)."""
+    _in_reading_process(_models)
 
 
 def _models() -> tuple[Any, Any, Any, Any]:
@@ -173,8 +175,8 @@ def read_many(texts: Sequence[str]) -> list[tuple[Found, ...]]:
         for offset, sentence in _cue_sentences(text)
     ]
     found: dict[int, list[Found]] = {}
-    for start in range(0, len(pending), _BATCH_SENTENCES):
-        for i, item in _parse_batch(pending[start : start + _BATCH_SENTENCES]):
+    if pending:
+        for i, item in _in_reading_process(_read_pending, pending):
             found.setdefault(i, []).append(item)
     for i, text in enumerate(texts):
         if results[i] is None:
@@ -198,6 +200,29 @@ def _remember(text: str, found: tuple[Found, ...]) -> None:
         _cache[text] = found
         if len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
+
+
+def _in_reading_process(job: Callable[..., T], *args: Any) -> T:
+    """Run ``job`` in the reading process, where natasha's models live (this process
+    never loads them). A reading process that died (killed, out of memory) is replaced
+    once."""
+    from aggregator.workers import reading_process, shutdown_reading_process
+
+    try:
+        return reading_process().submit(job, *args).result()
+    except BrokenProcessPool:
+        shutdown_reading_process()
+        return reading_process().submit(job, *args).result()
+
+
+def _read_pending(pending: Sequence[tuple[int, int, str]]) -> list[tuple[int, Found]]:
+    """In the reading process: (text index, found) for (text index, offset, cue sentence),
+    the sentences parsed in batches."""
+    return [
+        found
+        for start in range(0, len(pending), _BATCH_SENTENCES)
+        for found in _parse_batch(pending[start : start + _BATCH_SENTENCES])
+    ]
 
 
 def _parse_batch(batch: Sequence[tuple[int, int, str]]) -> Iterator[tuple[int, Found]]:
