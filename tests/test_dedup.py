@@ -28,7 +28,7 @@ from aggregator.dedup import (
     stored_keys,
     term_keys,
 )
-from aggregator.dedup.decision import _Weights, has_evidence, pair_features
+from aggregator.dedup.decision import _Weights, has_evidence, pair_features, stats_from
 from aggregator.dedup.scorer import FEATURES, default_scorer, scorer_from_json
 from aggregator.dedup.text import evidence_text
 
@@ -482,3 +482,58 @@ def test_stored_keys_leave_out_keys_no_lookup_would_use() -> None:
     few = CorpusStats()
     few.add(common)
     assert stored_keys(keys, few) == keys  # below 1,000 items every key is stored
+
+
+def _ru(title: str, text: str) -> StoryFeatures:
+    return extract_features(title, text, "ru")
+
+
+def test_an_item_merges_the_stories_it_links_only_when_they_are_one_event() -> None:
+    """Two outlets' reports of one fire sit in two stories (they came before the evidence
+    that joins them); a third retelling links both, and they are one event: merged. Two
+    templated items with other figures are two events: an item naming neither figure
+    links both, but does not merge them."""
+    fire_a = _ru(
+        "Пожар на складе в Караганде потушили",
+        "В Караганде ликвидировали пожар на складе стройматериалов на улице Бухар-Жырау. "
+        "Площадь возгорания составила 1200 квадратных метров, пострадавших нет, сообщили "
+        "в ДЧС Карагандинской области.",
+    )
+    fire_b = _ru(
+        "Склад горел в Караганде",
+        "Огонь охватил склад стройматериалов на улице Бухар-Жырау в Караганде. Пожарные "
+        "справились с возгоранием на площади 1200 квадратных метров. Никто не пострадал.",
+    )
+    fire_c = _ru(
+        "В Караганде горел склад стройматериалов",
+        "На улице Бухар-Жырау в Караганде загорелся склад стройматериалов. Пожар на площади "
+        "1200 квадратных метров потушен, пострадавших нет, сообщает ДЧС.",
+    )
+    issue_1 = _ru(
+        "В Шымкенте обсудили тему «турнир»: выпуск 1-10, 1147 участников",
+        "В Шымкенте обсудили тему «турнир». Выпуск 1-10 собрал 1147 участников.",
+    )
+    issue_2 = _ru(
+        "В Шымкенте обсудили тему «турнир»: выпуск 10-7, 1447 участников",
+        "В Шымкенте обсудили тему «турнир». Выпуск 10-7 собрал 1447 участников.",
+    )
+    vague = _ru(
+        "В Шымкенте обсудили тему «турнир»",
+        "В Шымкенте обсудили тему «турнир». Участники выпуска поделились мнениями.",
+    )
+    stats = stats_from([fire_a, fire_b, fire_c, issue_1, issue_2, vague])
+    config = DedupSettings()
+    start = datetime(2025, 11, 25, 9, tzinfo=UTC)
+
+    def chosen(new: StoryFeatures, first: StoryFeatures, second: StoryFeatures) -> list[str]:
+        candidates = [
+            Candidate("first", "outlet-a", start, first),
+            Candidate("second", "outlet-b", start + timedelta(hours=1), second),
+        ]
+        later = start + timedelta(hours=2)
+        return choose_stories(new, "outlet-c", later, candidates, stats, config)
+
+    assert chosen(fire_c, fire_a, fire_b) == ["first", "second"]
+    assert similarity(vague, issue_1, stats, config) > 0.9  # it links both…
+    assert similarity(vague, issue_2, stats, config) > 0.9
+    assert chosen(vague, issue_1, issue_2) == ["first"]  # …which stay two events
