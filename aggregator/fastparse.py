@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, cast
 
 from dateutil import parser as dateparser
 from lxml import etree
@@ -102,13 +103,18 @@ _RSS_FIELDS = frozenset(
 _RSS_OWN_RULES = frozenset({"author", "source"})  # feedparser splits "email (Name)"
 
 
+# A media element as read once: its tag and attributes (``element.get`` is a call into
+# lxml each time, and the image and enclosure rules ask each element several times).
+_Media = tuple[object, dict[str, str]]
+
+
 def _rss_item(item: etree._Element, feed_link: str | None) -> Entry:
     # One pass over the children: the text of the first of each field, every category
     # and media element (a find() per field, or a call per text, cost more than lxml's
     # own parse).
     texts: dict[str, str | None] = {}
     categories: list[str] = []
-    media: list[etree._Element] = []
+    media: list[_Media] = []
     yandex: dict[str, etree._Element] = {}
     for child in item:
         tag = child.tag
@@ -121,7 +127,7 @@ def _rss_item(item: etree._Element, feed_link: str | None) -> Entry:
             if text := _raw(child):
                 categories.append(text)
         elif tag in _MEDIA_TAGS:
-            media.append(child)
+            media.append((tag, cast(dict[str, str], dict(child.attrib))))  # str: lxml decodes
         elif tag in _RSS_OWN_RULES:
             raise Decline
         elif tag in YANDEX:
@@ -133,7 +139,7 @@ def _rss_item(item: etree._Element, feed_link: str | None) -> Entry:
     )
     dc_date = _iso(get(DC_DATE))
     published = _rfc822(get("pubDate")) or dc_date
-    return Entry(
+    return _entry(
         guid=get("guid"),
         link=link,
         title=get("title"),
@@ -147,42 +153,41 @@ def _rss_item(item: etree._Element, feed_link: str | None) -> Entry:
         enclosures=_rss_enclosures(media) if media else (),
         language=None,
         base_url=link or feed_link,
+        time_known=True,
     )
 
 
-def _rss_enclosures(media: list[etree._Element]) -> tuple[Enclosure, ...]:
+def _rss_enclosures(media: list[_Media]) -> tuple[Enclosure, ...]:
     found: dict[str, Enclosure] = {}
-    for element in media:
-        if element.tag == "enclosure":
-            url = _absolute_only((element.get("url") or "").strip() or None)
+    for tag, attrib in media:
+        if tag == "enclosure":
+            url = _absolute_only((attrib.get("url") or "").strip() or None)
             if url:
-                found[url] = Enclosure(
-                    url, element.get("type") or None, _int(element.get("length"))
-                )
-    for element in media:
-        if element.tag == MEDIA_CONTENT:
-            url = (element.get("url") or "").strip()
-            medium = element.get("medium") or element.get("type") or "image"
+                found[url] = Enclosure(url, attrib.get("type") or None, _int(attrib.get("length")))
+    for tag, attrib in media:
+        if tag == MEDIA_CONTENT:
+            url = (attrib.get("url") or "").strip()
+            medium = attrib.get("medium") or attrib.get("type") or "image"
             if url and "image" not in medium and url not in found:
                 found[url] = Enclosure(
-                    url, element.get("type") or None, _int(element.get("fileSize"))
+                    url, attrib.get("type") or None, _int(attrib.get("fileSize"))
                 )
     return tuple(found.values())
 
 
-def _media_image(media: list[etree._Element]) -> str | None:
-    for tag in (MEDIA_THUMBNAIL, MEDIA_CONTENT):
-        for element in media:
-            medium = element.get("medium") or element.get("type") or "image"
-            if element.tag == tag and element.get("url") and "image" in medium:
-                return _absolute_only(element.get("url", "").strip())
-    for element in media:
+def _media_image(media: list[_Media]) -> str | None:
+    for wanted in (MEDIA_THUMBNAIL, MEDIA_CONTENT):
+        for tag, attrib in media:
+            medium = attrib.get("medium") or attrib.get("type") or "image"
+            if tag == wanted and attrib.get("url") and "image" in medium:
+                return _absolute_only(attrib["url"].strip())
+    for tag, attrib in media:
         if (
-            element.tag == "enclosure"
-            and (element.get("type") or "").startswith("image/")
-            and element.get("url")
+            tag == "enclosure"
+            and (attrib.get("type") or "").startswith("image/")
+            and attrib.get("url")
         ):
-            return _absolute_only(element.get("url", "").strip())
+            return _absolute_only(attrib["url"].strip())
     return None
 
 
@@ -227,7 +232,7 @@ def _atom_entry(entry: etree._Element, feed_link: str | None, feed_author: str |
     link = _alternate(links)
     updated = _iso(_raw(first.get(ATOM_UPDATED)))
     author = _raw(entry.find(ATOM_AUTHOR_NAME)) if ATOM_AUTHOR in first else None
-    return Entry(
+    return _entry(
         guid=_raw(first.get(ATOM_ID)),
         link=link,
         title=_atom_text(first.get(ATOM_TITLE)),
@@ -245,6 +250,7 @@ def _atom_entry(entry: etree._Element, feed_link: str | None, feed_author: str |
         ),
         language=None,
         base_url=link or feed_link,
+        time_known=True,
     )
 
 
@@ -269,6 +275,23 @@ def _atom_text(element: etree._Element | None) -> str | None:
 
 
 # -- values ------------------------------------------------------------------------------
+
+
+def _fast_entry(**fields: object) -> Entry:
+    """``Entry(**fields)`` with every field given, made without the frozen dataclass's
+    ``__init__``, which sets each of its fifteen fields through ``object.__setattr__``:
+    about a tenth of this module's own work per item (instructions counted under
+    callgrind). ``tests/test_fastparse.py`` checks that it makes every field."""
+    entry = _new_object(Entry)
+    entry.__dict__.update(fields)
+    return entry
+
+
+_new_object = object.__new__
+if TYPE_CHECKING:
+    _entry = Entry  # the calls are checked against Entry's own fields
+else:
+    _entry = _fast_entry
 
 
 def _raw(element: etree._Element | None) -> str | None:

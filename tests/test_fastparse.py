@@ -3,12 +3,14 @@ what it declines goes to feedparser."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from aggregator.errors import ParseError
+from aggregator.models import Entry
 from aggregator.normalize import normalize_entry
 from aggregator.parse import parse_feed
 
@@ -45,6 +47,21 @@ def test_fast_path_matches_feedparser(path: Path) -> None:
     if parser != "fast":
         return  # declined: feedparser read it, nothing to compare
     assert fast == slow
+
+
+def test_fast_path_entries_are_whole_entries() -> None:
+    """The fast path makes its entries without ``Entry.__init__``: each must have every
+    field of ``Entry`` and equal the one ``Entry(...)`` makes of the same values."""
+    names = {f.name for f in fields(Entry)}
+    for path in FEEDS:
+        try:
+            parsed = parse_feed(path.read_bytes(), url="https://example.kz/feed")
+        except ParseError:
+            continue
+        if parsed.parser == "fast":
+            for entry in parsed.entries:
+                assert set(vars(entry)) == names, path.name
+                assert entry == Entry(**vars(entry)), path.name
 
 
 def test_fast_path_covers_the_common_feeds() -> None:
