@@ -344,7 +344,7 @@ def _rfc822(value: str | None) -> datetime | None:
 
 
 _MONTHS = {
-    name: number
+    name: f"{number:02d}"
     for number, name in enumerate(
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
     )
@@ -354,19 +354,22 @@ _MONTHS = {
 def _common_rfc822(value: str) -> datetime | None:
     """ "Thu, 26 Nov 2026 04:08:39 +0300", the form nearly every feed uses, rewritten for
     ``datetime.fromisoformat`` (which checks every digit): about three times faster than
-    the email module, which reads every other form."""
-    if len(value) != 31 or value[3:5] != ", " or value[26] not in "+-":
+    the email module, which reads every other form. One ``split``, not a slice per
+    field: the slices had cost five times what ``fromisoformat`` costs."""
+    if len(value) != 31 or value[3:5] != ", ":
         return None
-    month = _MONTHS.get(value[8:11].lower())
-    if month is None or not value[7] == value[11] == value[16] == value[25] == " ":
+    parts = value[5:].split(" ")
+    if len(parts) != 5:
         return None
-    if not value[19] == value[22] == ":":
+    day, month, year, clock, zone = parts
+    number = _MONTHS.get(month.lower())
+    if number is None or len(clock) != 8 or not clock[2] == clock[5] == ":":
         return None
-    iso = f"{value[12:16]}-{month:02d}-{value[5:7]}T{value[17:25]}{value[26:29]}:{value[29:31]}"
     try:
-        return datetime.fromisoformat(iso).astimezone(UTC)
+        moment = datetime.fromisoformat(f"{year}-{number}-{day}T{clock}{zone[:3]}:{zone[3:]}")
     except ValueError:
         return None  # the email module's rules apply
+    return moment.astimezone(UTC)
 
 
 def _any_rfc822(value: str) -> datetime:
