@@ -3,12 +3,14 @@ what it declines goes to feedparser."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from aggregator.errors import ParseError
+from aggregator.models import Entry
 from aggregator.normalize import normalize_entry
 from aggregator.parse import parse_feed
 
@@ -19,8 +21,9 @@ FEEDS = sorted(
 )
 
 
-def items(path: Path, fast: bool) -> tuple[str, list[object]]:
-    parsed = parse_feed(path.read_bytes(), url="https://example.kz/feed", fast_path=fast)
+def items(path: Path | bytes, fast: bool) -> tuple[str, list[object]]:
+    body = path if isinstance(path, bytes) else path.read_bytes()
+    parsed = parse_feed(body, url="https://example.kz/feed", fast_path=fast)
     normalized = [
         normalize_entry(e, source_id="s", now=NOW, feed_language=parsed.language)
         for e in parsed.entries
@@ -45,6 +48,48 @@ def test_fast_path_matches_feedparser(path: Path) -> None:
     if parser != "fast":
         return  # declined: feedparser read it, nothing to compare
     assert fast == slow
+
+
+MEDIA = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>
+<title>Media</title><link>https://example.kz/</link>
+<item><title>Thumbnail before content</title><link>https://example.kz/1</link>
+<media:content url="https://example.kz/v.mp4" type="video/mp4" medium="video" fileSize="52"/>
+<media:content url="https://example.kz/c.jpg" medium="image"/>
+<media:thumbnail url="https://example.kz/t.jpg"/>
+<enclosure url="https://example.kz/a.mp3" length="73" type="audio/mpeg"/>
+<enclosure url="https://example.kz/a.mp3" length="74" type="audio/mpeg"/></item>
+<item><title>Image enclosure only</title><link>https://example.kz/2</link>
+<enclosure url="https://example.kz/e.png" length="9" type="image/png"/>
+<media:content url="https://example.kz/v.mp4" type="video/mp4"/></item>
+<item><title>Image content, no medium</title><link>https://example.kz/3</link>
+<media:content url=" https://example.kz/i.jpg " type="image/jpeg"/>
+<enclosure url="https://example.kz/b.mp3" type="audio/mpeg" length="x"/></item>
+</channel></rss>"""
+
+
+def test_media_and_enclosures_read_as_feedparser_reads_them() -> None:
+    """No fixture feed with media elements takes the fast path (``media.rss`` has
+    relative URLs): these items do, and read the same on both paths."""
+    parser, fast = items(MEDIA, fast=True)
+    _, slow = items(MEDIA, fast=False)
+    assert parser == "fast"
+    assert fast == slow
+
+
+def test_fast_path_entries_are_whole_entries() -> None:
+    """The fast path makes its entries without ``Entry.__init__``: each must have every
+    field of ``Entry`` and equal the one ``Entry(...)`` makes of the same values."""
+    names = {f.name for f in fields(Entry)}
+    for path in FEEDS:
+        try:
+            parsed = parse_feed(path.read_bytes(), url="https://example.kz/feed")
+        except ParseError:
+            continue
+        if parsed.parser == "fast":
+            for entry in parsed.entries:
+                assert set(vars(entry)) == names, path.name
+                assert entry == Entry(**vars(entry)), path.name
 
 
 def test_fast_path_covers_the_common_feeds() -> None:
