@@ -20,6 +20,7 @@ subreaper (Linux), so descendants that outlive their parent are still counted.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import resource
 import shutil
@@ -349,30 +350,32 @@ def ratios(summary: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | No
 
 
 def print_table(report: dict[str, Any]) -> None:
+    """The medians side by side: wall (spawn to exit), CPU of the tree, peak RSS."""
     from rich.console import Console
     from rich.table import Table
 
     options, corpus = report["options"], report["corpus"]
     table = Table(
         title=f"Whole processes, medians of {options['rounds']} round(s): {corpus['feeds']} "
-        f"feeds × {corpus['items_per_feed']} items on {options['hosts']} loopback hosts"
+        f"feeds × {corpus['items_per_feed']} items on {options['hosts']} loopback hosts",
+        caption="reader / ours below 1: reader takes less",
     )
     table.add_column("")
-    for col in ("ours", "reader", "reader / ours", "peak RSS ours", "reader", "reader / ours"):
-        table.add_column(col, justify="right")
+    for figure in ("wall", "CPU", "peak RSS"):
+        for col in (f"{figure} ours", "reader", "reader / ours"):
+            table.add_column(col, justify="right")
     summary, ratio = report["summary"], report["ratios"]
     for phase, label in PHASES.items():
         ours, theirs, r = summary[f"ours:{phase}"], summary[f"reader:{phase}"], ratio[phase]
-        table.add_row(
-            label,
-            f"{ours['wall']:.2f} s",
-            f"{theirs['wall']:.2f} s",
-            _x(r["wall"]),
-            _mb(ours["peak_rss_mb"]),
-            _mb(theirs["peak_rss_mb"]),
-            _x(r["peak_rss_mb"]),
-        )
-    Console(width=120).print(table)
+        cells = [label]
+        for field, unit in (("wall", _s), ("cpu", _s), ("peak_rss_mb", _mb)):
+            cells += [unit(ours[field]), unit(theirs[field]), _x(r[field])]
+        table.add_row(*cells)
+    Console(width=140).print(table)
+
+
+def _s(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
 
 
 def _x(value: float | None) -> str:
@@ -381,3 +384,8 @@ def _x(value: float | None) -> str:
 
 def _mb(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f} MB"
+
+
+if __name__ == "__main__":
+    # Print the table of a results file again: python bench/processes.py RESULTS.json
+    print_table(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")))
