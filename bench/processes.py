@@ -12,9 +12,10 @@ store for each, then cold (every feed 200) and warm (every feed 304), the two sy
 interleaved, who goes first alternating by round. Figures are medians of the rounds.
 
 Peak RSS is the process tree's (the sum over the process and its descendants, such as our
-parsing process), sampled every ``SAMPLE_S``; ``max_rss_mb`` is exact but of one process
-(``wait4``). CPU is user + system of the whole tree: this process becomes a child
-subreaper (Linux), so descendants that outlive their parent are still counted.
+parsing process), sampled every ``SAMPLE_S``, or the largest process's own peak (VmHWM,
+which the kernel keeps, so short peaks are not missed) if that is larger. CPU is user +
+system of the whole tree: this process becomes a child subreaper, so descendants that
+outlive their parent are still counted.
 """
 
 from __future__ import annotations
@@ -66,10 +67,10 @@ class Usage:
     wall: float
     cpu: float
     """User + system seconds of the process and all its descendants."""
-    peak_rss_mb: float | None
-    """The tree's sampled peak or ``max_rss_mb`` if larger (None without psutil)."""
+    peak_rss_mb: float
+    """The tree's: its summed RSS sampled, or ``max_rss_mb`` if larger."""
     max_rss_mb: float
-    """The largest of the process and the children it reaped itself (``wait4``)."""
+    """The peak RSS of the tree's largest process (its VmHWM)."""
     exit_code: int
 
 
@@ -83,18 +84,18 @@ def measure(cmd: list[str], cwd: Path, log: Path) -> Usage:
     started = time.perf_counter()
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-        with _tree_sampler(proc.pid) as peak:
-            _, status, usage = os.wait4(proc.pid, 0)
+        with _tree_sampler(proc.pid) as memory:
+            # wait4's ru_maxrss is no use here: exec keeps the high-water mark of the
+            # (v)forked copy of this process, which holds the whole corpus.
+            _, status, _ = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait
     _reap_orphans()
     return Usage(
         wall=wall,
         cpu=_children_cpu() - before,
-        # Sampling misses short peaks (reader's: 53 MB sampled, 72 MB exact), and the tree's
-        # peak is at least its largest process's.
-        peak_rss_mb=max(peak[0] / 2**20, usage.ru_maxrss / 1024) if peak else None,
-        max_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
+        peak_rss_mb=max(memory.tree_kib, memory.largest_kib) / 1024,
+        max_rss_mb=memory.largest_kib / 1024,
         exit_code=proc.returncode,
     )
 
@@ -127,47 +128,61 @@ def _reap_orphans(timeout: float = 30.0) -> None:
     print(f"  (descendants still running {timeout:.0f}s after exit: CPU undercounted)")
 
 
+@dataclass
+class Memory:
+    tree_kib: int = 0
+    """The largest sum of VmRSS over the tree's processes at one sample."""
+    largest_kib: int = 0
+    """The largest VmHWM (peak RSS, kept by the kernel) of one process of the tree."""
+
+
 @contextmanager
-def _tree_sampler(pid: int) -> Iterator[list[float]]:
-    """Yields ``[peak bytes]`` of the tree's summed RSS, kept up to date by a thread;
-    an empty list when psutil is not installed."""
-    try:
-        import psutil
-    except ImportError:
-        yield []
-        return
-    peak = [0.0]
+def _tree_sampler(pid: int) -> Iterator[Memory]:
+    """Yields a ``Memory`` kept up to date every ``SAMPLE_S`` by a thread. The tree's members
+    are listed with psutil; without it, only the process itself is read."""
+    memory = Memory()
     stop = threading.Event()
 
     def sample() -> None:
-        try:
-            root = psutil.Process(pid)
-            for count in itertools.count():
-                if stop.is_set():
-                    return
-                if count % TREE_EVERY == 0:  # listing children scans all of /proc
-                    tree = [root, *root.children(recursive=True)]
-                peak[0] = max(peak[0], sum(_rss(p) for p in tree))
-                stop.wait(SAMPLE_S)
-        except psutil.Error:
-            pass  # the process is gone
+        for count in itertools.count():
+            if stop.is_set():
+                return
+            if count % TREE_EVERY == 0:  # listing children scans all of /proc
+                tree = _tree(pid)
+            figures = [_status_kib(member) for member in tree]
+            memory.tree_kib = max(memory.tree_kib, sum(rss for rss, _ in figures))
+            memory.largest_kib = max([memory.largest_kib, *(hwm for _, hwm in figures)])
+            stop.wait(SAMPLE_S)
 
     thread = threading.Thread(target=sample, name="rss-sampler", daemon=True)
     thread.start()
     try:
-        yield peak
+        yield memory
     finally:
         stop.set()
         thread.join()
 
 
-def _rss(process: Any) -> int:
-    import psutil
-
+def _tree(pid: int) -> list[int]:
     try:
-        return int(process.memory_info().rss)
+        import psutil
+    except ImportError:
+        return [pid]
+    try:
+        return [pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))]
     except psutil.Error:
-        return 0  # exited between listing and reading
+        return [pid]  # exiting
+
+
+def _status_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of ``pid`` in KiB from /proc; zeros once it has exited."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return 0, 0
+    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    rss, hwm = fields.get("VmRSS", "0 kB"), fields.get("VmHWM", "0 kB")
+    return int(rss.split()[0]), int(hwm.split()[0])
 
 
 # -- the two systems ---------------------------------------------------------------------
