@@ -72,7 +72,7 @@ def test_bench_processes_side_by_side_with_reader(tmp_path: Path) -> None:
     command = [sys.executable, str(ROOT / "bench" / "run.py"), "--processes"]
     command += ["--feeds", "4", "--items", "3", "--runs", "1", "--hosts", "4"]
     command += ["--corpus", str(tmp_path / "corpus"), "--out", str(out)]
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    subprocess.run(command, check=True, capture_output=True, timeout=600)  # a hang guard
 
     report = json.loads(out.read_text(encoding="utf-8"))
     for system in ("ours", "reader"):
