@@ -47,7 +47,6 @@ SAMPLE_S = 0.1
 TREE_EVERY = 10
 """The tree's RSS is read every ``SAMPLE_S``, its members listed every ``TREE_EVERY`` reads:
 a listing costs ~5 ms of this process's CPU (and GIL, shared with the feed server)."""
-TIMEOUT_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -257,10 +256,9 @@ class Rounds:
         row |= {"items": items, "feed_errors": errors, "load_1min": load, "command": cmd}
         row["server"] = self.server.snapshot()
         self.results.append(row)
-        rss = f"{usage.peak_rss_mb:6.0f}" if usage.peak_rss_mb is not None else "     –"
         print(
             f"  round {round_ + 1} {system:<6} {phase:<4} {usage.wall:7.2f}s wall "
-            f"{usage.cpu:7.2f}s cpu {rss} MB {items:>7} items {errors} errors "
+            f"{usage.cpu:7.2f}s cpu {usage.peak_rss_mb:6.0f} MB {items:>7} items {errors} errors "
             f"exit {usage.exit_code} load {load:.2f}",
             flush=True,
         )
