@@ -8,6 +8,10 @@ refresh (all 304) and a cold refresh with 50–250 ms latency per request. Then:
 precision/recall of our stories against the corpus truth, output serving requests/s of
 our app vs a minimal Starlette endpoint (``serving.py``), and the parse stage in MB/s.
 Prints rich tables and writes ``bench/results.json``. See ``bench/README.md``.
+
+``--processes`` is the other view (``processes.py``): whole processes, ``aggregator
+fetch`` against a reader job, from spawn to exit, cold then warm; it writes
+``bench/results-processes-<feeds>x<items>.json``.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+import processes  # noqa: E402
 import serving  # noqa: E402
 from server import CorpusServer, ServerOptions  # noqa: E402
 
@@ -79,7 +84,13 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     p.add_argument("--profile", action="store_true", help="cProfile our cold refresh")
     p.add_argument("--profile-feeds", type=int, default=200)
     p.add_argument("--corpus", type=Path, help="reuse/keep the corpus in this folder")
-    p.add_argument("--out", type=Path, default=HERE / "results.json")
+    p.add_argument("--out", type=Path, help="results JSON (default: bench/results*.json)")
+    p.add_argument(
+        "--processes",
+        action="store_true",
+        help="whole processes instead: `aggregator fetch` vs a reader job, cold then warm",
+    )
+    p.add_argument("--hosts", type=int, default=50, help="--processes: loopback addresses")
     args = p.parse_args(argv)
     if args.quick:
         args.feeds, args.items, args.runs, args.load_seconds = 20, 10, 1, 4.0
@@ -428,7 +439,16 @@ def machine() -> dict[str, Any]:
                 model = line.split(":", 1)[1].strip()
                 break
     versions = {}
-    for name in ("reader", "feedparser", "aiohttp", "httpx", "lxml", "starlette", "uvicorn"):
+    for name in (
+        "aggregator",
+        "reader",
+        "feedparser",
+        "aiohttp",
+        "httpx",
+        "lxml",
+        "starlette",
+        "uvicorn",
+    ):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -550,6 +570,9 @@ def prepare_corpus(plan: Plan, folder: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     plan, args = parse_args(argv)
+    if args.processes:
+        return main_processes(plan, args)
+    args.out = args.out or HERE / "results.json"
     started = time.perf_counter()
     if not plan.with_reader and not args.no_reader:
         print("reader is not installed (pip install reader sgmllib3k): running ours only")
@@ -565,6 +588,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cProfile of our cold refresh ({plan.profile_feeds} feeds), top 15 by tottime:")
         print(report["profile"])
     print(f"wrote {args.out} in {report['elapsed_s']:.0f}s")
+    return 0
+
+
+def main_processes(plan: Plan, args: argparse.Namespace) -> int:
+    """``--processes``: whole processes side by side (``processes.py``)."""
+    if not plan.with_reader:
+        print("--processes compares with reader: pip install -e '.[bench]'", file=sys.stderr)
+        return 2
+    out = args.out or HERE / f"results-processes-{plan.feeds}x{plan.items}.json"
+    options = processes.Options(
+        plan.runs, args.hosts, plan.concurrency, max(plan.reader_workers, default=16)
+    )
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="aggbench-") as tmp_name:
+        tmp = Path(tmp_name)
+        corpus_dir = args.corpus or tmp / "corpus"
+        manifest = prepare_corpus(plan, corpus_dir)
+        report = {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine() | {"load_avg_at_start": os.getloadavg()},
+            "corpus": {k: v for k, v in manifest.items() if k != "feed_list"},
+        }
+        report |= processes.compare(corpus_dir, manifest, tmp, options)
+    report["machine"]["load_avg_at_end"] = os.getloadavg()
+    report["elapsed_s"] = time.perf_counter() - started
+    out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    processes.print_table(report)
+    print(f"wrote {out} in {report['elapsed_s']:.0f}s")
     return 0
 
 

@@ -12,6 +12,10 @@ In-process::
     ...
     server.stop()
 
+``CorpusServer(root, hosts=loopback_hosts(50))`` listens on 127.0.0.1 … 127.0.0.50 (each
+on its own port): ``server.url(path, index)`` spreads feeds over them, as real feeds are
+spread over hosts, so per-host politeness limits do not serialize a run.
+
 Command line::
 
     python bench/server.py --corpus DIR [--port 8000] [--latency 50-250] [--error-500 0.01]
@@ -32,6 +36,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, formatdate, parsedate_to_datetime
@@ -120,11 +125,16 @@ class CorpusServer:
         options: ServerOptions | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        *,
+        hosts: Sequence[str] = (),
     ) -> None:
         self.root = root
         self.options = options or ServerOptions()
         self.host = host
         self.port = port
+        self.hosts = tuple(hosts) or (host,)
+        self.addresses: list[tuple[str, int]] = []
+        """(host, port) of each listening socket, in the order of ``hosts``."""
         self.documents = load_documents(root)
         self.counts: Counter[str] = Counter()
         self.bytes_sent = 0
@@ -143,8 +153,10 @@ class CorpusServer:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def url(self, rel_path: str) -> str:
-        return f"{self.base_url}/{rel_path.lstrip('/')}"
+    def url(self, rel_path: str, index: int = 0) -> str:
+        """The URL of ``rel_path`` on the ``index``-th address (modulo their count)."""
+        host, port = self.addresses[index % len(self.addresses)]
+        return f"http://{host}:{port}/{rel_path.lstrip('/')}"
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread = threading.Thread(target=self._run, name="corpus-server", daemon=True)
@@ -185,9 +197,12 @@ class CorpusServer:
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
         server = await asyncio.start_server(
-            self._connection, self.host, self.port, backlog=2048, limit=MAX_HEADER_BYTES
+            self._connection, self.hosts, self.port, backlog=2048, limit=MAX_HEADER_BYTES
         )
-        self.port = server.sockets[0].getsockname()[1]
+        bound = {s.getsockname()[0]: s.getsockname()[1] for s in server.sockets}
+        first = server.sockets[0].getsockname()[1]  # a name ("localhost") is not a key
+        self.addresses = [(host, bound.get(host, first)) for host in self.hosts]
+        self.host, self.port = self.addresses[0]
         self._ready.set()
         async with server:
             await self._stop.wait()
@@ -319,6 +334,13 @@ class CorpusServer:
             cached = gzip.compress(body, 5)
             self._gzip[path] = cached
         return cached
+
+
+def loopback_hosts(count: int) -> tuple[str, ...]:
+    """127.0.0.1 … 127.0.0.<count>: Linux routes all of 127.0.0.0/8 to the loopback."""
+    if not 1 <= count <= 254:
+        raise ValueError(f"{count} loopback hosts: 1 to 254")
+    return tuple(f"127.0.0.{n}" for n in range(1, count + 1))
 
 
 def _not_modified(headers: dict[str, str], doc: Document) -> bool:

@@ -1,6 +1,7 @@
 """Smoke test of the benchmark suite (bench/): corpus → server → our cold and warm refresh.
 
-Runs our side only (``reader`` is not installed in CI); the full comparison is
+The refresh test runs our side only (``reader`` is not installed in CI); the whole-process
+test needs the bench extra and is skipped without it. The full comparison is
 ``python bench/run.py``.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,3 +60,27 @@ def test_the_shipped_story_scorer_is_what_its_script_trains(tmp_path: Path) -> N
     assert json.loads(out.read_text(encoding="utf-8")) == json.loads(
         shipped.read_text(encoding="utf-8")
     )
+
+
+def test_bench_processes_side_by_side_with_reader(tmp_path: Path) -> None:
+    """``bench/run.py --processes`` on a tiny corpus: both systems' cold and warm whole
+    processes are timed, and each stored every item (cold: every feed 200, warm: 304)."""
+    import subprocess
+
+    pytest.importorskip("reader", reason="the bench extra (reader) is not installed")
+    out = tmp_path / "processes.json"
+    command = [sys.executable, str(ROOT / "bench" / "run.py"), "--processes"]
+    command += ["--feeds", "4", "--items", "3", "--runs", "1", "--hosts", "4"]
+    command += ["--corpus", str(tmp_path / "corpus"), "--out", str(out)]
+    subprocess.run(command, check=True, capture_output=True, timeout=600)  # a hang guard
+
+    report = json.loads(out.read_text(encoding="utf-8"))
+    for system in ("ours", "reader"):
+        for phase, status in (("cold", "200"), ("warm", "304")):
+            row = report["summary"][f"{system}:{phase}"]
+            assert row["wall"] > 0 and row["cpu"] > 0 and row["max_rss_mb"] > 0
+            assert row["peak_rss_mb"] is None or row["peak_rss_mb"] > 0
+            assert row["items"] == 12, (system, phase)
+            assert row["statuses"][status] == 4, (system, phase)
+    assert set(report["ratios"]) == {"cold", "warm"}
+    assert report["machine"]["versions"]["reader"]
