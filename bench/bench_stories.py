@@ -14,7 +14,7 @@ pipeline's ``StoryDecision``; the probe is rolled back so the store does not gro
 
 Two figures per size, in one fresh process: cold (its first probes read and parse every
 candidate) and warm (after 2,000 more probes, untimed: the window's candidates cached as
-in a service that has been running, through the store's own candidate cache).
+in a service that has been running, through the decision's own story window).
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def probe(
                 latest,
                 window,
                 decision.settings.max_candidates,
-                store.candidate_cache,
+                decision.members,
             )
             middle = time.perf_counter()
             decision(item, rows, counts)

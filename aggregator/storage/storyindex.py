@@ -44,12 +44,32 @@ class CandidateRow(NamedTuple):
     """A stored item sharing index keys with a new one (a tuple: one per candidate)."""
 
     item_id: int
-    story_id: str
-    source_id: str
-    published: datetime
-    features: str
     shared_weight: int
     """The summed weights of the keys it shares with the new item."""
+
+
+class StoredMembers(Protocol):
+    """What the story decision holds of stored items (its window, kept across
+    transactions), as storage fills it and keeps it in step: storage reads the rows of
+    the candidates it lacks, tells it of new, merged and edited items, and empties it
+    after a rollback or a purge."""
+
+    def missing(self, item_ids: Sequence[int]) -> Sequence[int]:
+        """Which of ``item_ids`` it does not hold."""
+
+    def add(
+        self, item_id: int, story_id: str, source_id: str, published: datetime, data: str
+    ) -> None:
+        """Hold a stored item (``data``: its stored features)."""
+
+    def forget(self, item_id: int) -> None:
+        """Drop an edited item."""
+
+    def merged(self, absorbed: set[str], into: str) -> None:
+        """Stories ``absorbed`` are now ``into``."""
+
+    def clear(self) -> None:
+        """Forget every item."""
 
 
 class SharedCounts:
@@ -148,6 +168,10 @@ def _upsert_counts(dialect: str) -> sa.Insert:
 class StoryDecider(Protocol):
     """The story decision, as storage calls it inside the transaction."""
 
+    members: StoredMembers | None
+    """What it holds of stored items, which storage fills and keeps in step (None: it
+    holds nothing, and is given the candidates' ids alone)."""
+
     def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[tuple[str, int]]:
         """Which of the item's index keys to look candidates up by (the rare ones), each
         with its weight: candidates are ranked by the summed weights of those they share."""
@@ -159,7 +183,8 @@ class StoryDecider(Protocol):
         self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
     ) -> str | Sequence[str] | None:
         """The story the item joins, or None; or the stories it joins, the others to be
-        merged into the first (empty: none)."""
+        merged into the first (empty: none). ``candidates``: the best ranked first, each
+        held by ``members`` (or left out) when the decider has them."""
 
 
 def param_marker(connection: Connection) -> str:
@@ -209,55 +234,18 @@ def _candidate_items_sql(placeholder: str, ids: int) -> str:
     )
 
 
-class CandidateCache:
-    """What the decision reads of stored items (story, source, time, features), by item
-    id, kept across transactions: the same items are candidates of many new ones, and
-    reading their rows again cost more than the lookup. An item's story changes only when
-    its story is merged into another (``merged``); an edited item is dropped
-    (``forget``), and a purge empties the cache. Bounded: beyond ``max_items`` the least
-    recently used tenth is dropped."""
-
-    def __init__(self, max_items: int = 8192) -> None:
-        self.max_items = max_items
-        self._rows: dict[int, tuple[str, str, datetime, str]] = {}
-
-    def get(self, item_id: int) -> tuple[str, str, datetime, str] | None:
-        row = self._rows.pop(item_id, None)
-        if row is not None:
-            self._rows[item_id] = row  # the most recently used last (dicts keep order)
-        return row
-
-    def put(self, item_id: int, row: tuple[str, str, datetime, str]) -> None:
-        if len(self._rows) >= self.max_items:
-            for old in list(self._rows)[: self.max_items // 10]:
-                del self._rows[old]
-        self._rows[item_id] = row
-
-    def forget(self, item_id: int) -> None:
-        self._rows.pop(item_id, None)
-
-    def merged(self, absorbed: set[str], into: str) -> None:
-        """Stories ``absorbed`` are now ``into``: their cached members follow."""
-        for item_id, row in self._rows.items():
-            if row[0] in absorbed:
-                self._rows[item_id] = (into, *row[1:])
-
-    def clear(self) -> None:
-        self._rows.clear()
-
-
 def candidates(
     connection: Connection,
     keys: Sequence[tuple[str, int]],
     published: datetime,
     window: timedelta,
     limit: int,
-    cache: CandidateCache | None = None,
+    members: StoredMembers | None = None,
 ) -> list[CandidateRow]:
     """Stored items within ``window`` of ``published`` sharing at least one of ``keys``
     (key, weight), the most weight shared first (then the earliest): an index-only
-    lookup on (key, published), never a scan, then the rows of the items not in
-    ``cache``."""
+    lookup on (key, published), never a scan. The rows of those ``members`` does not
+    hold are read and handed to it (an item without features is not)."""
     if not keys:
         return []
     to_driver = bound(story_keys.c.published, connection)
@@ -267,20 +255,22 @@ def candidates(
     window_bounds = (to_driver(published - window), to_driver(published + window))
     parameters = (*weighed, *names, *window_bounds, limit)
     rows = driver_rows(connection, _shared_keys_sql(placeholder, len(keys)), parameters)
-    ranked = [(int(row[0]), int(row[1])) for row in rows]
-    cache = cache if cache is not None else CandidateCache()
-    missing = [item_id for item_id, _ in ranked if cache.get(item_id) is None]
-    if missing:
-        to_time = loaded(items.c.published, connection)
-        sql = _candidate_items_sql(placeholder, len(missing))
-        for item_id, story_id, source_id, when, features in driver_rows(connection, sql, missing):
-            cache.put(int(item_id), (story_id, source_id, to_time(when), features))
-    found = []
-    for item_id, shared in ranked:
-        cached = cache.get(item_id)
-        if cached is not None:
-            found.append(CandidateRow(item_id, *cached, shared_weight=shared))
-    return found
+    ranked = [CandidateRow(int(row[0]), int(row[1])) for row in rows]
+    if members is not None:
+        load_members(connection, members.missing([row.item_id for row in ranked]), members)
+    return ranked
+
+
+def load_members(connection: Connection, item_ids: Sequence[int], members: StoredMembers) -> None:
+    """Read what the story decision needs of ``item_ids`` (story, source, time, features)
+    into ``members``."""
+    to_time = loaded(items.c.published, connection)
+    placeholder = param_marker(connection)
+    for start in range(0, len(item_ids), CHUNK):
+        chunk = item_ids[start : start + CHUNK]
+        sql = _candidate_items_sql(placeholder, len(chunk))
+        for item_id, story_id, source_id, when, features in driver_rows(connection, sql, chunk):
+            members.add(int(item_id), story_id, source_id, to_time(when), features)
 
 
 KeysOf = Callable[[Item], Sequence[str]]
@@ -413,12 +403,12 @@ def reindex_item(
     connection: Connection,
     item: Item,
     item_id: int,
-    cache: CandidateCache | None = None,
+    members: StoredMembers | None = None,
     keys_of: KeysOf | None = None,
 ) -> None:
     """Replace an edited item's index keys (its story stays, its counts are kept)."""
-    if cache is not None:
-        cache.forget(item_id)
+    if members is not None:
+        members.forget(item_id)
     connection.execute(story_keys.delete().where(story_keys.c.item_id == item_id))
     _insert_keys(connection, [(item, item_id)], keys_of)
 
