@@ -12,9 +12,11 @@ of them retellings of a stored item of the last 3 days, half fresh); its story s
 exactly what ``Store.save_items`` runs: ``candidates()`` (the indexed lookup) and the
 pipeline's ``StoryDecision``; the probe is rolled back so the store does not grow.
 
-Two figures per size, in one fresh process: cold (its first probes read and parse every
-candidate) and warm (after 2,000 more probes, untimed: the window's candidates cached as
-in a service that has been running, through the decision's own story window).
+Two figures per size, in one fresh process, after the decision's story window is filled
+from the database (every item of the last 72 hours, timed apart: ``fill_window_s``):
+cold (its first probes make every candidate's sets, shapes and profiles) and warm (after
+2,000 more probes, untimed, as in a service that has been running). ``--per-day 17000``
+puts 50,000 items in one 72-hour window.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from aggregator.models import Item, StoryKeys
 from aggregator.pipeline import StoryDecision
 from aggregator.storage import SourceRow, Store, TermCounts, items, stories, story_keys
 from aggregator.storage.schema import DOCUMENTS, term_stats
-from aggregator.storage.storyindex import candidates, story_id_for
+from aggregator.storage.storyindex import candidates, fill_window, story_id_for
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 VOCABULARY = 50_000
@@ -267,6 +269,11 @@ def probe_in_this_process(args: argparse.Namespace) -> None:
     store = Store.open(f"sqlite:///{args.db}")
     generator = Generator(args.seed, args.per_day)
     decision = StoryDecision(DedupConfig())
+    started = time.perf_counter()
+    with store.engine.connect() as connection:  # what a new process does on its first item
+        since = generator.published(args.probe_only) - timedelta(hours=72)
+        fill_window(connection, decision.window, since)
+    fill_window_s = time.perf_counter() - started
     figures = probe(store, generator, args.probe_only, args.probes, decision)
     # Warm: after WARM_UP more new items, as in a service that has been running (the
     # window's candidates read and parsed, their weights and counts remembered).
@@ -274,6 +281,8 @@ def probe_in_this_process(args: argparse.Namespace) -> None:
     warm = probe(store, generator, args.probe_only, args.probes, decision)
     figures.update({f"warm_{name}": value for name, value in warm.items()})
     figures["peak_rss_mb"] = peak_rss_mb()
+    figures["fill_window_s"] = fill_window_s
+    figures["window_items"] = len(decision.window)
     store.close()
     print(json.dumps(figures))
 
@@ -329,7 +338,8 @@ def main() -> None:
             f"{row['step_us']:>9.0f} {row['step_us'] / base:>6.2f} "
             f"{row['warm_lookup_us']:>12.0f} {row['warm_decide_us']:>12.0f} "
             f"{row['warm_step_us']:>10.0f} {row['candidates']:>6.1f} "
-            f"{row['peak_rss_mb']:>7.0f} {row['db_mb']:>7.0f}"
+            f"{row['peak_rss_mb']:>7.0f} {row['db_mb']:>7.0f} "
+            f"{row['window_items']:>7,} {row['fill_window_s']:>6.1f}"
         )
     store.close()
 

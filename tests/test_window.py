@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,12 +23,18 @@ from aggregator.dedup import (
     index_keys,
     lookup_keys,
 )
-from aggregator.models import Item
+from aggregator.models import Item, StoryKeys
 from aggregator.pipeline import compute_story_keys, story_decision
 from aggregator.storage import SourceRow, Store, items
+from aggregator.storage.storyindex import candidates
 
 EVAL_PATH = Path(__file__).parent / "data" / "stories" / "eval.json"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+TITLE = "Токаев назначил Бектенова премьер-министром Казахстана"
+TEXT = (
+    "Президент Касым-Жомарт Токаев подписал указ о назначении Олжаса Бектенова "
+    "премьер-министром. Мажилис одобрил кандидатуру 6 февраля 2024 года."
+)
 
 
 def _eval_records() -> list[dict[str, str]]:
@@ -70,21 +77,33 @@ def test_the_window_decides_as_choose_stories() -> None:
     assert joined >= 50  # the set's retellings did fold
 
 
-def test_the_window_follows_merges_edits_and_its_bound() -> None:
-    window = StoryWindow(DedupSettings(), max_items=10)
-    data = extract_features("Токаев принял Бектенова", "Токаев принял Бектенова.", "ru").to_json()
+def test_the_window_follows_merges_edits_and_time() -> None:
+    """Members follow a merge; an edited item leaves the index; items published more
+    than twice the window before the newest are dropped, and the window covers less."""
+    window = StoryWindow(DedupSettings(window_hours=1.0), max_derived=4)
+    data = extract_features(TITLE, TEXT, "ru").to_json()
     for n in range(10):
-        window.add(n, f"story-{n % 3}", "ulys", NOW, data)
+        window.add(n, f"story-{n % 3}", "ulys", NOW, data, [f"t:{n % 2}", "t:all"])
+    window.cover(NOW - timedelta(hours=1), 9)
     assert window.missing([0, 5, 42]) == [42]
+    assert window.ranked([("t:all", 1), ("t:0", 5)], NOW, 3) == [(0, 6), (2, 6), (4, 6)]
     window.merged({"story-1", "story-2"}, "story-0")
-    window.forget(3)
-    assert window.missing([3]) == [3]
-    window.add(10, "story-9", "ulys", NOW, data)
-    window.add(11, "story-9", "ulys", NOW, data)  # past the bound: the oldest tenth goes
-    assert window.missing([0, 1, 2, 10, 11]) == [0]
-    assert len(window) == 10
+    assert window.decide(
+        extract_features(TITLE, TEXT, "ru"),
+        "tengri",
+        NOW,
+        list(range(10)),
+        CorpusStats(),
+    ) == ["story-0"]
+    window.forget(0)
+    assert window.ranked([("t:0", 5)], NOW, 3) == [(2, 5), (4, 5), (6, 5)]
+    for n in range(10, 1034):  # 1,024 items later: the first ten are too old
+        window.add(n, f"story-{n}", "ulys", NOW + timedelta(hours=3), data, ["t:late"])
+    assert window.missing([1, 9, 10]) == [1, 9]
+    assert window.covers(NOW + timedelta(hours=1))
+    assert not window.covers(NOW)
     window.clear()
-    assert len(window) == 0
+    assert len(window) == 0 and window.covered_from is None
 
 
 def _retelling(n: int, source_id: str, title: str, text: str) -> Item:
@@ -124,28 +143,54 @@ def store(database_url: str) -> Iterator[Store]:
 
 
 def test_the_store_fills_the_window_and_empties_it_on_purge(store: Store) -> None:
-    """Stored items enter the decision's window as they are stored (no row read again
-    when they are candidates); a second store on the database, whose window is empty,
-    reads them; a purge empties the window (SQLite may give their ids to new items)."""
-    title = "Токаев назначил Бектенова премьер-министром Казахстана"
-    text = (
-        "Президент Касым-Жомарт Токаев подписал указ о назначении Олжаса Бектенова "
-        "премьер-министром. Мажилис одобрил кандидатуру 6 февраля 2024 года."
-    )
+    """Stored items enter the decision's window as they are stored; a second store on the
+    database (another process) fills its window from the database, and the first one
+    catches up with what the second stored; a purge empties the window (SQLite may give
+    the purged items' ids to new ones)."""
     decision = story_decision(store, DedupConfig())
     assert story_decision(store, DedupConfig()) is decision
-    first = _retelling(2, "ulys", title, text)
+    first = _retelling(3, "ulys", TITLE, TEXT)
     store.save_items(store.source_state("ulys"), [first], NOW, decide=decision)
     assert len(decision.window) == 1
-    again = _retelling(1, "tengri", "Бектенов назначен премьер-министром", text)
+    again = _retelling(2, "tengri", "Бектенов назначен премьер-министром", TEXT)
     other = Store.open(store.url)
     try:
         fresh = story_decision(other, DedupConfig())
         other.save_items(other.source_state("tengri"), [again], NOW, decide=fresh)
-        assert len(fresh.window) == 2  # the candidate read from the database, and the new item
+        assert len(fresh.window) == 2  # filled from the database, then the new item
     finally:
         other.close()
+    later = _retelling(1, "ulys", "Погода в Астане", "В Астане ожидается снег и ветер до 15 м/с.")
+    store.save_items(store.source_state("ulys"), [later], NOW, decide=decision)
+    assert len(decision.window) == 3  # caught up with the other writer's item
     with store.engine.connect() as connection:
-        assert len(set(connection.scalars(sa.select(items.c.story_id)))) == 1  # one story
+        story_of = dict(connection.execute(sa.select(items.c.key, items.c.story_id)).all())
+    assert story_of["guid:2"] == story_of["guid:3"] != story_of["guid:1"]
     store.purge(NOW + timedelta(days=30), keep=set())
     assert len(decision.window) == 0
+
+
+def test_the_window_ranks_candidates_as_the_database_does(store: Store) -> None:
+    """The in-memory lookup gives the database lookup's candidates, in its order (shared
+    weight, then the earliest, then the smallest id), within the time window."""
+    data = extract_features(TITLE, TEXT, "ru").to_json()
+    keyed = [("t:rare",), ("t:common",), ("t:common", "t:both"), ("t:common",), ("t:rare",)]
+    stored = [
+        replace(
+            _retelling(n, "ulys", TITLE, TEXT),
+            story_keys=StoryKeys(data, keys, ()),
+            published=NOW - timedelta(hours=n * 20),
+        )
+        for n, keys in enumerate(keyed)
+    ]
+    store.save_items(store.source_state("ulys"), stored, NOW)
+    window = StoryWindow(DedupSettings())
+    lookup = [("t:rare", 500), ("t:common", 10), ("t:both", 7)]
+    span = timedelta(hours=72)
+    with store.engine.connect() as connection:
+        for limit in (2, 3, 10):
+            in_database = candidates(connection, lookup, NOW, span, limit)
+            in_memory = candidates(connection, lookup, NOW, span, limit, window)
+            assert in_memory == in_database
+            assert window.covered_from == NOW - span
+        assert len(in_memory) == 4  # the fifth is 80 hours old

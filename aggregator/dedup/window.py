@@ -1,79 +1,228 @@
-"""The story window: what the decision keeps of stored items, in one object.
+"""The story window: the stored items a new one is compared with, in memory, compact.
 
 A new item is compared with stored items of the last days; the same stored items are
-candidates of many new ones. :class:`StoryWindow` keeps, by item id, what the decision
-reads of each (story, source, time, features) and what it derives from them (the
-weight-free shape, and the profile of the current weight generation), with the weights
-themselves. Storage persists the items and reloads those the window does not hold
-(:meth:`StoryWindow.missing`, :meth:`StoryWindow.add`), and keeps the window in step
-with what it writes: a merge (:meth:`StoryWindow.merged`), an edit
-(:meth:`StoryWindow.forget`), a rollback or a purge (:meth:`StoryWindow.clear`).
+candidates of many new ones. :class:`StoryWindow` holds every stored item of the time
+window it covers, by item id:
+
+* **Compact features.** An item's terms, title, names, figures, dates, skeletons and
+  lead are ids into one vocabulary shared by all items, in one ``int32`` array (with
+  the offsets of its fields), its SimHash and language beside them: ~1 KB an item where
+  Python sets cost ~15 KB. A candidate's sets are made again from the ids when the
+  decision needs them (cheaper than parsing JSON), and kept for the most recently used
+  items with what the decision derives from them (shape, profile).
+* **The index.** The index keys storage stored for each item (``story_keys``), as
+  posting lists: a new item's candidates are ranked in memory by the weights of the
+  keys they share, as the database's lookup ranks them (:meth:`StoryWindow.ranked`).
+* **The decision.** :func:`~aggregator.dedup.decision.choose_among` over the ranked
+  candidates, with the term weights and the profiles it keeps.
+
+Storage persists the items and fills the window: all items from a time on
+(:meth:`StoryWindow.cover`), then each item as it is stored, and the items other
+writers stored (ids above :attr:`StoryWindow.last_item_id`). It keeps the window in step
+with merges (:meth:`StoryWindow.merged`), edits (:meth:`StoryWindow.forget`, then
+:meth:`StoryWindow.add`), rollbacks and purges (:meth:`StoryWindow.clear`). An item
+older than what the window covers is looked up in the database instead, whose rows the
+window takes without their keys (:meth:`StoryWindow.missing`, :meth:`StoryWindow.add`).
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
-from collections.abc import Sequence
+import json
+import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
 
 from aggregator.dedup.decision import Profile, Shape, Weights, choose_among, shape_of
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
 
+_FIELDS = ("t", "h", "n", "d", "m", "k", "q", "e")
+"""The term fields of :meth:`StoryFeatures.to_json`, in the order they are packed."""
+
+
+class _Vocabulary:
+    """Every term of the window's items once, by id (the strings shared by all items)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._terms: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def encode(self, fields: Iterable[Iterable[str]]) -> tuple[npt.NDArray[np.int32], bytes]:
+        """The ids of each field's terms in one array, and the fields' lengths."""
+        ids, terms = self._ids, self._terms
+        packed: list[int] = []
+        lengths = bytearray()
+        for values in fields:
+            before = len(packed)
+            for term in values:
+                found = ids.get(term)
+                if found is None:
+                    found = ids[term] = len(terms)
+                    terms.append(term)
+                packed.append(found)
+            lengths += min(len(packed) - before, 65535).to_bytes(2, "little")
+        return np.array(packed, dtype=np.int32), bytes(lengths)
+
+    def decode(self, ids: npt.NDArray[np.int32], lengths: bytes) -> list[frozenset[str]]:
+        """The fields' term sets back from :meth:`encode`."""
+        terms = self._terms
+        values = [terms[i] for i in ids.tolist()]
+        fields, start = [], 0
+        for n in range(0, len(lengths), 2):
+            end = start + int.from_bytes(lengths[n : n + 2], "little")
+            fields.append(frozenset(values[start:end]))
+            start = end
+        return fields
+
 
 @dataclass(slots=True)
 class _Member:
-    """One stored item as the window holds it; what is derived is made on first use."""
+    """One stored item as the window holds it."""
 
     story_id: str
     source_id: str
     published: datetime
-    data: str
-    """The features as stored (JSON), parsed on first use."""
-    features: StoryFeatures | None = None
-    shape: Shape | None = None
+    language: str
+    simhash: int
+    ids: npt.NDArray[np.int32]
+    lengths: bytes
+    keys: tuple[str, ...]
+    """The index keys it is found by (none for an item read outside the covered time)."""
+
+
+@dataclass(slots=True)
+class _Derived:
+    """What the decision derives from one item, for the most recently used items."""
+
+    features: StoryFeatures
+    shape: Shape
     profile: Profile | None = None
     generation: int = -1
     """The weight generation ``profile`` was made in."""
 
 
 class StoryWindow:
-    """Stored items the story decision compares new ones with, by item id, with what the
-    decision derives from them and the term weights. Bounded: beyond ``max_items`` the
-    least recently used tenth is dropped (storage reloads an item dropped when it is a
-    candidate again)."""
+    """The stored items of the story window with their index keys, the term weights, and
+    the decision over them (see the module's docstring).
 
-    def __init__(self, settings: DedupSettings, max_items: int = 8192) -> None:
+    ``max_derived``: how many items' sets, shapes and profiles are kept (the most
+    recently used). Items published more than twice the window before the newest one
+    are dropped, and the window then covers less."""
+
+    def __init__(self, settings: DedupSettings, max_derived: int = 8192) -> None:
         self.settings = settings
-        self.max_items = max_items
+        self.max_derived = max_derived
+        self._span = timedelta(hours=settings.window_hours)
         self._members: dict[int, _Member] = {}
+        self._postings: dict[str, list[int]] = {}
+        self._vocabulary = _Vocabulary()
+        self._derived: dict[int, _Derived] = {}
         self._weights: Weights | None = None
         self._generation = 0
         self._fresh: dict[str, StoryFeatures] = {}
         """New items' features parsed for their decision, by their stored form: they
         are added once stored, and need not be parsed again."""
+        self.covered_from: datetime | None = None
+        """From when on the window holds every stored item (None: not filled yet)."""
+        self._newest: datetime | None = None
+        self._added = 0
+        self.last_item_id = 0
+        """The highest item id added: storage adds the items other writers stored above
+        it."""
 
     def __len__(self) -> int:
         return len(self._members)
+
+    @property
+    def vocabulary_size(self) -> int:
+        return len(self._vocabulary)
+
+    # -- kept in step by storage ---------------------------------------------------------
+
+    def covers(self, since: datetime) -> bool:
+        """Whether the window holds every stored item published from ``since`` on."""
+        return self.covered_from is not None and since >= self.covered_from
+
+    def cover(self, since: datetime, last_item_id: int) -> None:
+        """Storage has added every item published from ``since`` on, and every item up
+        to ``last_item_id``."""
+        covered = self.covered_from
+        self.covered_from = since if covered is None else min(covered, since)
+        self.last_item_id = max(self.last_item_id, last_item_id)
 
     def missing(self, item_ids: Sequence[int]) -> list[int]:
         """Which of ``item_ids`` the window does not hold."""
         return [item_id for item_id in item_ids if item_id not in self._members]
 
     def add(
-        self, item_id: int, story_id: str, source_id: str, published: datetime, data: str
+        self,
+        item_id: int,
+        story_id: str,
+        source_id: str,
+        published: datetime,
+        data: str,
+        keys: Sequence[str] = (),
     ) -> None:
-        """Hold a stored item (``data``: its features as stored)."""
-        if len(self._members) >= self.max_items:
-            for old in list(itertools.islice(self._members, self.max_items // 10)):
-                del self._members[old]
-        member = _Member(story_id, source_id, published, data)
-        member.features = self._fresh.pop(data, None)
-        self._members[item_id] = member
+        """Hold a stored item: ``data`` its features as stored, ``keys`` the index keys
+        stored for it."""
+        if item_id in self._members:
+            self.forget(item_id)
+        fresh = self._fresh.pop(data, None)
+        if fresh is not None:
+            language, simhash = fresh.language, fresh.simhash
+            fields: list[Iterable[str]] = [
+                fresh.terms,
+                fresh.title,
+                fresh.names,
+                fresh.numbers,
+                fresh.dates,
+                fresh.skeletons,
+                fresh.title_numbers,
+                fresh.lead,
+            ]
+        else:
+            raw = json.loads(data)
+            language, simhash = str(raw["l"]), int(raw["s"], 16)
+            fields = [raw.get(name, ()) for name in _FIELDS]
+        ids, lengths = self._vocabulary.encode(fields)
+        held = tuple(map(sys.intern, dict.fromkeys(keys)))  # one string per key
+        self._members[item_id] = _Member(
+            sys.intern(story_id),
+            sys.intern(source_id),
+            published,
+            language,
+            simhash,
+            ids,
+            lengths,
+            held,
+        )
+        for key in held:
+            self._postings.setdefault(key, []).append(item_id)
+        if fresh is not None:
+            self._keep(item_id, _Derived(fresh, shape_of(fresh)))
+        self.last_item_id = max(self.last_item_id, item_id)
+        self._moved_on(published)
 
     def forget(self, item_id: int) -> None:
-        """Drop an item (edited: its features changed)."""
-        self._members.pop(item_id, None)
+        """Drop an item (edited: storage adds it again with its new features)."""
+        member = self._members.pop(item_id, None)
+        self._derived.pop(item_id, None)
+        if member is None:
+            return
+        for key in member.keys:
+            postings = self._postings.get(key)
+            if postings is not None:
+                postings.remove(item_id)
+                if not postings:
+                    del self._postings[key]
 
     def merged(self, absorbed: set[str], into: str) -> None:
         """Stories ``absorbed`` are now ``into``: their members follow."""
@@ -82,10 +231,53 @@ class StoryWindow:
                 member.story_id = into
 
     def clear(self) -> None:
-        """Forget everything (after a rollback or a purge)."""
+        """Forget everything (after a rollback or a purge): storage fills it again."""
         self._members.clear()
+        self._postings.clear()
+        self._derived.clear()
         self._fresh.clear()
+        self._vocabulary = _Vocabulary()
         self._weights = None
+        self.covered_from = self._newest = None
+        self.last_item_id = 0
+
+    def _moved_on(self, published: datetime) -> None:
+        """Past every 1,024 items added, drop those published more than twice the window
+        before the newest: no new item within a window of the newest compares with
+        them."""
+        if self._newest is None or published > self._newest:
+            self._newest = published
+        self._added += 1
+        if self._added % 1024:
+            return
+        cutoff = self._newest - 2 * self._span
+        for item_id in [i for i, m in self._members.items() if m.published < cutoff]:
+            self.forget(item_id)
+        if self.covered_from is not None and self.covered_from < cutoff:
+            self.covered_from = cutoff
+
+    # -- the lookup and the decision -----------------------------------------------------
+
+    def ranked(
+        self, keys: Sequence[tuple[str, int]], published: datetime, limit: int
+    ) -> list[tuple[int, int]]:
+        """The held items within the window of ``published`` sharing at least one of
+        ``keys`` (key, weight), with the summed weights of those they share: the most
+        first, then the earliest published, then the smallest id (as the database's
+        lookup ranks them), at most ``limit``."""
+        shared: dict[int, int] = {}
+        postings = self._postings
+        for key, weight in keys:
+            for item_id in postings.get(key, ()):
+                shared[item_id] = shared.get(item_id, 0) + weight
+        low, high = published - self._span, published + self._span
+        members = self._members
+        inside = [
+            (-weight, when, item_id)
+            for item_id, weight in shared.items()
+            if low <= (when := members[item_id].published) <= high
+        ]
+        return [(item_id, -weight) for weight, _, item_id in heapq.nsmallest(limit, inside)]
 
     def features(self, data: str) -> StoryFeatures:
         """A new item's features, parsed from their stored form (kept until it is added:
@@ -111,12 +303,15 @@ class StoryWindow:
         weights = self._weights_for(stats)
         pairs = []
         for item_id in candidate_ids:
-            member = self._recent(item_id)
+            member = self._members.get(item_id)
             if member is not None:
-                pairs.append((self._candidate(member), self._profile(member, weights)))
-        return choose_among(
-            weights.profile(new), source_id, published, pairs, weights, self.settings
-        )
+                derived = self._derive(item_id, member)
+                candidate = Candidate(
+                    member.story_id, member.source_id, member.published, derived.features
+                )
+                pairs.append((candidate, self._profile(derived, weights)))
+        new_profile = weights.profile(new)
+        return choose_among(new_profile, source_id, published, pairs, weights, self.settings)
 
     def _weights_for(self, stats: TermStats) -> Weights:
         weights = self._weights
@@ -127,27 +322,38 @@ class StoryWindow:
             weights.reading(stats)
         return weights
 
-    def _recent(self, item_id: int) -> _Member | None:
-        """The member, moved to the end (the most recently used: dicts keep order)."""
-        member = self._members.pop(item_id, None)
-        if member is not None:
-            self._members[item_id] = member
-        return member
+    def _derive(self, item_id: int, member: _Member) -> _Derived:
+        found = self._derived.pop(item_id, None)
+        if found is None:
+            terms, title, names, numbers, dates, skeletons, title_numbers, lead = (
+                self._vocabulary.decode(member.ids, member.lengths)
+            )
+            features = StoryFeatures(
+                member.language,
+                terms,
+                title,
+                names,
+                numbers,
+                dates,
+                skeletons,
+                member.simhash,
+                title_numbers,
+                lead,
+            )
+            found = _Derived(features, shape_of(features))
+        self._keep(item_id, found)  # the most recently used last (dicts keep order)
+        return found
 
-    @staticmethod
-    def _parsed(member: _Member) -> StoryFeatures:
-        if member.features is None:
-            member.features = StoryFeatures.from_json(member.data)
-        return member.features
+    def _keep(self, item_id: int, derived: _Derived) -> None:
+        """Keep an item's derived values; past ``max_derived``, drop the least recently
+        used tenth."""
+        if len(self._derived) >= self.max_derived:
+            for old in list(itertools.islice(self._derived, self.max_derived // 10)):
+                del self._derived[old]
+        self._derived[item_id] = derived
 
-    def _candidate(self, member: _Member) -> Candidate:
-        return Candidate(member.story_id, member.source_id, member.published, self._parsed(member))
-
-    def _profile(self, member: _Member, weights: Weights) -> Profile:
-        if member.profile is None or member.generation != self._generation:
-            features = self._parsed(member)
-            if member.shape is None:
-                member.shape = shape_of(features)
-            member.profile = weights.profile(features, member.shape)
-            member.generation = self._generation
-        return member.profile
+    def _profile(self, derived: _Derived, weights: Weights) -> Profile:
+        if derived.profile is None or derived.generation != self._generation:
+            derived.profile = weights.profile(derived.features, derived.shape)
+            derived.generation = self._generation
+        return derived.profile

@@ -43,6 +43,7 @@ from aggregator.storage.storyindex import (
     StoryDecider,
     TermCounts,
     candidates,
+    catch_up,
     create_stories,
     driver_rows,
     index_items,
@@ -503,6 +504,8 @@ class Store:
             item for item in unique if item.key in known and known[item.key][1] != item.content_hash
         ]
         counts = TermCounts(connection, self.term_cache)
+        if lookup.members is not None:
+            catch_up(connection, lookup.members)
         keys_of = _keys_of(lookup, counts)
         for item in changed:
             _update_item(connection, known[item.key][0], item, now, lookup.members, keys_of)
@@ -832,11 +835,6 @@ def _insert_items(
         story_ids = [story_ids[i] for i in kept]
         stories_of = [stories_of[i] for i in kept]
     item_ids = [id_of[item.source_id, item.key] for item in new]
-    if lookup.members is not None:
-        for item, story_id, item_id in zip(new, story_ids, item_ids, strict=True):
-            if item.story_keys is not None:
-                features = item.story_keys.features
-                lookup.members.add(item_id, story_id, item.source_id, item.published, features)
     founders = [
         (item, story_id, item_id)
         for item, story_id, item_id, joined in zip(
@@ -846,7 +844,15 @@ def _insert_items(
     ]
     create_stories(connection, founders)
     refresh_stories(connection, (joined for joined in stories_of if joined), now)
-    index_items(connection, list(zip(new, item_ids, strict=True)), counts, _keys_of(lookup, counts))
+    keyed = list(zip(new, item_ids, strict=True))
+    picked = index_items(connection, keyed, counts, _keys_of(lookup, counts))
+    if lookup.members is not None:
+        for item, story_id, item_id in zip(new, story_ids, item_ids, strict=True):
+            if item.story_keys is not None:
+                features, keys = item.story_keys.features, picked[item_id]
+                lookup.members.add(
+                    item_id, story_id, item.source_id, item.published, features, keys
+                )
     return {item.key: joined for item, joined in zip(new, stories_of, strict=True)}
 
 

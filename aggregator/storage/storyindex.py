@@ -50,17 +50,42 @@ class CandidateRow(NamedTuple):
 
 class StoredMembers(Protocol):
     """What the story decision holds of stored items (its window, kept across
-    transactions), as storage fills it and keeps it in step: storage reads the rows of
-    the candidates it lacks, tells it of new, merged and edited items, and empties it
-    after a rollback or a purge."""
+    transactions), as storage fills it and keeps it in step: every item published from
+    a time on with the index keys stored for it (:func:`fill_window`, then each item as
+    it is stored, and those other writers stored: :func:`catch_up`); merges, edits,
+    rollbacks and purges. Outside the time it covers, storage looks candidates up in
+    the database and hands it the rows it lacks."""
+
+    last_item_id: int
+    """The highest item id it holds: those above were stored since, by another writer."""
+    covered_from: datetime | None
+    """From when on it holds every stored item (None: not filled yet)."""
+
+    def covers(self, since: datetime) -> bool:
+        """Whether it holds every item published from ``since`` on."""
+
+    def cover(self, since: datetime, last_item_id: int) -> None:
+        """Every item from ``since`` on, and every item up to ``last_item_id``, is added."""
+
+    def ranked(
+        self, keys: Sequence[tuple[str, int]], published: datetime, limit: int
+    ) -> Sequence[tuple[int, int]]:
+        """The held items within its window of ``published`` sharing ``keys``, ranked as
+        :func:`candidates` ranks them: (item id, shared weight)."""
 
     def missing(self, item_ids: Sequence[int]) -> Sequence[int]:
         """Which of ``item_ids`` it does not hold."""
 
     def add(
-        self, item_id: int, story_id: str, source_id: str, published: datetime, data: str
+        self,
+        item_id: int,
+        story_id: str,
+        source_id: str,
+        published: datetime,
+        data: str,
+        keys: Sequence[str] = (),
     ) -> None:
-        """Hold a stored item (``data``: its stored features)."""
+        """Hold a stored item (``data``: its stored features; ``keys``: its index keys)."""
 
     def forget(self, item_id: int) -> None:
         """Drop an edited item."""
@@ -243,16 +268,24 @@ def candidates(
     members: StoredMembers | None = None,
 ) -> list[CandidateRow]:
     """Stored items within ``window`` of ``published`` sharing at least one of ``keys``
-    (key, weight), the most weight shared first (then the earliest): an index-only
-    lookup on (key, published), never a scan. The rows of those ``members`` does not
-    hold are read and handed to it (an item without features is not)."""
+    (key, weight), the most weight shared first (then the earliest, then the smallest
+    id), at most ``limit``. From ``members`` when it covers the window of ``published``
+    (it is filled from the database on first use); else an index-only lookup on (key,
+    published), never a scan, and the rows of those ``members`` does not hold are read
+    and handed to it (an item without features is not)."""
     if not keys:
         return []
+    since = published - window
+    if members is not None:
+        if members.covered_from is None:  # a new process, or after a clear
+            fill_window(connection, members, since)
+        if members.covers(since):
+            return [CandidateRow(*found) for found in members.ranked(keys, published, limit)]
     to_driver = bound(story_keys.c.published, connection)
     placeholder = param_marker(connection)
     weighed = [value for pair in keys for value in pair]
     names = [key for key, _ in keys]
-    window_bounds = (to_driver(published - window), to_driver(published + window))
+    window_bounds = (to_driver(since), to_driver(published + window))
     parameters = (*weighed, *names, *window_bounds, limit)
     rows = driver_rows(connection, _shared_keys_sql(placeholder, len(keys)), parameters)
     ranked = [CandidateRow(int(row[0]), int(row[1])) for row in rows]
@@ -263,7 +296,7 @@ def candidates(
 
 def load_members(connection: Connection, item_ids: Sequence[int], members: StoredMembers) -> None:
     """Read what the story decision needs of ``item_ids`` (story, source, time, features)
-    into ``members``."""
+    into ``members``, without their keys (they are outside the time it covers)."""
     to_time = loaded(items.c.published, connection)
     placeholder = param_marker(connection)
     for start in range(0, len(item_ids), CHUNK):
@@ -271,6 +304,52 @@ def load_members(connection: Connection, item_ids: Sequence[int], members: Store
         sql = _candidate_items_sql(placeholder, len(chunk))
         for item_id, story_id, source_id, when, features in driver_rows(connection, sql, chunk):
             members.add(int(item_id), story_id, source_id, to_time(when), features)
+
+
+def fill_window(connection: Connection, members: StoredMembers, since: datetime) -> None:
+    """Add every stored item published from ``since`` on, with its index keys."""
+    last = connection.scalar(sa.select(sa.func.max(items.c.id))) or 0
+    placeholder = param_marker(connection)
+    sql = (
+        "SELECT id, story_id, source_id, published, features FROM items "
+        f"WHERE published >= {placeholder} AND features IS NOT NULL ORDER BY id"
+    )
+    _add_with_keys(connection, members, sql, [stored(items.c.published, connection)(since)])
+    members.cover(since, int(last))
+
+
+def catch_up(connection: Connection, members: StoredMembers) -> None:
+    """Add the items stored since ``members`` was filled by other writers (another
+    process on the same database), with their index keys. One indexed query per
+    transaction; nothing to add when this process is the only writer."""
+    if members.covered_from is None:
+        return
+    placeholder = param_marker(connection)
+    sql = (
+        "SELECT id, story_id, source_id, published, features FROM items "
+        f"WHERE id > {placeholder} AND features IS NOT NULL ORDER BY id"
+    )
+    _add_with_keys(connection, members, sql, [members.last_item_id])
+
+
+def _add_with_keys(
+    connection: Connection, members: StoredMembers, sql: str, parameters: Sequence[Any]
+) -> None:
+    to_time = loaded(items.c.published, connection)
+    placeholder = param_marker(connection)
+    rows = driver_rows(connection, sql, parameters)
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        keys: dict[int, list[str]] = {}
+        listed = markers(placeholder, len(chunk))
+        keys_sql = f"SELECT item_id, key FROM story_keys WHERE item_id IN ({listed})"
+        for item_id, key in driver_rows(connection, keys_sql, [row[0] for row in chunk]):
+            keys.setdefault(int(item_id), []).append(key)
+        for item_id, story_id, source_id, when, features in chunk:
+            item_id = int(item_id)
+            members.add(
+                item_id, story_id, source_id, to_time(when), features, keys.get(item_id, ())
+            )
 
 
 KeysOf = Callable[[Item], Sequence[str]]
@@ -282,27 +361,30 @@ def index_items(
     stored: Sequence[tuple[Item, int]],
     counts: TermCounts,
     keys_of: KeysOf | None = None,
-) -> None:
+) -> dict[int, list[str]]:
     """Add items' keys to the candidate index (``keys_of`` picks them, by default all of
-    an item's index keys) and their terms to the counts."""
+    an item's index keys) and their terms to the counts; the keys stored, by item id."""
     keyed = [(item, item_id) for item, item_id in stored if item.story_keys is not None]
-    _insert_keys(connection, keyed, keys_of)
+    picked = _insert_keys(connection, keyed, keys_of)
     counts.increment_many([item.story_keys.term_keys for item, _ in keyed])  # type: ignore[union-attr]
+    return picked
 
 
 def _insert_keys(
     connection: Connection, keyed: Sequence[tuple[Item, int]], keys_of: KeysOf | None
-) -> None:
+) -> dict[int, list[str]]:
     pick = keys_of or (lambda item: item.story_keys.index_keys if item.story_keys else ())
     to_driver = bound(story_keys.c.published, connection)
+    picked = {item_id: list(dict.fromkeys(pick(item))) for item, item_id in keyed}
     rows = [
         (key, item_id, published)
         for item, item_id in keyed
         for published in (to_driver(item.published),)
-        for key in dict.fromkeys(pick(item))
+        for key in picked[item_id]
     ]
     if rows:
         execute_rows(connection, _INSERT_KEYS, ("key", "item_id", "published"), rows)
+    return picked
 
 
 _INSERT_KEYS = story_keys.insert()
@@ -406,11 +488,17 @@ def reindex_item(
     members: StoredMembers | None = None,
     keys_of: KeysOf | None = None,
 ) -> None:
-    """Replace an edited item's index keys (its story stays, its counts are kept)."""
+    """Replace an edited item's index keys (its story stays, its counts are kept), in
+    ``members`` too."""
     if members is not None:
         members.forget(item_id)
     connection.execute(story_keys.delete().where(story_keys.c.item_id == item_id))
-    _insert_keys(connection, [(item, item_id)], keys_of)
+    picked = _insert_keys(connection, [(item, item_id)], keys_of)
+    if members is not None and item.story_keys is not None:
+        story_id = connection.scalar(sa.select(items.c.story_id).where(items.c.id == item_id))
+        features = item.story_keys.features
+        keys = picked[item_id]
+        members.add(item_id, str(story_id), item.source_id, item.published, features, keys)
 
 
 def create_stories(connection: Connection, founders: Sequence[tuple[Item, str, int]]) -> None:
