@@ -165,9 +165,11 @@ def fill(store: Store, generator: Generator, start: int, stop: int) -> None:
 def probe(
     store: Store, generator: Generator, stored: int, count: int, decision: StoryDecision
 ) -> dict[str, float]:
-    """Median microseconds of the lookup and of the decision for ``count`` new items."""
+    """Median microseconds of the lookup and of the decision for ``count`` new items, and
+    of the step's CPU time (this thread's: robust to other processes sharing the cores,
+    which stretch the wall-clock figures)."""
     window = timedelta(hours=72)
-    lookups, decisions, found = [], [], []
+    lookups, decisions, found, cpu = [], [], [], []
     latest = generator.published(stored)
     for n in range(count):
         base = None
@@ -183,6 +185,7 @@ def probe(
         item = _probe_item(features, latest, n)
         with store.engine.connect() as connection, connection.begin() as transaction:
             counts = TermCounts(connection, store.term_cache)
+            cpu_started = time.thread_time()
             started = time.perf_counter()
             keys = decision.lookup_keys(item, counts)
             rows = candidates(
@@ -196,6 +199,7 @@ def probe(
             middle = time.perf_counter()
             decision(item, rows, counts)
             ended = time.perf_counter()
+            cpu.append((time.thread_time() - cpu_started) * 1e6)
             transaction.rollback()
         lookups.append((middle - started) * 1e6)
         decisions.append((ended - middle) * 1e6)
@@ -205,6 +209,7 @@ def probe(
         "decide_us": statistics.median(decisions),
         "step_us": statistics.median(a + b for a, b in zip(lookups, decisions, strict=True)),
         "candidates": statistics.mean(found),
+        "step_cpu_us": statistics.median(cpu),
     }
 
 
@@ -330,7 +335,8 @@ def main() -> None:
     print(
         f"\n{'stored':>9} {'lookup µs':>10} {'decide µs':>10} {'step µs':>9} {'×10k':>6} "
         f"{'warm lookup':>12} {'warm decide':>12} {'warm step':>10} "
-        f"{'cands':>6} {'RSS MB':>7} {'DB MB':>7}"
+        f"{'cands':>6} {'RSS MB':>7} {'DB MB':>7} {'window':>7} {'fill s':>6} "
+        f"{'CPU µs':>8} {'warm CPU':>8}"
     )
     for row in results:
         print(
@@ -339,7 +345,8 @@ def main() -> None:
             f"{row['warm_lookup_us']:>12.0f} {row['warm_decide_us']:>12.0f} "
             f"{row['warm_step_us']:>10.0f} {row['candidates']:>6.1f} "
             f"{row['peak_rss_mb']:>7.0f} {row['db_mb']:>7.0f} "
-            f"{row['window_items']:>7,} {row['fill_window_s']:>6.1f}"
+            f"{row['window_items']:>7,} {row['fill_window_s']:>6.1f} "
+            f"{row['step_cpu_us']:>8.0f} {row['warm_step_cpu_us']:>8.0f}"
         )
     store.close()
 

@@ -156,10 +156,13 @@ def test_the_store_fills_the_window_and_empties_it_on_purge(store: Store) -> Non
     other = Store.open(store.url)
     try:
         fresh = story_decision(other, DedupConfig())
+        fresh.window.fill_after = 0  # as in a process that has stored many items
         other.save_items(other.source_state("tengri"), [again], NOW, decide=fresh)
         assert len(fresh.window) == 2  # filled from the database, then the new item
+        assert fresh.window.covered_from is not None
     finally:
         other.close()
+    decision.window.fill_after = 0
     later = _retelling(1, "ulys", "Погода в Астане", "В Астане ожидается снег и ветер до 15 м/с.")
     store.save_items(store.source_state("ulys"), [later], NOW, decide=decision)
     assert len(decision.window) == 3  # caught up with the other writer's item
@@ -184,7 +187,7 @@ def test_the_window_ranks_candidates_as_the_database_does(store: Store) -> None:
         for n, keys in enumerate(keyed)
     ]
     store.save_items(store.source_state("ulys"), stored, NOW)
-    window = StoryWindow(DedupSettings())
+    window = StoryWindow(DedupSettings(), fill_after=0)
     lookup = [("t:rare", 500), ("t:common", 10), ("t:both", 7)]
     span = timedelta(hours=72)
     with store.engine.connect() as connection:
@@ -194,3 +197,20 @@ def test_the_window_ranks_candidates_as_the_database_does(store: Store) -> None:
             assert in_memory == in_database
             assert window.covered_from == NOW - span
         assert len(in_memory) == 4  # the fifth is 80 hours old
+
+
+def test_a_process_storing_few_items_does_not_read_the_window(store: Store) -> None:
+    """Until it has looked up ``fill_after`` items, the window is not filled: the
+    candidates come from the database and only they are read."""
+    unrelated = [
+        _retelling(n, "ulys", f"Новость {n} о погоде", f"В городе {n} ожидается снег.")
+        for n in range(5, 9)
+    ]
+    store.save_items(store.source_state("ulys"), unrelated, NOW)  # stored by another run
+    decision = story_decision(store, DedupConfig())
+    first = _retelling(3, "ulys", TITLE, TEXT)
+    again = _retelling(2, "tengri", "Бектенов назначен премьер-министром", TEXT)
+    store.save_items(store.source_state("ulys"), [first], NOW, decide=decision)
+    store.save_items(store.source_state("tengri"), [again], NOW, decide=decision)
+    assert decision.window.covered_from is None
+    assert len(decision.window) == 2  # the two it stored, none of the four before

@@ -16,8 +16,9 @@ window it covers, by item id:
 * **The decision.** :func:`~aggregator.dedup.decision.choose_among` over the ranked
   candidates, with the term weights and the profiles it keeps.
 
-Storage persists the items and fills the window: all items from a time on
-(:meth:`StoryWindow.cover`), then each item as it is stored, and the items other
+Storage persists the items and fills the window once it asks to be filled
+(:meth:`StoryWindow.wants_filling`): all items from a time on (:meth:`StoryWindow.cover`),
+then each item as it is stored, and the items other
 writers stored (ids above :attr:`StoryWindow.last_item_id`). It keeps the window in step
 with merges (:meth:`StoryWindow.merged`), edits (:meth:`StoryWindow.forget`, then
 :meth:`StoryWindow.add`), rollbacks and purges (:meth:`StoryWindow.clear`). An item
@@ -43,6 +44,11 @@ from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, Ter
 
 _FIELDS = ("t", "h", "n", "d", "m", "k", "q", "e")
 """The term fields of :meth:`StoryFeatures.to_json`, in the order they are packed."""
+
+
+FILL_AFTER = 1000
+"""Lookups answered by the database before the window is filled (see
+:meth:`StoryWindow.wants_filling`)."""
 
 
 class _Vocabulary:
@@ -114,12 +120,15 @@ class StoryWindow:
     the decision over them (see the module's docstring).
 
     ``max_derived``: how many items' sets, shapes and profiles are kept (the most
-    recently used). Items published more than twice the window before the newest one
+    recently used); ``fill_after``: see :meth:`wants_filling`. Items published more than twice the window before the newest one
     are dropped, and the window then covers less."""
 
-    def __init__(self, settings: DedupSettings, max_derived: int = 8192) -> None:
+    def __init__(
+        self, settings: DedupSettings, max_derived: int = 8192, fill_after: int = FILL_AFTER
+    ) -> None:
         self.settings = settings
         self.max_derived = max_derived
+        self.fill_after = fill_after
         self._span = timedelta(hours=settings.window_hours)
         self._members: dict[int, _Member] = {}
         self._postings: dict[str, list[int]] = {}
@@ -134,6 +143,7 @@ class StoryWindow:
         """From when on the window holds every stored item (None: not filled yet)."""
         self._newest: datetime | None = None
         self._added = 0
+        self._lookups = 0
         self.last_item_id = 0
         """The highest item id added: storage adds the items other writers stored above
         it."""
@@ -146,6 +156,14 @@ class StoryWindow:
         return len(self._vocabulary)
 
     # -- kept in step by storage ---------------------------------------------------------
+
+    def wants_filling(self) -> bool:
+        """Whether storage should fill the window now: after ``fill_after`` lookups
+        (filling reads every item of the window, ~0.1 ms each; a process that stores
+        a few items, such as one ``aggregator fetch`` of one feed, looks them up in the
+        database instead)."""
+        self._lookups += 1
+        return self._lookups > self.fill_after
 
     def covers(self, since: datetime) -> bool:
         """Whether the window holds every stored item published from ``since`` on."""

@@ -64,6 +64,10 @@ class StoredMembers(Protocol):
     def covers(self, since: datetime) -> bool:
         """Whether it holds every item published from ``since`` on."""
 
+    def wants_filling(self) -> bool:
+        """Whether to fill it now, before a lookup, when it covers nothing yet (a process
+        that stores few items should not read the whole window first)."""
+
     def cover(self, since: datetime, last_item_id: int) -> None:
         """Every item from ``since`` on, and every item up to ``last_item_id``, is added."""
 
@@ -270,14 +274,14 @@ def candidates(
     """Stored items within ``window`` of ``published`` sharing at least one of ``keys``
     (key, weight), the most weight shared first (then the earliest, then the smallest
     id), at most ``limit``. From ``members`` when it covers the window of ``published``
-    (it is filled from the database on first use); else an index-only lookup on (key,
+    (it is filled from the database when it asks to be); else an index-only lookup on (key,
     published), never a scan, and the rows of those ``members`` does not hold are read
     and handed to it (an item without features is not)."""
     if not keys:
         return []
     since = published - window
     if members is not None:
-        if members.covered_from is None:  # a new process, or after a clear
+        if members.covered_from is None and members.wants_filling():
             fill_window(connection, members, since)
         if members.covers(since):
             return [CandidateRow(*found) for found in members.ranked(keys, published, limit)]
@@ -309,12 +313,9 @@ def load_members(connection: Connection, item_ids: Sequence[int], members: Store
 def fill_window(connection: Connection, members: StoredMembers, since: datetime) -> None:
     """Add every stored item published from ``since`` on, with its index keys."""
     last = connection.scalar(sa.select(sa.func.max(items.c.id))) or 0
-    placeholder = param_marker(connection)
-    sql = (
-        "SELECT id, story_id, source_id, published, features FROM items "
-        f"WHERE published >= {placeholder} AND features IS NOT NULL ORDER BY id"
-    )
-    _add_with_keys(connection, members, sql, [stored(items.c.published, connection)(since)])
+    first = connection.scalar(sa.select(sa.func.min(items.c.id)).where(items.c.published >= since))
+    if first is not None:
+        _add_with_keys(connection, members, int(first) - 1, since)
     members.cover(since, int(last))
 
 
@@ -322,34 +323,37 @@ def catch_up(connection: Connection, members: StoredMembers) -> None:
     """Add the items stored since ``members`` was filled by other writers (another
     process on the same database), with their index keys. One indexed query per
     transaction; nothing to add when this process is the only writer."""
-    if members.covered_from is None:
-        return
-    placeholder = param_marker(connection)
-    sql = (
-        "SELECT id, story_id, source_id, published, features FROM items "
-        f"WHERE id > {placeholder} AND features IS NOT NULL ORDER BY id"
-    )
-    _add_with_keys(connection, members, sql, [members.last_item_id])
+    if members.covered_from is not None:
+        _add_with_keys(connection, members, members.last_item_id, members.covered_from)
 
 
 def _add_with_keys(
-    connection: Connection, members: StoredMembers, sql: str, parameters: Sequence[Any]
+    connection: Connection, members: StoredMembers, after: int, since: datetime
 ) -> None:
+    """Add the items above id ``after`` published from ``since`` on, a page at a time
+    (the window's 50,000 rows at once would hold their JSON texts all together)."""
     to_time = loaded(items.c.published, connection)
     placeholder = param_marker(connection)
-    rows = driver_rows(connection, sql, parameters)
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
+    sql = (
+        "SELECT id, story_id, source_id, published, features FROM items "
+        f"WHERE id > {placeholder} AND published >= {placeholder} AND features IS NOT NULL "
+        f"ORDER BY id LIMIT {CHUNK}"
+    )
+    keys_sql = (
+        f"SELECT item_id, key FROM story_keys WHERE item_id IN ({markers(placeholder, CHUNK)})"
+    )
+    from_time = stored(items.c.published, connection)(since)
+    while rows := driver_rows(connection, sql, [after, from_time]):
+        ids = [int(row[0]) for row in rows]
         keys: dict[int, list[str]] = {}
-        listed = markers(placeholder, len(chunk))
-        keys_sql = f"SELECT item_id, key FROM story_keys WHERE item_id IN ({listed})"
-        for item_id, key in driver_rows(connection, keys_sql, [row[0] for row in chunk]):
+        padded = ids + [0] * (CHUNK - len(ids))  # one statement for every page
+        for item_id, key in driver_rows(connection, keys_sql, padded):
             keys.setdefault(int(item_id), []).append(key)
-        for item_id, story_id, source_id, when, features in chunk:
-            item_id = int(item_id)
+        for item_id, (_, story_id, source_id, when, features) in zip(ids, rows, strict=True):
             members.add(
                 item_id, story_id, source_id, to_time(when), features, keys.get(item_id, ())
             )
+        after = ids[-1]
 
 
 KeysOf = Callable[[Item], Sequence[str]]
