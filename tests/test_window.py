@@ -102,6 +102,8 @@ def test_the_window_follows_merges_edits_and_time() -> None:
     assert window.missing([1, 9, 10]) == [1, 9]
     assert window.covers(NOW + timedelta(hours=1))
     assert not window.covers(NOW)
+    window.cover(NOW - timedelta(days=30), 1033)  # filled from long ago: not all is held
+    assert window.covered_from == NOW + timedelta(hours=1)
     window.clear()
     assert len(window) == 0 and window.covered_from is None
 

@@ -120,8 +120,9 @@ class StoryWindow:
     the decision over them (see the module's docstring).
 
     ``max_derived``: how many items' sets, shapes and profiles are kept (the most
-    recently used); ``fill_after``: see :meth:`wants_filling`. Items published more than twice the window before the newest one
-    are dropped, and the window then covers less."""
+    recently used); ``fill_after``: see :meth:`wants_filling`. Items published more than
+    twice the window before the newest one are dropped, and the window then covers
+    less."""
 
     def __init__(
         self, settings: DedupSettings, max_derived: int = 8192, fill_after: int = FILL_AFTER
@@ -172,8 +173,10 @@ class StoryWindow:
     def cover(self, since: datetime, last_item_id: int) -> None:
         """Storage has added every item published from ``since`` on, and every item up
         to ``last_item_id``."""
-        covered = self.covered_from
-        self.covered_from = since if covered is None else min(covered, since)
+        covered = since if self.covered_from is None else min(self.covered_from, since)
+        if self._newest is not None:  # what was dropped meanwhile is not held
+            covered = max(covered, self._newest - 2 * self._span)
+        self.covered_from = covered
         self.last_item_id = max(self.last_item_id, last_item_id)
 
     def missing(self, item_ids: Sequence[int]) -> list[int]:
