@@ -132,7 +132,9 @@ class StoryWindow:
         self.fill_after = fill_after
         self._span = timedelta(hours=settings.window_hours)
         self._members: dict[int, _Member] = {}
-        self._postings: dict[str, list[int]] = {}
+        self._postings: dict[str, int | list[int]] = {}
+        """Item ids by index key; a key of one item (most SimHash bands) holds its id
+        alone (a list costs ~90 bytes more)."""
         self._vocabulary = _Vocabulary()
         self._derived: dict[int, _Derived] = {}
         self._weights: Weights | None = None
@@ -225,8 +227,15 @@ class StoryWindow:
             lengths,
             held,
         )
+        postings = self._postings
         for key in held:
-            self._postings.setdefault(key, []).append(item_id)
+            found = postings.get(key)
+            if found is None:
+                postings[key] = item_id
+            elif isinstance(found, int):
+                postings[key] = [found, item_id]
+            else:
+                found.append(item_id)
         if fresh is not None:
             self._keep(item_id, _Derived(fresh, shape_of(fresh)))
         self.last_item_id = max(self.last_item_id, item_id)
@@ -238,12 +247,15 @@ class StoryWindow:
         self._derived.pop(item_id, None)
         if member is None:
             return
+        postings = self._postings
         for key in member.keys:
-            postings = self._postings.get(key)
-            if postings is not None:
-                postings.remove(item_id)
-                if not postings:
-                    del self._postings[key]
+            found = postings.get(key)
+            if isinstance(found, list):
+                found.remove(item_id)
+                if len(found) == 1:
+                    postings[key] = found[0]
+            elif found == item_id:
+                del postings[key]
 
     def merged(self, absorbed: set[str], into: str) -> None:
         """Stories ``absorbed`` are now ``into``: their members follow."""
@@ -289,8 +301,12 @@ class StoryWindow:
         shared: dict[int, int] = {}
         postings = self._postings
         for key, weight in keys:
-            for item_id in postings.get(key, ()):
-                shared[item_id] = shared.get(item_id, 0) + weight
+            found = postings.get(key)
+            if isinstance(found, int):
+                shared[found] = shared.get(found, 0) + weight
+            elif found is not None:
+                for item_id in found:
+                    shared[item_id] = shared.get(item_id, 0) + weight
         low, high = published - self._span, published + self._span
         members = self._members
         inside = [
