@@ -10,6 +10,7 @@ import asyncio
 import functools
 import html
 import logging
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,7 @@ from aggregator.identity import distinct_identities
 from aggregator.models import FetchResult, Item, ParsedFeed, StoryKeys
 from aggregator.normalize import normalize_capped
 from aggregator.parse import MAX_BYTES, parse_feed
-from aggregator.storage import CandidateRow, SourceState, Store, TermCounts
+from aggregator.storage import CandidateRow, SourceState, Store, StoredMembers, TermCounts
 from aggregator.workers import cpu_pool, shutdown_pools
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ async def _ingest(
         new_state,
         items,
         now,
-        decide=StoryDecision(folding) if folding.enabled else None,
+        decide=story_decision(store, folding) if folding.enabled else None,
         window=folding.window,
         max_candidates=folding.max_candidates,
     )
@@ -217,11 +218,6 @@ async def run_cpu(workers: int, job: Callable[[], T]) -> T:
     return await asyncio.get_running_loop().run_in_executor(pool, job)
 
 
-@functools.lru_cache(maxsize=8192)
-def _features(data: str) -> dedup.StoryFeatures:
-    """Parsed story features, cached: the same stored items are candidates again and again
-    (bounded: 8,192 items, about three days of a 1,000-feed service; ~80 MB at most)."""
-    return dedup.StoryFeatures.from_json(data)
 
 
 def _with_story_keys(items: Sequence[Item]) -> list[Item]:
@@ -297,16 +293,21 @@ def compute_story_keys(item: Item) -> StoryKeys:
 
 
 class StoryDecision:
-    """The ``StoryDecider`` the store calls for each new item: ``dedup.choose_stories``
-    over the candidates of the index (the stories it joins; storage merges them)."""
+    """The ``StoryDecider`` the store calls for each new item: the decision of a
+    ``dedup.StoryWindow`` over the candidates of the index (the stories it joins; storage
+    merges them). Long-lived (see :func:`story_decision`): its window holds the stored
+    items it has seen."""
 
     def __init__(self, config: DedupConfig) -> None:
+        self.config = config
         self.settings = dedup.DedupSettings(
             window_hours=config.window.total_seconds() / 3600,
             threshold=config.threshold,
             cross_language_threshold=config.cross_language_threshold,
             max_candidates=config.max_candidates,
         )
+        self.window = dedup.StoryWindow(self.settings)
+        self.members: StoredMembers | None = self.window
 
     def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[tuple[str, int]]:
         if item.story_keys is None:
@@ -327,14 +328,21 @@ class StoryDecision:
     ) -> list[str]:
         if item.story_keys is None:
             return []
-        new = _features(item.story_keys.features)
-        found = [
-            dedup.Candidate(row.story_id, row.source_id, row.published, _features(row.features))
-            for row in candidates
-        ]
-        return dedup.choose_stories(
-            new, item.source_id, item.published, found, counts, self.settings
-        )
+        new = self.window.features(item.story_keys.features)
+        ids = [row.item_id for row in candidates]
+        return self.window.decide(new, item.source_id, item.published, ids, counts)
+
+
+_decisions: weakref.WeakKeyDictionary[Store, StoryDecision] = weakref.WeakKeyDictionary()
+
+
+def story_decision(store: Store, config: DedupConfig) -> StoryDecision:
+    """The store's story decision for ``config``, made once: its window of stored items
+    lives as long as the store (or until the configuration changes)."""
+    found = _decisions.get(store)
+    if found is None or found.config != config:
+        found = _decisions[store] = StoryDecision(config)
+    return found
 
 
 async def _not_modified(

@@ -12,9 +12,11 @@ of them retellings of a stored item of the last 3 days, half fresh); its story s
 exactly what ``Store.save_items`` runs: ``candidates()`` (the indexed lookup) and the
 pipeline's ``StoryDecision``; the probe is rolled back so the store does not grow.
 
-Two figures per size, in one fresh process: cold (its first probes read and parse every
-candidate) and warm (after 2,000 more probes, untimed: the window's candidates cached as
-in a service that has been running, through the store's own candidate cache).
+Two figures per size, in one fresh process, after the decision's story window is filled
+from the database (every item of the last 72 hours, timed apart: ``fill_window_s``):
+cold (its first probes make every candidate's sets, shapes and profiles) and warm (after
+2,000 more probes, untimed, as in a service that has been running). ``--per-day 17000``
+puts 50,000 items in one 72-hour window.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from aggregator.models import Item, StoryKeys
 from aggregator.pipeline import StoryDecision
 from aggregator.storage import SourceRow, Store, TermCounts, items, stories, story_keys
 from aggregator.storage.schema import DOCUMENTS, term_stats
-from aggregator.storage.storyindex import candidates, story_id_for
+from aggregator.storage.storyindex import candidates, fill_window, story_id_for
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 VOCABULARY = 50_000
@@ -163,9 +165,11 @@ def fill(store: Store, generator: Generator, start: int, stop: int) -> None:
 def probe(
     store: Store, generator: Generator, stored: int, count: int, decision: StoryDecision
 ) -> dict[str, float]:
-    """Median microseconds of the lookup and of the decision for ``count`` new items."""
+    """Median microseconds of the lookup and of the decision for ``count`` new items, and
+    of the step's CPU time (this thread's: robust to other processes sharing the cores,
+    which stretch the wall-clock figures)."""
     window = timedelta(hours=72)
-    lookups, decisions, found = [], [], []
+    lookups, decisions, found, cpu = [], [], [], []
     latest = generator.published(stored)
     for n in range(count):
         base = None
@@ -181,6 +185,7 @@ def probe(
         item = _probe_item(features, latest, n)
         with store.engine.connect() as connection, connection.begin() as transaction:
             counts = TermCounts(connection, store.term_cache)
+            cpu_started = time.thread_time()
             started = time.perf_counter()
             keys = decision.lookup_keys(item, counts)
             rows = candidates(
@@ -189,11 +194,12 @@ def probe(
                 latest,
                 window,
                 decision.settings.max_candidates,
-                store.candidate_cache,
+                decision.members,
             )
             middle = time.perf_counter()
             decision(item, rows, counts)
             ended = time.perf_counter()
+            cpu.append((time.thread_time() - cpu_started) * 1e6)
             transaction.rollback()
         lookups.append((middle - started) * 1e6)
         decisions.append((ended - middle) * 1e6)
@@ -203,6 +209,7 @@ def probe(
         "decide_us": statistics.median(decisions),
         "step_us": statistics.median(a + b for a, b in zip(lookups, decisions, strict=True)),
         "candidates": statistics.mean(found),
+        "step_cpu_us": statistics.median(cpu),
     }
 
 
@@ -267,6 +274,11 @@ def probe_in_this_process(args: argparse.Namespace) -> None:
     store = Store.open(f"sqlite:///{args.db}")
     generator = Generator(args.seed, args.per_day)
     decision = StoryDecision(DedupConfig())
+    started = time.perf_counter()
+    with store.engine.connect() as connection:  # what a new process does on its first item
+        since = generator.published(args.probe_only) - timedelta(hours=72)
+        fill_window(connection, decision.window, since)
+    fill_window_s = time.perf_counter() - started
     figures = probe(store, generator, args.probe_only, args.probes, decision)
     # Warm: after WARM_UP more new items, as in a service that has been running (the
     # window's candidates read and parsed, their weights and counts remembered).
@@ -274,6 +286,8 @@ def probe_in_this_process(args: argparse.Namespace) -> None:
     warm = probe(store, generator, args.probe_only, args.probes, decision)
     figures.update({f"warm_{name}": value for name, value in warm.items()})
     figures["peak_rss_mb"] = peak_rss_mb()
+    figures["fill_window_s"] = fill_window_s
+    figures["window_items"] = len(decision.window)
     store.close()
     print(json.dumps(figures))
 
@@ -321,7 +335,8 @@ def main() -> None:
     print(
         f"\n{'stored':>9} {'lookup µs':>10} {'decide µs':>10} {'step µs':>9} {'×10k':>6} "
         f"{'warm lookup':>12} {'warm decide':>12} {'warm step':>10} "
-        f"{'cands':>6} {'RSS MB':>7} {'DB MB':>7}"
+        f"{'cands':>6} {'RSS MB':>7} {'DB MB':>7} {'window':>7} {'fill s':>6} "
+        f"{'CPU µs':>8} {'warm CPU':>8}"
     )
     for row in results:
         print(
@@ -329,7 +344,9 @@ def main() -> None:
             f"{row['step_us']:>9.0f} {row['step_us'] / base:>6.2f} "
             f"{row['warm_lookup_us']:>12.0f} {row['warm_decide_us']:>12.0f} "
             f"{row['warm_step_us']:>10.0f} {row['candidates']:>6.1f} "
-            f"{row['peak_rss_mb']:>7.0f} {row['db_mb']:>7.0f}"
+            f"{row['peak_rss_mb']:>7.0f} {row['db_mb']:>7.0f} "
+            f"{row['window_items']:>7,} {row['fill_window_s']:>6.1f} "
+            f"{row['step_cpu_us']:>8.0f} {row['warm_step_cpu_us']:>8.0f}"
         )
     store.close()
 

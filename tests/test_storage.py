@@ -238,6 +238,8 @@ class _RecordingDecider:
     """Looks candidates up by fixed (key, weight) pairs and records those it is given;
     joins no story."""
 
+    members = None
+
     def __init__(self, keys: list[tuple[str, int]]) -> None:
         self.keys = keys
         self.given: list[list[CandidateRow]] = []
@@ -283,6 +285,8 @@ def test_candidates_rank_by_the_weight_of_the_keys_they_share(store: Store) -> N
 
 class _FailingDecider:
     """A story decider that breaks on one source's items (a bug, a database error)."""
+
+    members = None
 
     def __init__(self, failing_source: str) -> None:
         self.failing_source = failing_source
@@ -343,6 +347,8 @@ class _MeetingDecider:
     """Holds each writer, after it read which items are stored and before it inserts the
     new ones, until the other writer got as far (or ``patience`` passed): the moment two
     processes saving one source at once collided."""
+
+    members = None
 
     def __init__(self, barrier: threading.Barrier, patience: float) -> None:
         self.barrier = barrier

@@ -55,6 +55,8 @@ Layout (each module imports only modules listed above it, so there are no cycles
 * ``scorer`` - FEATURES and the learned models (``data/story_scorer.json``).
 * ``decision`` - term weights, pair features, similarity, has_evidence,
   choose_stories, choose_story and stats_from.
+* ``window`` - StoryWindow: the stored items a running service compares new ones with,
+  what the decision derives from them and the weights, by item id, in one object.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ from aggregator.dedup.keys import (
 )
 from aggregator.dedup.text import detect_language, evidence_text, extract_features
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
+from aggregator.dedup.window import StoryWindow
 
 __all__ = [
     "MAX_INDEX_KEYS",
@@ -84,6 +87,7 @@ __all__ = [
     "CorpusStats",
     "DedupSettings",
     "StoryFeatures",
+    "StoryWindow",
     "TermStats",
     "choose_stories",
     "choose_story",

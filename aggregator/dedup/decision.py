@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
 
 from aggregator.dedup.keys import CorpusStats, _is_year
 from aggregator.dedup.scorer import default_scorer
@@ -24,9 +22,6 @@ _MAX_SHARED = 6
 _FEW_SHARED = 3
 """Fewer shared name skeletons and figures than this is a feature of its own: two
 languages' items close in time that share one name are rarely one event."""
-_MAX_ITEMS = 8192
-"""How many items' shapes and profiles are kept (as many as the candidate caches
-of storage and the pipeline hold; more costs memory for few hits)."""
 
 
 @dataclass(frozen=True)
@@ -58,34 +53,9 @@ class _Shape:
     title_skeletons: frozenset[str]
 
 
-_shapes: dict[int, _Shape] = {}
-_V = TypeVar("_V")
-
-
-def _make_room(cache: dict[int, Any]) -> None:
-    """Past ``_MAX_ITEMS``, drop the least recently used tenth (dicts keep insertion
-    order, and a hit moves its entry to the end: see :func:`_recent`)."""
-    if len(cache) > _MAX_ITEMS:
-        for key in list(itertools.islice(cache, _MAX_ITEMS // 10)):
-            del cache[key]
-
-
-def _recent(cache: dict[int, _V], key: int) -> _V | None:
-    """The entry of ``key``, moved to the end (the most recently used): the same items
-    are candidates again and again while others are seen once. Dropping the oldest
-    entries instead, while the parsed features were kept by use, made 88,700 shapes for
-    67,000 parsed features at 20,000 items (71,700 now)."""
-    found = cache.pop(key, None)
-    if found is not None:
-        cache[key] = found
-    return found
-
-
-def _shape(f: StoryFeatures) -> _Shape:
-    found = _recent(_shapes, id(f))
-    if found is not None and found.features is f:
-        return found
-    _make_room(_shapes)
+def shape_of(f: StoryFeatures) -> _Shape:
+    """The weight-free part of an item's profile (the :class:`StoryWindow` keeps it per
+    stored item, across weight generations)."""
     numbers = _prefixed(f.numbers, "#")
     salient, title_salient = _salient(f.numbers), _salient(f.title_numbers)
     loose = _loose(salient)
@@ -97,7 +67,7 @@ def _shape(f: StoryFeatures) -> _Shape:
     else:
         title_loose, salient_all, loose_all = title_salient, salient, loose
     salient_numbers = numbers if len(salient) == len(f.numbers) else _prefixed(salient, "#")
-    made = _Shape(
+    return _Shape(
         features=f,
         numbers=numbers,
         title=f.title | _prefixed(f.title_numbers, "#") if f.title_numbers else f.title,
@@ -115,8 +85,6 @@ def _shape(f: StoryFeatures) -> _Shape:
         latest_year=max((n for n in f.numbers if _is_year(n)), default=""),
         title_skeletons=frozenset(k for k in map(name_skeleton, f.title & f.names) if k),
     )
-    _shapes[id(f)] = made  # the shape keeps its features alive: ids stay unique
-    return made
 
 
 @dataclass(slots=True)
@@ -135,33 +103,34 @@ class _Profile:
 
 
 class _Weights:
-    """BM25 IDF per term, and each item's :class:`_Profile`. Both are shared across
-    decisions while the number of stored items stays within 5% of the one they were
-    computed for: weights drift slowly (5% more items add ~0.05 to every rare term's
-    weight, ~1% of it), and recomputing them per candidate dominated the decision."""
-
-    _shared: dict[str, float] = {}  # noqa: RUF012 (deliberately shared)
-    _shared_n = 0
-    _profiles: dict[int, _Profile] = {}  # noqa: RUF012
-    _corpus: object = None
-    """Whose counts the shared weights are: another store's (or another corpus's in one
-    process, as in the tests and the eval harness) must not reuse them."""
+    """BM25 IDF per term, computed once per term for one count of stored items. A
+    :class:`~aggregator.dedup.window.StoryWindow` keeps one across decisions (with its
+    items' profiles) while the number of stored items stays within 2% of the one it was
+    made for (:meth:`holds_for`): weights drift slowly (5% more items add ~0.05 to every
+    rare term's weight, ~1% of it), and recomputing them per candidate dominated the
+    decision."""
 
     def __init__(self, stats: TermStats) -> None:
         self._stats = stats
         self._n = max(stats.document_count(), 1)
-        corpus = getattr(stats, "corpus", stats)
-        stale = abs(self._n - _Weights._shared_n) > 0.02 * max(_Weights._shared_n, 50)
-        if stale or corpus is not _Weights._corpus or len(_Weights._shared) > 500_000:
-            _Weights._shared = {}
-            _Weights._profiles = {}
-            _Weights._shared_n = self._n
-            _Weights._corpus = corpus
-        _make_room(_Weights._profiles)
-        self._cache = _Weights._shared
+        self._cache: dict[str, float] = {}
+        self.corpus: object = getattr(stats, "corpus", stats)
+        """Whose counts these are: another store's (or corpus's) must not reuse them."""
         # rare: in at most 3 items while the store is small (a weight of 4 is then more
         # than any name can reach), else in ~2% of them or fewer
         self.rare = min(_RARE_NAME, math.log(1.0 + (self._n - 3 + 0.5) / 3.5))
+
+    def holds_for(self, stats: TermStats) -> bool:
+        """Whether these weights may serve a decision reading ``stats``: the same
+        corpus, its count of items within 2% of theirs, not too many terms weighed."""
+        n = max(stats.document_count(), 1)
+        same = getattr(stats, "corpus", stats) is self.corpus
+        return same and abs(n - self._n) <= 0.02 * max(self._n, 50) and len(self._cache) < 500_000
+
+    def reading(self, stats: TermStats) -> None:
+        """Weigh the terms not weighed yet from ``stats`` (this transaction's view of the
+        same corpus; see :meth:`holds_for`)."""
+        self._stats = stats
 
     def __call__(self, term: str) -> float:
         weight = self._cache.get(term)
@@ -184,20 +153,14 @@ class _Weights:
         """Sum of weights of terms already weighed (those of profiled items)."""
         return sum(map(self._cache.__getitem__, terms))
 
-    def profiled(self, features: StoryFeatures) -> _Profile | None:
-        found = _recent(_Weights._profiles, id(features))
-        return found if found is not None and found.shape.features is features else None
-
-    def profile(self, features: StoryFeatures) -> _Profile:
-        found = self.profiled(features)
-        if found is not None:
-            return found
-        shape = _shape(features)
+    def profile(self, features: StoryFeatures, shape: _Shape | None = None) -> _Profile:
+        """The item's sums of weights (``shape``: its :func:`shape_of`, if kept)."""
+        shape = shape if shape is not None else shape_of(features)
         self._fill(
             features.terms, shape.numbers, shape.title, shape.cross, features.names, features.lead
         )
         weight = self._cache.__getitem__
-        made = _Profile(
+        return _Profile(
             shape=shape,
             body_sum=self.sum(features.terms) + self.sum(shape.numbers),
             title_sum=self.sum(shape.title),
@@ -206,8 +169,6 @@ class _Weights:
             names_sum=self.sum(features.names),
             rare_names=frozenset(n for n in features.names if weight(n) >= self.rare),
         )
-        _Weights._profiles[id(features)] = made
-        return made
 
 
 def _prefixed(values: frozenset[str], prefix: str) -> frozenset[str]:
@@ -464,24 +425,42 @@ def choose_stories(
     """
     if not has_evidence(new):
         return []
+    weights = _Weights(stats)
+    profiled = [(c, weights.profile(c.features)) for c in candidates]
+    return choose_among(
+        weights.profile(new), new_source_id, new_published, profiled, weights, settings
+    )
+
+
+def choose_among(
+    profile: _Profile,
+    new_source_id: str,
+    new_published: datetime,
+    candidates: Sequence[tuple[Candidate, _Profile]],
+    weights: _Weights,
+    settings: DedupSettings,
+) -> list[str]:
+    """:func:`choose_stories` over items already profiled with ``weights`` (the new one's
+    ``profile``, each candidate's beside it): what a
+    :class:`~aggregator.dedup.window.StoryWindow` runs with the profiles it keeps."""
+    new = profile.shape.features
+    if not has_evidence(new):
+        return []
     in_window = [
-        c
-        for c in candidates[: settings.max_candidates]
+        (c, other)
+        for c, other in candidates[: settings.max_candidates]
         if _hours_apart(new_published, c.published) <= settings.window_hours
     ]
-    blocked = {c.story_id for c in in_window if c.source_id == new_source_id}
+    blocked = {c.story_id for c, _ in in_window if c.source_id == new_source_id}
     if not settings.exclusive_sources:
         blocked = set()
-    weights = _Weights(stats)
-    profile = weights.profile(new)
     scorer = default_scorer()
     pairs = []
     hopeful: set[str] = set()
-    for c in in_window:
+    for c, other in in_window:
         if c.source_id == new_source_id or c.story_id in blocked or not has_evidence(c.features):
             continue
         hours = _hours_apart(new_published, c.published)
-        other = weights.profile(c.features)
         loose = pair_features(profile, other, hours, weights, settings, bound=True)
         model = scorer.model(loose)
         threshold = _threshold(model.threshold, new.language == c.features.language, settings)
@@ -547,6 +526,13 @@ def _one_event(
                 model.probability(features) / _threshold(model.threshold, same_language, settings)
             )
     return bool(ratios) and max(ratios) >= 1.0 and sum(ratios) / len(ratios) >= settings.linkage
+
+
+Weights = _Weights
+"""Public names of what the window keeps per item and per weight generation (the private
+ones stay, so that changes to the pair features merge)."""
+Profile = _Profile
+Shape = _Shape
 
 
 def choose_story(

@@ -16,22 +16,22 @@ from aggregator.storage.schema import (
 )
 from aggregator.storage.store import SaveResult, SourceRow, SourceState, Store
 from aggregator.storage.storyindex import (
-    CandidateCache,
     CandidateRow,
     SharedCounts,
+    StoredMembers,
     StoryDecider,
     TermCounts,
     story_id_for,
 )
 
 __all__ = [
-    "CandidateCache",
     "CandidateRow",
     "SaveResult",
     "SharedCounts",
     "SourceRow",
     "SourceState",
     "Store",
+    "StoredMembers",
     "StoryDecider",
     "TermCounts",
     "items",

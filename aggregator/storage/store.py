@@ -19,6 +19,7 @@ import json
 import logging
 import shutil
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -36,12 +37,13 @@ from aggregator.models import Enclosure, Item, OutputEntry, SourceRef, StoryMemb
 from aggregator.storage.schema import UTCDateTime, items, sources, stories, story_keys
 from aggregator.storage.storyindex import (
     CHUNK,
-    CandidateCache,
     KeysOf,
     SharedCounts,
+    StoredMembers,
     StoryDecider,
     TermCounts,
     candidates,
+    catch_up,
     create_stories,
     driver_rows,
     index_items,
@@ -176,8 +178,9 @@ class Store:
         self._pending: list[_Job] = []
         self.term_cache = SharedCounts()
         """Term frequencies of the story decision, kept across transactions."""
-        self.candidate_cache = CandidateCache()
-        """What the story decision reads of stored items, kept across transactions."""
+        self._windows: weakref.WeakSet[StoredMembers] = weakref.WeakSet()
+        """The story deciders' windows this store has filled: emptied with a rollback
+        (they may hold what was rolled back) and a purge."""
 
     @classmethod
     def open(cls, url: str, **engine_options: Any) -> Store:
@@ -290,7 +293,8 @@ class Store:
 
     def _forget_cached(self) -> None:
         self.term_cache.clear()
-        self.candidate_cache.clear()
+        for window in list(self._windows):
+            window.clear()
 
     def sources_in_error(self, ids: Sequence[str]) -> int:
         """How many of ``ids`` failed their last fetch (or are disabled)."""
@@ -480,7 +484,10 @@ class Store:
         its own.
         """
         unique = list({item.key: item for item in reversed(new_items)}.values())[::-1]
-        lookup = _Lookup(decide, window, max_candidates, self.candidate_cache)
+        members = decide.members if decide is not None else None
+        if members is not None:
+            self._windows.add(members)
+        lookup = _Lookup(decide, window, max_candidates, members)
         return self._grouped(lambda connection: self._save(connection, state, unique, now, lookup))
 
     def _save(
@@ -497,9 +504,11 @@ class Store:
             item for item in unique if item.key in known and known[item.key][1] != item.content_hash
         ]
         counts = TermCounts(connection, self.term_cache)
+        if lookup.members is not None:
+            catch_up(connection, lookup.members)
         keys_of = _keys_of(lookup, counts)
         for item in changed:
-            _update_item(connection, known[item.key][0], item, now, lookup.cache, keys_of)
+            _update_item(connection, known[item.key][0], item, now, lookup.members, keys_of)
         stories_of = _decide_all(connection, new, counts, lookup)
         inserted = _insert_items(connection, new, stories_of, now, counts, lookup)
         if inserted:
@@ -528,7 +537,8 @@ class Store:
         with self.engine.connect() as connection:
             old = [story_id for story_id in connection.scalars(query) if story_id not in keep]
         if old:
-            self.candidate_cache.clear()  # SQLite may reuse the ids of deleted items
+            for story_window in list(self._windows):  # SQLite may reuse deleted items' ids
+                story_window.clear()
         for start in range(0, len(old), _CHUNK):
             chunk = old[start : start + _CHUNK]
             with self._write() as connection:
@@ -729,12 +739,12 @@ def _item_values(item: Item) -> dict[str, Any]:
 @dataclass(frozen=True)
 class _Lookup:
     """How new items find their story: the decider, the time window, how many candidates,
-    and the cache of candidate rows."""
+    and the decider's window of stored items."""
 
     decide: StoryDecider | None
     window: timedelta
     limit: int
-    cache: CandidateCache
+    members: StoredMembers | None
 
 
 def _decide(connection: Connection, item: Item, counts: TermCounts, lookup: _Lookup) -> list[str]:
@@ -742,7 +752,9 @@ def _decide(connection: Connection, item: Item, counts: TermCounts, lookup: _Loo
     if decide is None or item.story_keys is None:
         return []
     keys = decide.lookup_keys(item, counts)
-    found = candidates(connection, keys, item.published, lookup.window, lookup.limit, lookup.cache)
+    found = candidates(
+        connection, keys, item.published, lookup.window, lookup.limit, lookup.members
+    )
     chosen = decide(item, found, counts) if found else None
     if chosen is None:
         return []
@@ -764,7 +776,7 @@ def _decide_all(
         stories = [merged.get(s, s) for s in _decide(connection, item, counts, lookup)]
         stories = [s for s in dict.fromkeys(stories) if s not in taken]
         if len(stories) > 1:
-            _merge_stories(connection, stories[0], stories[1:], lookup.cache)
+            _merge_stories(connection, stories[0], stories[1:], lookup.members)
             merged.update(dict.fromkeys(stories[1:], stories[0]))
             merged.update({k: stories[0] for k, v in merged.items() if v in stories[1:]})
         story_id = stories[0] if stories else None
@@ -775,13 +787,14 @@ def _decide_all(
 
 
 def _merge_stories(
-    connection: Connection, into: str, absorbed: Sequence[str], cache: CandidateCache
+    connection: Connection, into: str, absorbed: Sequence[str], members: StoredMembers | None
 ) -> None:
     """Move the members of ``absorbed`` stories into ``into`` and drop their rows (its
     representative and times are refreshed with the new item's)."""
     connection.execute(items.update().where(items.c.story_id.in_(absorbed)).values(story_id=into))
     connection.execute(stories.delete().where(stories.c.id.in_(absorbed)))
-    cache.merged(set(absorbed), into)
+    if members is not None:
+        members.merged(set(absorbed), into)
     log.info("stories_merged into=%s absorbed=%s", into, ",".join(absorbed))
 
 
@@ -795,8 +808,8 @@ def _insert_items(
 ) -> dict[str, str | None]:
     """Store a batch of new items with their stories, index keys and term counts in a few
     statements (one per table) instead of several per item. The new items go into the
-    candidate cache too: they are the likeliest candidates of the next ones (a rollback
-    empties the cache). An item another writer stored meanwhile is left out. Returns the
+    decider's window too: they are the likeliest candidates of the next ones (a rollback
+    empties it). An item another writer stored meanwhile is left out. Returns the
     keys of the items inserted, each with the story it joined (None: it founded one)."""
     if not new:
         return {}
@@ -822,10 +835,6 @@ def _insert_items(
         story_ids = [story_ids[i] for i in kept]
         stories_of = [stories_of[i] for i in kept]
     item_ids = [id_of[item.source_id, item.key] for item in new]
-    for item, story_id, item_id in zip(new, story_ids, item_ids, strict=True):
-        if item.story_keys is not None:
-            row = (story_id, item.source_id, item.published, item.story_keys.features)
-            lookup.cache.put(item_id, row)
     founders = [
         (item, story_id, item_id)
         for item, story_id, item_id, joined in zip(
@@ -835,7 +844,15 @@ def _insert_items(
     ]
     create_stories(connection, founders)
     refresh_stories(connection, (joined for joined in stories_of if joined), now)
-    index_items(connection, list(zip(new, item_ids, strict=True)), counts, _keys_of(lookup, counts))
+    keyed = list(zip(new, item_ids, strict=True))
+    picked = index_items(connection, keyed, counts, _keys_of(lookup, counts))
+    if lookup.members is not None:
+        for item, story_id, item_id in zip(new, story_ids, item_ids, strict=True):
+            if item.story_keys is not None:
+                features, keys = item.story_keys.features, picked[item_id]
+                lookup.members.add(
+                    item_id, story_id, item.source_id, item.published, features, keys
+                )
     return {item.key: joined for item, joined in zip(new, stories_of, strict=True)}
 
 
@@ -880,13 +897,13 @@ def _update_item(
     item_id: int,
     item: Item,
     now: datetime,
-    cache: CandidateCache,
+    members: StoredMembers | None,
     keys_of: KeysOf | None,
 ) -> None:
     connection.execute(
         items.update().where(items.c.id == item_id).values(changed_at=now, **_item_values(item))
     )
-    reindex_item(connection, item, item_id, cache, keys_of)
+    reindex_item(connection, item, item_id, members, keys_of)
     story_id = connection.scalar(sa.select(items.c.story_id).where(items.c.id == item_id))
     refresh_stories(connection, [str(story_id)], now)
 

@@ -44,12 +44,61 @@ class CandidateRow(NamedTuple):
     """A stored item sharing index keys with a new one (a tuple: one per candidate)."""
 
     item_id: int
-    story_id: str
-    source_id: str
-    published: datetime
-    features: str
     shared_weight: int
     """The summed weights of the keys it shares with the new item."""
+
+
+class StoredMembers(Protocol):
+    """What the story decision holds of stored items (its window, kept across
+    transactions), as storage fills it and keeps it in step: every item published from
+    a time on with the index keys stored for it (:func:`fill_window`, then each item as
+    it is stored, and those other writers stored: :func:`catch_up`); merges, edits,
+    rollbacks and purges. Outside the time it covers, storage looks candidates up in
+    the database and hands it the rows it lacks."""
+
+    last_item_id: int
+    """The highest item id it holds: those above were stored since, by another writer."""
+    covered_from: datetime | None
+    """From when on it holds every stored item (None: not filled yet)."""
+
+    def covers(self, since: datetime) -> bool:
+        """Whether it holds every item published from ``since`` on."""
+
+    def wants_filling(self) -> bool:
+        """Whether to fill it now, before a lookup, when it covers nothing yet (a process
+        that stores few items should not read the whole window first)."""
+
+    def cover(self, since: datetime, last_item_id: int) -> None:
+        """Every item from ``since`` on, and every item up to ``last_item_id``, is added."""
+
+    def ranked(
+        self, keys: Sequence[tuple[str, int]], published: datetime, limit: int
+    ) -> Sequence[tuple[int, int]]:
+        """The held items within its window of ``published`` sharing ``keys``, ranked as
+        :func:`candidates` ranks them: (item id, shared weight)."""
+
+    def missing(self, item_ids: Sequence[int]) -> Sequence[int]:
+        """Which of ``item_ids`` it does not hold."""
+
+    def add(
+        self,
+        item_id: int,
+        story_id: str,
+        source_id: str,
+        published: datetime,
+        data: str,
+        keys: Sequence[str] = (),
+    ) -> None:
+        """Hold a stored item (``data``: its stored features; ``keys``: its index keys)."""
+
+    def forget(self, item_id: int) -> None:
+        """Drop an edited item."""
+
+    def merged(self, absorbed: set[str], into: str) -> None:
+        """Stories ``absorbed`` are now ``into``."""
+
+    def clear(self) -> None:
+        """Forget every item."""
 
 
 class SharedCounts:
@@ -148,6 +197,10 @@ def _upsert_counts(dialect: str) -> sa.Insert:
 class StoryDecider(Protocol):
     """The story decision, as storage calls it inside the transaction."""
 
+    members: StoredMembers | None
+    """What it holds of stored items, which storage fills and keeps in step (None: it
+    holds nothing, and is given the candidates' ids alone)."""
+
     def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[tuple[str, int]]:
         """Which of the item's index keys to look candidates up by (the rare ones), each
         with its weight: candidates are ranked by the summed weights of those they share."""
@@ -159,7 +212,8 @@ class StoryDecider(Protocol):
         self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
     ) -> str | Sequence[str] | None:
         """The story the item joins, or None; or the stories it joins, the others to be
-        merged into the first (empty: none)."""
+        merged into the first (empty: none). ``candidates``: the best ranked first, each
+        held by ``members`` (or left out) when the decider has them."""
 
 
 def param_marker(connection: Connection) -> str:
@@ -209,78 +263,97 @@ def _candidate_items_sql(placeholder: str, ids: int) -> str:
     )
 
 
-class CandidateCache:
-    """What the decision reads of stored items (story, source, time, features), by item
-    id, kept across transactions: the same items are candidates of many new ones, and
-    reading their rows again cost more than the lookup. An item's story changes only when
-    its story is merged into another (``merged``); an edited item is dropped
-    (``forget``), and a purge empties the cache. Bounded: beyond ``max_items`` the least
-    recently used tenth is dropped."""
-
-    def __init__(self, max_items: int = 8192) -> None:
-        self.max_items = max_items
-        self._rows: dict[int, tuple[str, str, datetime, str]] = {}
-
-    def get(self, item_id: int) -> tuple[str, str, datetime, str] | None:
-        row = self._rows.pop(item_id, None)
-        if row is not None:
-            self._rows[item_id] = row  # the most recently used last (dicts keep order)
-        return row
-
-    def put(self, item_id: int, row: tuple[str, str, datetime, str]) -> None:
-        if len(self._rows) >= self.max_items:
-            for old in list(self._rows)[: self.max_items // 10]:
-                del self._rows[old]
-        self._rows[item_id] = row
-
-    def forget(self, item_id: int) -> None:
-        self._rows.pop(item_id, None)
-
-    def merged(self, absorbed: set[str], into: str) -> None:
-        """Stories ``absorbed`` are now ``into``: their cached members follow."""
-        for item_id, row in self._rows.items():
-            if row[0] in absorbed:
-                self._rows[item_id] = (into, *row[1:])
-
-    def clear(self) -> None:
-        self._rows.clear()
-
-
 def candidates(
     connection: Connection,
     keys: Sequence[tuple[str, int]],
     published: datetime,
     window: timedelta,
     limit: int,
-    cache: CandidateCache | None = None,
+    members: StoredMembers | None = None,
 ) -> list[CandidateRow]:
     """Stored items within ``window`` of ``published`` sharing at least one of ``keys``
-    (key, weight), the most weight shared first (then the earliest): an index-only
-    lookup on (key, published), never a scan, then the rows of the items not in
-    ``cache``."""
+    (key, weight), the most weight shared first (then the earliest, then the smallest
+    id), at most ``limit``. From ``members`` when it covers the window of ``published``
+    (it is filled from the database when it asks to be); else an index-only lookup on (key,
+    published), never a scan, and the rows of those ``members`` does not hold are read
+    and handed to it (an item without features is not)."""
     if not keys:
         return []
+    since = published - window
+    if members is not None:
+        if members.covered_from is None and members.wants_filling():
+            fill_window(connection, members, since)
+        if members.covers(since):
+            return [CandidateRow(*found) for found in members.ranked(keys, published, limit)]
     to_driver = bound(story_keys.c.published, connection)
     placeholder = param_marker(connection)
     weighed = [value for pair in keys for value in pair]
     names = [key for key, _ in keys]
-    window_bounds = (to_driver(published - window), to_driver(published + window))
+    window_bounds = (to_driver(since), to_driver(published + window))
     parameters = (*weighed, *names, *window_bounds, limit)
     rows = driver_rows(connection, _shared_keys_sql(placeholder, len(keys)), parameters)
-    ranked = [(int(row[0]), int(row[1])) for row in rows]
-    cache = cache if cache is not None else CandidateCache()
-    missing = [item_id for item_id, _ in ranked if cache.get(item_id) is None]
-    if missing:
-        to_time = loaded(items.c.published, connection)
-        sql = _candidate_items_sql(placeholder, len(missing))
-        for item_id, story_id, source_id, when, features in driver_rows(connection, sql, missing):
-            cache.put(int(item_id), (story_id, source_id, to_time(when), features))
-    found = []
-    for item_id, shared in ranked:
-        cached = cache.get(item_id)
-        if cached is not None:
-            found.append(CandidateRow(item_id, *cached, shared_weight=shared))
-    return found
+    ranked = [CandidateRow(int(row[0]), int(row[1])) for row in rows]
+    if members is not None:
+        load_members(connection, members.missing([row.item_id for row in ranked]), members)
+    return ranked
+
+
+def load_members(connection: Connection, item_ids: Sequence[int], members: StoredMembers) -> None:
+    """Read what the story decision needs of ``item_ids`` (story, source, time, features)
+    into ``members``, without their keys (they are outside the time it covers)."""
+    to_time = loaded(items.c.published, connection)
+    placeholder = param_marker(connection)
+    for start in range(0, len(item_ids), CHUNK):
+        chunk = item_ids[start : start + CHUNK]
+        sql = _candidate_items_sql(placeholder, len(chunk))
+        for item_id, story_id, source_id, when, features in driver_rows(connection, sql, chunk):
+            members.add(int(item_id), story_id, source_id, to_time(when), features)
+
+
+def fill_window(connection: Connection, members: StoredMembers, since: datetime) -> None:
+    """Add every stored item published from ``since`` on, with its index keys."""
+    last = connection.scalar(sa.select(sa.func.max(items.c.id))) or 0
+    first = connection.scalar(sa.select(sa.func.min(items.c.id)).where(items.c.published >= since))
+    if first is not None:
+        _add_with_keys(connection, members, int(first) - 1, since)
+    members.cover(since, int(last))
+
+
+def catch_up(connection: Connection, members: StoredMembers) -> None:
+    """Add the items stored since ``members`` was filled by other writers (another
+    process on the same database), with their index keys. One indexed query per
+    transaction; nothing to add when this process is the only writer."""
+    if members.covered_from is not None:
+        _add_with_keys(connection, members, members.last_item_id, members.covered_from)
+
+
+def _add_with_keys(
+    connection: Connection, members: StoredMembers, after: int, since: datetime
+) -> None:
+    """Add the items above id ``after`` published from ``since`` on, a page at a time
+    (the window's 50,000 rows at once would hold their JSON texts all together)."""
+    to_time = loaded(items.c.published, connection)
+    placeholder = param_marker(connection)
+    sql = (
+        "SELECT id, story_id, source_id, published, features FROM items "
+        f"WHERE id > {placeholder} AND published >= {placeholder} AND features IS NOT NULL "
+        f"ORDER BY id LIMIT {CHUNK}"
+    )
+    keys_sql = (
+        f"SELECT item_id, key FROM story_keys WHERE item_id IN ({markers(placeholder, CHUNK)})"
+    )
+    from_time = stored(items.c.published, connection)(since)
+    while rows := driver_rows(connection, sql, [after, from_time]):
+        ids = [int(row[0]) for row in rows]
+        keys: dict[int, list[str]] = {}
+        padded = ids + [0] * (CHUNK - len(ids))  # one statement for every page
+        for item_id, key in driver_rows(connection, keys_sql, padded):
+            keys.setdefault(int(item_id), []).append(key)
+        for item_id, (_, story_id, source_id, when, features) in zip(ids, rows, strict=True):
+            members.add(
+                item_id, story_id, source_id, to_time(when), features, keys.get(item_id, ())
+            )
+        after = ids[-1]
 
 
 KeysOf = Callable[[Item], Sequence[str]]
@@ -292,27 +365,30 @@ def index_items(
     stored: Sequence[tuple[Item, int]],
     counts: TermCounts,
     keys_of: KeysOf | None = None,
-) -> None:
+) -> dict[int, list[str]]:
     """Add items' keys to the candidate index (``keys_of`` picks them, by default all of
-    an item's index keys) and their terms to the counts."""
+    an item's index keys) and their terms to the counts; the keys stored, by item id."""
     keyed = [(item, item_id) for item, item_id in stored if item.story_keys is not None]
-    _insert_keys(connection, keyed, keys_of)
+    picked = _insert_keys(connection, keyed, keys_of)
     counts.increment_many([item.story_keys.term_keys for item, _ in keyed])  # type: ignore[union-attr]
+    return picked
 
 
 def _insert_keys(
     connection: Connection, keyed: Sequence[tuple[Item, int]], keys_of: KeysOf | None
-) -> None:
+) -> dict[int, list[str]]:
     pick = keys_of or (lambda item: item.story_keys.index_keys if item.story_keys else ())
     to_driver = bound(story_keys.c.published, connection)
+    picked = {item_id: list(dict.fromkeys(pick(item))) for item, item_id in keyed}
     rows = [
         (key, item_id, published)
         for item, item_id in keyed
         for published in (to_driver(item.published),)
-        for key in dict.fromkeys(pick(item))
+        for key in picked[item_id]
     ]
     if rows:
         execute_rows(connection, _INSERT_KEYS, ("key", "item_id", "published"), rows)
+    return picked
 
 
 _INSERT_KEYS = story_keys.insert()
@@ -413,14 +489,20 @@ def reindex_item(
     connection: Connection,
     item: Item,
     item_id: int,
-    cache: CandidateCache | None = None,
+    members: StoredMembers | None = None,
     keys_of: KeysOf | None = None,
 ) -> None:
-    """Replace an edited item's index keys (its story stays, its counts are kept)."""
-    if cache is not None:
-        cache.forget(item_id)
+    """Replace an edited item's index keys (its story stays, its counts are kept), in
+    ``members`` too."""
+    if members is not None:
+        members.forget(item_id)
     connection.execute(story_keys.delete().where(story_keys.c.item_id == item_id))
-    _insert_keys(connection, [(item, item_id)], keys_of)
+    picked = _insert_keys(connection, [(item, item_id)], keys_of)
+    if members is not None and item.story_keys is not None:
+        story_id = connection.scalar(sa.select(items.c.story_id).where(items.c.id == item_id))
+        features = item.story_keys.features
+        keys = picked[item_id]
+        members.add(item_id, str(story_id), item.source_id, item.published, features, keys)
 
 
 def create_stories(connection: Connection, founders: Sequence[tuple[Item, str, int]]) -> None:

@@ -1,0 +1,396 @@
+"""The story window: the stored items a new one is compared with, in memory, compact.
+
+A new item is compared with stored items of the last days; the same stored items are
+candidates of many new ones. :class:`StoryWindow` holds every stored item of the time
+window it covers, by item id:
+
+* **Compact features.** An item's terms, title, names, figures, dates, skeletons and
+  lead are ids into one vocabulary shared by all items, in one ``int32`` array (with
+  the offsets of its fields), its SimHash and language beside them: ~1 KB an item where
+  Python sets cost ~15 KB. A candidate's sets are made again from the ids when the
+  decision needs them (cheaper than parsing JSON), and kept for the most recently used
+  items with what the decision derives from them (shape, profile).
+* **The index.** The index keys storage stored for each item (``story_keys``), as
+  posting lists: a new item's candidates are ranked in memory by the weights of the
+  keys they share, as the database's lookup ranks them (:meth:`StoryWindow.ranked`).
+* **The decision.** :func:`~aggregator.dedup.decision.choose_among` over the ranked
+  candidates, with the term weights and the profiles it keeps.
+
+Storage persists the items and fills the window once it asks to be filled
+(:meth:`StoryWindow.wants_filling`): all items from a time on (:meth:`StoryWindow.cover`),
+then each item as it is stored, and the items other
+writers stored (ids above :attr:`StoryWindow.last_item_id`). It keeps the window in step
+with merges (:meth:`StoryWindow.merged`), edits (:meth:`StoryWindow.forget`, then
+:meth:`StoryWindow.add`), rollbacks and purges (:meth:`StoryWindow.clear`). An item
+older than what the window covers is looked up in the database instead, whose rows the
+window takes without their keys (:meth:`StoryWindow.missing`, :meth:`StoryWindow.add`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+from aggregator.dedup.decision import Profile, Shape, Weights, choose_among, shape_of
+from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
+
+_FIELDS = ("t", "h", "n", "d", "m", "k", "q", "e")
+"""The term fields of :meth:`StoryFeatures.to_json`, in the order they are packed."""
+
+
+FILL_AFTER = 1000
+"""Lookups answered by the database before the window is filled (see
+:meth:`StoryWindow.wants_filling`)."""
+
+
+class _Vocabulary:
+    """Every term of the window's items once, by id (the strings shared by all items)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._terms: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def encode(self, fields: Iterable[Iterable[str]]) -> tuple[npt.NDArray[np.int32], bytes]:
+        """The ids of each field's terms in one array, and the fields' lengths."""
+        ids, terms = self._ids, self._terms
+        packed: list[int] = []
+        lengths = bytearray()
+        for values in fields:
+            before = len(packed)
+            for term in values:
+                found = ids.get(term)
+                if found is None:
+                    found = ids[term] = len(terms)
+                    terms.append(term)
+                packed.append(found)
+            lengths += min(len(packed) - before, 65535).to_bytes(2, "little")
+        return np.array(packed, dtype=np.int32), bytes(lengths)
+
+    def decode(self, ids: npt.NDArray[np.int32], lengths: bytes) -> list[frozenset[str]]:
+        """The fields' term sets back from :meth:`encode`."""
+        terms = self._terms
+        values = [terms[i] for i in ids.tolist()]
+        fields, start = [], 0
+        for n in range(0, len(lengths), 2):
+            end = start + int.from_bytes(lengths[n : n + 2], "little")
+            fields.append(frozenset(values[start:end]))
+            start = end
+        return fields
+
+
+@dataclass(slots=True)
+class _Member:
+    """One stored item as the window holds it."""
+
+    story_id: str
+    source_id: str
+    published: datetime
+    language: str
+    simhash: int
+    ids: npt.NDArray[np.int32]
+    lengths: bytes
+    keys: tuple[str, ...]
+    """The index keys it is found by (none for an item read outside the covered time)."""
+
+
+@dataclass(slots=True)
+class _Derived:
+    """What the decision derives from one item, for the most recently used items."""
+
+    features: StoryFeatures
+    shape: Shape
+    profile: Profile | None = None
+    generation: int = -1
+    """The weight generation ``profile`` was made in."""
+
+
+class StoryWindow:
+    """The stored items of the story window with their index keys, the term weights, and
+    the decision over them (see the module's docstring).
+
+    ``max_derived``: how many items' sets, shapes and profiles are kept (the most
+    recently used); ``fill_after``: see :meth:`wants_filling`. Items published more than
+    twice the window before the newest one are dropped, and the window then covers
+    less."""
+
+    def __init__(
+        self, settings: DedupSettings, max_derived: int = 8192, fill_after: int = FILL_AFTER
+    ) -> None:
+        self.settings = settings
+        self.max_derived = max_derived
+        self.fill_after = fill_after
+        self._span = timedelta(hours=settings.window_hours)
+        self._members: dict[int, _Member] = {}
+        self._postings: dict[str, int | list[int]] = {}
+        """Item ids by index key; a key of one item (most SimHash bands) holds its id
+        alone (a list costs ~90 bytes more)."""
+        self._vocabulary = _Vocabulary()
+        self._derived: dict[int, _Derived] = {}
+        self._weights: Weights | None = None
+        self._generation = 0
+        self._fresh: dict[str, StoryFeatures] = {}
+        """New items' features parsed for their decision, by their stored form: they
+        are added once stored, and need not be parsed again."""
+        self.covered_from: datetime | None = None
+        """From when on the window holds every stored item (None: not filled yet)."""
+        self._newest: datetime | None = None
+        self._added = 0
+        self._lookups = 0
+        self.last_item_id = 0
+        """The highest item id added: storage adds the items other writers stored above
+        it."""
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    @property
+    def vocabulary_size(self) -> int:
+        return len(self._vocabulary)
+
+    # -- kept in step by storage ---------------------------------------------------------
+
+    def wants_filling(self) -> bool:
+        """Whether storage should fill the window now: after ``fill_after`` lookups
+        (filling reads every item of the window, ~0.1 ms each; a process that stores
+        a few items, such as one ``aggregator fetch`` of one feed, looks them up in the
+        database instead)."""
+        self._lookups += 1
+        return self._lookups > self.fill_after
+
+    def covers(self, since: datetime) -> bool:
+        """Whether the window holds every stored item published from ``since`` on."""
+        return self.covered_from is not None and since >= self.covered_from
+
+    def cover(self, since: datetime, last_item_id: int) -> None:
+        """Storage has added every item published from ``since`` on, and every item up
+        to ``last_item_id``."""
+        covered = since if self.covered_from is None else min(self.covered_from, since)
+        if self._newest is not None:  # what was dropped meanwhile is not held
+            covered = max(covered, self._newest - 2 * self._span)
+        self.covered_from = covered
+        self.last_item_id = max(self.last_item_id, last_item_id)
+
+    def missing(self, item_ids: Sequence[int]) -> list[int]:
+        """Which of ``item_ids`` the window does not hold."""
+        return [item_id for item_id in item_ids if item_id not in self._members]
+
+    def add(
+        self,
+        item_id: int,
+        story_id: str,
+        source_id: str,
+        published: datetime,
+        data: str,
+        keys: Sequence[str] = (),
+    ) -> None:
+        """Hold a stored item: ``data`` its features as stored, ``keys`` the index keys
+        stored for it."""
+        if item_id in self._members:
+            self.forget(item_id)
+        fresh = self._fresh.pop(data, None)
+        if fresh is not None:
+            language, simhash = fresh.language, fresh.simhash
+            fields: list[Iterable[str]] = [
+                fresh.terms,
+                fresh.title,
+                fresh.names,
+                fresh.numbers,
+                fresh.dates,
+                fresh.skeletons,
+                fresh.title_numbers,
+                fresh.lead,
+            ]
+        else:
+            raw = json.loads(data)
+            language, simhash = str(raw["l"]), int(raw["s"], 16)
+            fields = [raw.get(name, ()) for name in _FIELDS]
+        ids, lengths = self._vocabulary.encode(fields)
+        held = tuple(map(sys.intern, dict.fromkeys(keys)))  # one string per key
+        self._members[item_id] = _Member(
+            sys.intern(story_id),
+            sys.intern(source_id),
+            published,
+            language,
+            simhash,
+            ids,
+            lengths,
+            held,
+        )
+        postings = self._postings
+        for key in held:
+            found = postings.get(key)
+            if found is None:
+                postings[key] = item_id
+            elif isinstance(found, int):
+                postings[key] = [found, item_id]
+            else:
+                found.append(item_id)
+        if fresh is not None:
+            self._keep(item_id, _Derived(fresh, shape_of(fresh)))
+        self.last_item_id = max(self.last_item_id, item_id)
+        self._moved_on(published)
+
+    def forget(self, item_id: int) -> None:
+        """Drop an item (edited: storage adds it again with its new features)."""
+        member = self._members.pop(item_id, None)
+        self._derived.pop(item_id, None)
+        if member is None:
+            return
+        postings = self._postings
+        for key in member.keys:
+            found = postings.get(key)
+            if isinstance(found, list):
+                found.remove(item_id)
+                if len(found) == 1:
+                    postings[key] = found[0]
+            elif found == item_id:
+                del postings[key]
+
+    def merged(self, absorbed: set[str], into: str) -> None:
+        """Stories ``absorbed`` are now ``into``: their members follow."""
+        for member in self._members.values():
+            if member.story_id in absorbed:
+                member.story_id = into
+
+    def clear(self) -> None:
+        """Forget everything (after a rollback or a purge): storage fills it again."""
+        self._members.clear()
+        self._postings.clear()
+        self._derived.clear()
+        self._fresh.clear()
+        self._vocabulary = _Vocabulary()
+        self._weights = None
+        self.covered_from = self._newest = None
+        self.last_item_id = 0
+
+    def _moved_on(self, published: datetime) -> None:
+        """Past every 1,024 items added, drop those published more than twice the window
+        before the newest: no new item within a window of the newest compares with
+        them."""
+        if self._newest is None or published > self._newest:
+            self._newest = published
+        self._added += 1
+        if self._added % 1024:
+            return
+        cutoff = self._newest - 2 * self._span
+        for item_id in [i for i, m in self._members.items() if m.published < cutoff]:
+            self.forget(item_id)
+        if self.covered_from is not None and self.covered_from < cutoff:
+            self.covered_from = cutoff
+
+    # -- the lookup and the decision -----------------------------------------------------
+
+    def ranked(
+        self, keys: Sequence[tuple[str, int]], published: datetime, limit: int
+    ) -> list[tuple[int, int]]:
+        """The held items within the window of ``published`` sharing at least one of
+        ``keys`` (key, weight), with the summed weights of those they share: the most
+        first, then the earliest published, then the smallest id (as the database's
+        lookup ranks them), at most ``limit``."""
+        shared: dict[int, int] = {}
+        postings = self._postings
+        for key, weight in keys:
+            found = postings.get(key)
+            if isinstance(found, int):
+                shared[found] = shared.get(found, 0) + weight
+            elif found is not None:
+                for item_id in found:
+                    shared[item_id] = shared.get(item_id, 0) + weight
+        low, high = published - self._span, published + self._span
+        members = self._members
+        inside = [
+            (-weight, when, item_id)
+            for item_id, weight in shared.items()
+            if low <= (when := members[item_id].published) <= high
+        ]
+        return [(item_id, -weight) for weight, _, item_id in heapq.nsmallest(limit, inside)]
+
+    def features(self, data: str) -> StoryFeatures:
+        """A new item's features, parsed from their stored form (kept until it is added:
+        a new item is likely the next one's candidate)."""
+        found = self._fresh.get(data)
+        if found is None:
+            if len(self._fresh) > 1000:  # items decided but never stored (a rollback)
+                self._fresh.clear()
+            found = self._fresh[data] = StoryFeatures.from_json(data)
+        return found
+
+    def decide(
+        self,
+        new: StoryFeatures,
+        source_id: str,
+        published: datetime,
+        candidate_ids: Sequence[int],
+        stats: TermStats,
+    ) -> list[str]:
+        """The stories the new item joins (see :func:`~aggregator.dedup.choose_stories`)
+        among the held items ``candidate_ids`` (the best ranked first), weighing terms by
+        ``stats``."""
+        weights = self._weights_for(stats)
+        pairs = []
+        for item_id in candidate_ids:
+            member = self._members.get(item_id)
+            if member is not None:
+                derived = self._derive(item_id, member)
+                candidate = Candidate(
+                    member.story_id, member.source_id, member.published, derived.features
+                )
+                pairs.append((candidate, self._profile(derived, weights)))
+        new_profile = weights.profile(new)
+        return choose_among(new_profile, source_id, published, pairs, weights, self.settings)
+
+    def _weights_for(self, stats: TermStats) -> Weights:
+        weights = self._weights
+        if weights is None or not weights.holds_for(stats):
+            weights = self._weights = Weights(stats)
+            self._generation += 1
+        else:
+            weights.reading(stats)
+        return weights
+
+    def _derive(self, item_id: int, member: _Member) -> _Derived:
+        found = self._derived.pop(item_id, None)
+        if found is None:
+            terms, title, names, numbers, dates, skeletons, title_numbers, lead = (
+                self._vocabulary.decode(member.ids, member.lengths)
+            )
+            features = StoryFeatures(
+                member.language,
+                terms,
+                title,
+                names,
+                numbers,
+                dates,
+                skeletons,
+                member.simhash,
+                title_numbers,
+                lead,
+            )
+            found = _Derived(features, shape_of(features))
+        self._keep(item_id, found)  # the most recently used last (dicts keep order)
+        return found
+
+    def _keep(self, item_id: int, derived: _Derived) -> None:
+        """Keep an item's derived values; past ``max_derived``, drop the least recently
+        used tenth."""
+        if len(self._derived) >= self.max_derived:
+            for old in list(itertools.islice(self._derived, self.max_derived // 10)):
+                del self._derived[old]
+        self._derived[item_id] = derived
+
+    def _profile(self, derived: _Derived, weights: Weights) -> Profile:
+        if derived.profile is None or derived.generation != self._generation:
+            derived.profile = weights.profile(derived.features, derived.shape)
+            derived.generation = self._generation
+        return derived.profile

@@ -1,0 +1,218 @@
+"""Tests of aggregator.dedup.window: the story window decides as the pure decision does,
+follows merges, edits and purges, and is filled by the store on both databases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from aggregator.config import DedupConfig
+from aggregator.dedup import (
+    Candidate,
+    CorpusStats,
+    DedupSettings,
+    StoryWindow,
+    choose_stories,
+    extract_features,
+    index_keys,
+    lookup_keys,
+)
+from aggregator.models import Item, StoryKeys
+from aggregator.pipeline import compute_story_keys, story_decision
+from aggregator.storage import SourceRow, Store, items
+from aggregator.storage.storyindex import candidates
+
+EVAL_PATH = Path(__file__).parent / "data" / "stories" / "eval.json"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+TITLE = "Токаев назначил Бектенова премьер-министром Казахстана"
+TEXT = (
+    "Президент Касым-Жомарт Токаев подписал указ о назначении Олжаса Бектенова "
+    "премьер-министром. Мажилис одобрил кандидатуру 6 февраля 2024 года."
+)
+
+
+def _eval_records() -> list[dict[str, str]]:
+    records = json.loads(EVAL_PATH.read_text(encoding="utf-8"))["items"]
+    return sorted(records, key=lambda r: (r["published"], r["id"]))
+
+
+def test_the_window_decides_as_choose_stories() -> None:
+    """Over the labelled set, in published order, with the same candidates and weights,
+    the window's decision (profiles kept by item id) names the stories the pure
+    decision names, item for item."""
+    records = _eval_records()
+    features = [extract_features(r["title"], r["text"], r["language"]) for r in records]
+    published = [datetime.fromisoformat(r["published"]).astimezone(UTC) for r in records]
+    stats = CorpusStats()
+    for f in features:
+        stats.add(f)
+    settings = DedupSettings()
+    window = StoryWindow(settings)
+    postings: dict[str, list[int]] = {}
+    story_of: list[str] = []
+    joined = 0
+    for n, (record, f) in enumerate(zip(records, features, strict=True)):
+        shared: dict[int, int] = {}
+        for key, weight in lookup_keys(index_keys(f), stats):
+            for m in postings.get(key, ()):
+                shared[m] = shared.get(m, 0) + weight
+        ranked = sorted(shared, key=lambda m: (-shared[m], m))[: settings.max_candidates]
+        candidates = [
+            Candidate(story_of[m], records[m]["source"], published[m], features[m]) for m in ranked
+        ]
+        expected = choose_stories(f, record["source"], published[n], candidates, stats, settings)
+        chosen = window.decide(f, record["source"], published[n], ranked, stats)
+        assert chosen == expected, record["id"]
+        story_of.append(chosen[0] if chosen else record["id"])
+        joined += bool(chosen)
+        window.add(n, story_of[n], record["source"], published[n], f.to_json())
+        for key in index_keys(f):
+            postings.setdefault(key, []).append(n)
+    assert joined >= 50  # the set's retellings did fold
+
+
+def test_the_window_follows_merges_edits_and_time() -> None:
+    """Members follow a merge; an edited item leaves the index; items published more
+    than twice the window before the newest are dropped, and the window covers less."""
+    window = StoryWindow(DedupSettings(window_hours=1.0), max_derived=4)
+    data = extract_features(TITLE, TEXT, "ru").to_json()
+    for n in range(10):
+        window.add(n, f"story-{n % 3}", "ulys", NOW, data, [f"t:{n % 2}", "t:all"])
+    window.cover(NOW - timedelta(hours=1), 9)
+    assert window.missing([0, 5, 42]) == [42]
+    assert window.ranked([("t:all", 1), ("t:0", 5)], NOW, 3) == [(0, 6), (2, 6), (4, 6)]
+    window.merged({"story-1", "story-2"}, "story-0")
+    assert window.decide(
+        extract_features(TITLE, TEXT, "ru"),
+        "tengri",
+        NOW,
+        list(range(10)),
+        CorpusStats(),
+    ) == ["story-0"]
+    window.forget(0)
+    assert window.ranked([("t:0", 5)], NOW, 3) == [(2, 5), (4, 5), (6, 5)]
+    for n in range(10, 1034):  # 1,024 items later: the first ten are too old
+        window.add(n, f"story-{n}", "ulys", NOW + timedelta(hours=3), data, ["t:late"])
+    assert window.missing([1, 9, 10]) == [1, 9]
+    assert window.covers(NOW + timedelta(hours=1))
+    assert not window.covers(NOW)
+    window.cover(NOW - timedelta(days=30), 1033)  # filled from long ago: not all is held
+    assert window.covered_from == NOW + timedelta(hours=1)
+    window.clear()
+    assert len(window) == 0 and window.covered_from is None
+
+
+def _retelling(n: int, source_id: str, title: str, text: str) -> Item:
+    item = Item(
+        source_id=source_id,
+        key=f"guid:{n}",
+        guid=str(n),
+        link=f"https://{source_id}.kz/news/{n}/",
+        original_link=None,
+        title=title,
+        content_html=f"<p>{text}</p>",
+        text=text,
+        summary=text,
+        published=NOW - timedelta(hours=n),
+        updated=None,
+        author=None,
+        categories=(),
+        image=None,
+        enclosures=(),
+        language="ru",
+        content_hash=f"h{n}",
+    )
+    return Item(**{**item.__dict__, "story_keys": compute_story_keys(item)})
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    store = Store.open(database_url)
+    store.sync_sources(
+        [
+            SourceRow("ulys", "Ulysmedia.kz", "https://ulysmedia.kz/rss/"),
+            SourceRow("tengri", "Tengrinews.kz", "https://tengrinews.kz/news.rss"),
+        ]
+    )
+    yield store
+    store.close()
+
+
+def test_the_store_fills_the_window_and_empties_it_on_purge(store: Store) -> None:
+    """Stored items enter the decision's window as they are stored; a second store on the
+    database (another process) fills its window from the database, and the first one
+    catches up with what the second stored; a purge empties the window (SQLite may give
+    the purged items' ids to new ones)."""
+    decision = story_decision(store, DedupConfig())
+    assert story_decision(store, DedupConfig()) is decision
+    first = _retelling(3, "ulys", TITLE, TEXT)
+    store.save_items(store.source_state("ulys"), [first], NOW, decide=decision)
+    assert len(decision.window) == 1
+    again = _retelling(2, "tengri", "Бектенов назначен премьер-министром", TEXT)
+    other = Store.open(store.url)
+    try:
+        fresh = story_decision(other, DedupConfig())
+        fresh.window.fill_after = 0  # as in a process that has stored many items
+        other.save_items(other.source_state("tengri"), [again], NOW, decide=fresh)
+        assert len(fresh.window) == 2  # filled from the database, then the new item
+        assert fresh.window.covered_from is not None
+    finally:
+        other.close()
+    decision.window.fill_after = 0
+    later = _retelling(1, "ulys", "Погода в Астане", "В Астане ожидается снег и ветер до 15 м/с.")
+    store.save_items(store.source_state("ulys"), [later], NOW, decide=decision)
+    assert len(decision.window) == 3  # caught up with the other writer's item
+    with store.engine.connect() as connection:
+        story_of = dict(connection.execute(sa.select(items.c.key, items.c.story_id)).all())
+    assert story_of["guid:2"] == story_of["guid:3"] != story_of["guid:1"]
+    store.purge(NOW + timedelta(days=30), keep=set())
+    assert len(decision.window) == 0
+
+
+def test_the_window_ranks_candidates_as_the_database_does(store: Store) -> None:
+    """The in-memory lookup gives the database lookup's candidates, in its order (shared
+    weight, then the earliest, then the smallest id), within the time window."""
+    data = extract_features(TITLE, TEXT, "ru").to_json()
+    keyed = [("t:rare",), ("t:common",), ("t:common", "t:both"), ("t:common",), ("t:rare",)]
+    stored = [
+        replace(
+            _retelling(n, "ulys", TITLE, TEXT),
+            story_keys=StoryKeys(data, keys, ()),
+            published=NOW - timedelta(hours=n * 20),
+        )
+        for n, keys in enumerate(keyed)
+    ]
+    store.save_items(store.source_state("ulys"), stored, NOW)
+    window = StoryWindow(DedupSettings(), fill_after=0)
+    lookup = [("t:rare", 500), ("t:common", 10), ("t:both", 7)]
+    span = timedelta(hours=72)
+    with store.engine.connect() as connection:
+        for limit in (2, 3, 10):
+            in_database = candidates(connection, lookup, NOW, span, limit)
+            in_memory = candidates(connection, lookup, NOW, span, limit, window)
+            assert in_memory == in_database
+            assert window.covered_from == NOW - span
+        assert len(in_memory) == 4  # the fifth is 80 hours old
+
+
+def test_a_process_storing_few_items_does_not_read_the_window(store: Store) -> None:
+    """Until it has looked up ``fill_after`` items, the window is not filled: the
+    candidates come from the database and only they are read."""
+    unrelated = [
+        _retelling(n, "ulys", f"Новость {n} о погоде", f"В городе {n} ожидается снег.")
+        for n in range(5, 9)
+    ]
+    store.save_items(store.source_state("ulys"), unrelated, NOW)  # stored by another run
+    decision = story_decision(store, DedupConfig())
+    first = _retelling(3, "ulys", TITLE, TEXT)
+    again = _retelling(2, "tengri", "Бектенов назначен премьер-министром", TEXT)
+    store.save_items(store.source_state("ulys"), [first], NOW, decide=decision)
+    store.save_items(store.source_state("tengri"), [again], NOW, decide=decision)
+    assert decision.window.covered_from is None
+    assert len(decision.window) == 2  # the two it stored, none of the four before
