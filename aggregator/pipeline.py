@@ -218,8 +218,6 @@ async def run_cpu(workers: int, job: Callable[[], T]) -> T:
     return await asyncio.get_running_loop().run_in_executor(pool, job)
 
 
-
-
 def _with_story_keys(items: Sequence[Item]) -> list[Item]:
     return [replace(item, story_keys=compute_story_keys(item)) for item in items]
 
