@@ -31,9 +31,12 @@ from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Clock, SourceOutcome, refresh_source, shutdown_pools, utc_now
 from aggregator.publish import KINDS, output_views, publish, shown_story_ids
-from aggregator.storage import SourceRow, SourceState, Store
+from aggregator.registry import enabled_sources, sync_sources
+from aggregator.storage import SourceState, Store
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Service", "enabled_sources", "refresh_many", "sync_sources"]
 
 TICK = timedelta(seconds=2)
 PURGE_EVERY = timedelta(days=1)
@@ -45,17 +48,6 @@ PUBLISH_RETRY = timedelta(seconds=30)
 HEARTBEAT = timedelta(seconds=3)
 """How often the leases of the sources being refreshed are renewed (a fifth of LEASE:
 a few beats may be late without losing one)."""
-
-
-def enabled_sources(settings: Settings) -> list[SourceConfig]:
-    return [source for source in settings.sources if source.enabled]
-
-
-def sync_sources(store: Store, settings: Settings) -> None:
-    """Register the configured sources in the store."""
-    store.sync_sources(
-        SourceRow(s.id, s.name, settings.source_location(s), s.priority) for s in settings.sources
-    )
 
 
 async def refresh_many(

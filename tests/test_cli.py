@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -58,6 +59,54 @@ sources:
         encoding="utf-8",
     )
     return path
+
+
+HEAVY_PACKAGES = {
+    "aiohttp",
+    "alembic",
+    "apscheduler",
+    "feedgen",
+    "feedparser",
+    "httpx",
+    "lxml",
+    "natasha",
+    "numpy",
+    "pydantic",
+    "ruamel",
+    "sqlalchemy",
+    "starlette",
+    "uvicorn",
+}
+"""Third-party stacks that no command needs merely to start (nor ``--help`` at all)."""
+HEAVY_MODULES = {
+    "aggregator.attribution",
+    "aggregator.config",
+    "aggregator.dedup",
+    "aggregator.fetch",
+    "aggregator.parse",
+    "aggregator.pipeline",
+    "aggregator.publish",
+    "aggregator.scheduler",
+    "aggregator.server",
+    "aggregator.storage",
+    "rich.progress",
+    "rich.table",
+}
+
+
+def test_importing_the_cli_loads_no_heavy_stack() -> None:
+    # A fresh interpreter: what ``aggregator --help`` pays for before it prints anything.
+    code = "import aggregator.cli, sys; print(sorted(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(ast.literal_eval(out.stdout))
+    assert "aggregator.cli" in loaded
+    heavy = [
+        name
+        for name in sorted(loaded)
+        if name.split(".")[0] in HEAVY_PACKAGES
+        or any(name == module or name.startswith(module + ".") for module in HEAVY_MODULES)
+    ]
+    assert heavy == []
 
 
 def test_every_command_has_help() -> None:
