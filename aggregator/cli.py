@@ -200,7 +200,8 @@ def run(ctx: click.Context, host: str, port: int) -> None:
 )
 @click.pass_context
 def fetch(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
-    """Fetch sources once, store their items and republish the output files."""
+    """Fetch sources once, store their items and republish the output files if what they
+    show changed."""
     import asyncio
 
     from aggregator.pipeline import shutdown_pools
@@ -247,10 +248,10 @@ def _publish_or_fail(
     """Publish after a fetch. A full disk (the store's, while saving items, or the output's)
     is the one line returned, for exit 1; the last good output files stay."""
     from aggregator.errors import AggregatorError, DiskFullError
-    from aggregator.publish import publish
+    from aggregator.publish import publish_if_changed
 
     try:
-        publish(store, settings, datetime.now(UTC))
+        publish_if_changed(store, settings, datetime.now(UTC))
     except AggregatorError as exc:
         return str(exc)
     full = [o.error for o in outcomes if o.kind == DiskFullError.kind and o.error]

@@ -30,7 +30,7 @@ from aggregator.config import Settings, SourceConfig, load_settings
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Clock, SourceOutcome, refresh_source, shutdown_pools, utc_now
-from aggregator.publish import KINDS, output_views, publish, shown_story_ids
+from aggregator.publish import KINDS, output_views, publish_if_changed, shown_story_ids
 from aggregator.registry import enabled_sources, sync_sources
 from aggregator.storage import SourceState, Store
 
@@ -277,9 +277,12 @@ class Service:
             self._in_flight.pop(source.id, None)
 
     async def _publish(self) -> None:
+        """Render the outputs if what they show changed (``publish_if_changed``)."""
         started = time.perf_counter()
         try:
-            outputs = await asyncio.to_thread(publish, self.store, self.settings, utc_now())
+            outputs = await asyncio.to_thread(
+                publish_if_changed, self.store, self.settings, utc_now()
+            )
         except AggregatorError as exc:  # a full disk: the files there stay; try again later
             self._dirty = True
             self._publish_after = time.monotonic() + PUBLISH_RETRY.total_seconds()
@@ -290,6 +293,9 @@ class Service:
             log.exception("publish_failed")
             return
         elapsed = time.perf_counter() - started
+        if outputs is None:
+            logs.event(log, logging.DEBUG, "publish_unchanged", duration_ms=round(elapsed * 1000))
+            return
         metrics.PUBLISH_SECONDS.observe(elapsed)
         digest = hashlib.sha256(outputs.rss).hexdigest()
         logs.event(

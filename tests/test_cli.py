@@ -143,6 +143,34 @@ def test_fetch_then_status_then_publish(tmp_path: Path, fresh_server: FeedServer
     assert published.returncode == 0 and (public / "feed.xml").exists()
 
 
+def test_a_warm_fetch_renders_nothing_unless_what_the_outputs_show_changed(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    path = config(tmp_path, fresh_server)
+    public = tmp_path / "store" / "public"
+    names = ("feed.xml", "feed.atom", "feed.json", "index.html")
+
+    def fetch_and_stamp() -> dict[str, int]:
+        assert run("fetch", cwd=tmp_path).returncode == 1  # "broken" fails every time
+        return {name: (public / name).stat().st_mtime_ns for name in names}
+
+    first = fetch_and_stamp()
+    assert fetch_and_stamp() == first  # every feed answered 304: nothing rendered
+    body = fresh_server.content("kazinform.atom") or b""
+    title = "Синоптики предупредили о морозах".encode()  # an entry the output shows
+    assert title in body
+    fresh_server.set_file("kazinform.atom", body.replace(title, b"Edited headline"))
+    edited = fetch_and_stamp()
+    assert all(edited[name] != first[name] for name in names)  # an item changed
+    assert "Edited headline" in (public / "feed.json").read_text(encoding="utf-8")
+    path.write_text(path.read_text("utf-8").replace("Тестовая", "Другая"), encoding="utf-8")
+    retitled = fetch_and_stamp()
+    assert all(retitled[name] != edited[name] for name in names)  # the config changed
+    assert "<title>Другая лента</title>" in (public / "feed.xml").read_text(encoding="utf-8")
+    (public / "feed.atom").unlink()
+    assert fetch_and_stamp()["feed.atom"] != retitled["feed.atom"]  # a file went missing
+
+
 def test_fetch_one_source(tmp_path: Path, fresh_server: FeedServer) -> None:
     config(tmp_path, fresh_server)
     result = run("fetch", "--source", "kazinform", cwd=tmp_path)

@@ -2,7 +2,8 @@
 HTML page, for the combined output and each filtered output of ``outputs:``.
 
 Rendering is pure (``render_all`` takes values and returns bytes); ``publish`` reads the
-store, attributes every entry and writes the files atomically.
+store, attributes every entry and writes the files atomically. ``publish_if_changed`` does
+that only when the inputs changed since the last publish (``inputs``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 from aggregator import attribution
 from aggregator.config import FilteredOutput, OutputSettings, Settings
 from aggregator.models import OutputEntry, SourceRef
+from aggregator.publish import inputs
 from aggregator.publish.feeds import render_atom, render_json_feed, render_rss
 from aggregator.publish.files import Outputs, write_outputs
 from aggregator.publish.page import SourceHealth, render_html
@@ -40,6 +42,7 @@ __all__ = [
     "output_file",
     "output_views",
     "publish",
+    "publish_if_changed",
     "render_all",
     "render_view",
     "shown_story_ids",
@@ -160,15 +163,55 @@ def publish(store: Store, settings: Settings, now: datetime) -> Outputs:
     Raises:
         PublishError: the output folder cannot be written.
     """
-    combined: Outputs | None = None
+    stamp, names = _inputs(store, settings)
+    return _publish(store, settings, now, names, stamp)
+
+
+def publish_if_changed(store: Store, settings: Settings, now: datetime) -> Outputs | None:
+    """``publish``, unless nothing the outputs are rendered from changed since the last
+    publish and all its files are still there: then None, and the files are left as they
+    are (their mtimes, and so the ETags readers hold, too).
+
+    Raises:
+        PublishError: the output folder cannot be written.
+    """
+    stamp, names = _inputs(store, settings)
+    if stamp == inputs.recorded(settings.public_dir) and _all_written(settings):
+        return None
+    return _publish(store, settings, now, names, stamp)
+
+
+def _inputs(store: Store, settings: Settings) -> tuple[str, _Names]:
+    """The fingerprint of the inputs, and the names the rendering uses. The change marker
+    is read first: an item stored while the rendering runs makes the next one differ."""
+    marker = store.change_marker()
     names = _names(store, settings)
+    stamp = inputs.fingerprint(
+        settings, marker, names.refs, names.health, names.directory.fingerprint
+    )
+    return stamp, names
+
+
+def _publish(store: Store, settings: Settings, now: datetime, names: _Names, stamp: str) -> Outputs:
+    inputs.forget(settings.public_dir)
+    combined: Outputs | None = None
     for output_id in output_views(settings):
         rendered = render_view(store, settings, output_id, 1, now, names)
         assert rendered is not None
         write_outputs(rendered, settings.public_dir)
         combined = combined or rendered
     assert combined is not None
+    inputs.record(settings.public_dir, stamp)
     return combined
+
+
+def _all_written(settings: Settings) -> bool:
+    """Whether every file of every output's first page is in the public folder."""
+    return all(
+        (settings.public_dir / view.file(kind)).is_file()
+        for view, _ in output_views(settings).values()
+        for kind in KINDS
+    )
 
 
 def shown_story_ids(store: Store, settings: Settings) -> set[str]:
