@@ -259,8 +259,10 @@ def _publish_or_fail(
 
 
 async def _fetch_all(
-    settings: Settings, store: Store, chosen: Sequence[object]
+    settings: Settings, store: Store, sources: Sequence[SourceConfig]
 ) -> list[SourceOutcome]:
+    """Refresh ``sources`` concurrently (bounded), their stored states read in one query
+    rather than one each."""
     import asyncio
 
     from rich.progress import Progress
@@ -268,7 +270,8 @@ async def _fetch_all(
     from aggregator.fetch import Fetcher
     from aggregator.pipeline import refresh_source
 
-    sources = [s for s in settings.sources if s in chosen]
+    found = store.source_states([s.id for s in sources], counts=False)
+    states = {state.id: state for state in found}
     limit = asyncio.Semaphore(settings.config.fetch.concurrency)
     async with Fetcher(settings.config.fetch) as fetcher:
         with Progress(
@@ -278,7 +281,8 @@ async def _fetch_all(
 
             async def one(source: SourceConfig) -> SourceOutcome:
                 async with limit:
-                    outcome = await refresh_source(source, settings, fetcher, store)
+                    state = states.get(source.id)
+                    outcome = await refresh_source(source, settings, fetcher, store, state=state)
                 progress.advance(task)
                 return outcome
 

@@ -163,8 +163,8 @@ def publish(store: Store, settings: Settings, now: datetime) -> Outputs:
     Raises:
         PublishError: the output folder cannot be written.
     """
-    stamp, names = _inputs(store, settings)
-    return _publish(store, settings, now, names, stamp)
+    stamp, refs, health = _inputs(store, settings)
+    return _publish(store, settings, now, _Names(refs, source_directory(settings), health), stamp)
 
 
 def publish_if_changed(store: Store, settings: Settings, now: datetime) -> Outputs | None:
@@ -175,21 +175,21 @@ def publish_if_changed(store: Store, settings: Settings, now: datetime) -> Outpu
     Raises:
         PublishError: the output folder cannot be written.
     """
-    stamp, names = _inputs(store, settings)
+    stamp, refs, health = _inputs(store, settings)
     if stamp == inputs.recorded(settings.public_dir) and _all_written(settings):
         return None
-    return _publish(store, settings, now, names, stamp)
+    return _publish(store, settings, now, _Names(refs, source_directory(settings), health), stamp)
 
 
-def _inputs(store: Store, settings: Settings) -> tuple[str, _Names]:
-    """The fingerprint of the inputs, and the names the rendering uses. The change marker
-    is read first: an item stored while the rendering runs makes the next one differ."""
+def _inputs(store: Store, settings: Settings) -> tuple[str, dict[str, SourceRef], SourceHealth]:
+    """The fingerprint of the inputs, with the source refs and health it covers (the
+    attribution directory, costly to build, is not needed: the config and the code it is
+    made of are in the fingerprint). The change marker is read first: an item stored
+    while the rendering runs makes the next fingerprint differ."""
     marker = store.change_marker()
-    names = _names(store, settings)
-    stamp = inputs.fingerprint(
-        settings, marker, names.refs, names.health, names.directory.fingerprint
-    )
-    return stamp, names
+    states = store.source_states(counts=False)
+    refs, health = _refs(states, settings), source_health(states, settings)
+    return inputs.fingerprint(settings, marker, refs, health), refs, health
 
 
 def _publish(store: Store, settings: Settings, now: datetime, names: _Names, stamp: str) -> Outputs:

@@ -5,7 +5,7 @@ The outputs are a function of: the stored items and stories (the store's change 
 the newest item id and change time), how the sources are named and how they fare (their
 refs, and the health an empty page shows), the configuration parts that shape the output
 (output settings, filtered outputs, sources, attribution, the WebSub hub), and the code
-that renders (the package version, the attribution reader's version and directory). The
+that renders (the package version, the attribution reader's version). The
 outputs show absolute times only, so the clock is not an input; a publish that skips
 leaves the files, their mtimes and so their ETags as they are.
 """
@@ -37,13 +37,11 @@ def fingerprint(
     marker: Sequence[object],
     refs: dict[str, SourceRef],
     health: SourceHealth,
-    directory: str,
 ) -> str:
     """One hash of everything the outputs are rendered from."""
     inputs = {
         "version": __version__,
         "reader": READER_VERSION,
-        "directory": directory,
         "marker": [str(part) for part in marker],
         "refs": [asdict(refs[key]) for key in sorted(refs)],
         "health": asdict(health),
