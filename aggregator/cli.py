@@ -226,7 +226,13 @@ def fetch(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
         finally:
             shutdown_pools()
         published = _publish_or_fail(store, settings, outcomes)
-    console().print(_outcome_table(outcomes))
+    table = _outcome_table(outcomes)
+    if table is not None:
+        console().print(table)
+    quiet = len(outcomes) - (table.row_count if table is not None else 0)
+    if quiet:
+        noun = "source" if quiet == 1 else "sources"
+        console().print(f"{quiet} {noun} with nothing new (not listed)", highlight=False)
     if published is not None:
         _fail(ctx, published, 1)
     failed = sum(1 for outcome in outcomes if outcome.error)
@@ -289,13 +295,19 @@ async def _fetch_all(
             return list(await asyncio.gather(*(one(s) for s in sources)))
 
 
-def _outcome_table(outcomes: Sequence[SourceOutcome]) -> Table:
+def _outcome_table(outcomes: Sequence[SourceOutcome]) -> Table | None:
+    """The sources whose fetch stored new or edited items or failed (None: none did).
+    The others are only counted: on a warm run every row said "304 0 0", and rich took
+    ~0.4 s to lay out 200 of them, more than their requests."""
+    shown = [outcome for outcome in outcomes if outcome.changed or outcome.error]
+    if not shown:
+        return None
     from rich.table import Table
 
     table = Table(title="Fetch summary")
     for column in ("source", "HTTP", "new", "updated", "error"):
         table.add_column(column, overflow="fold")
-    for outcome in outcomes:
+    for outcome in shown:
         table.add_row(
             outcome.source_id,
             str(outcome.status or "–"),

@@ -150,12 +150,18 @@ def test_a_warm_fetch_renders_nothing_unless_what_the_outputs_show_changed(
     public = tmp_path / "store" / "public"
     names = ("feed.xml", "feed.atom", "feed.json", "index.html")
 
-    def fetch_and_stamp() -> dict[str, int]:
-        assert run("fetch", cwd=tmp_path).returncode == 1  # "broken" fails every time
+    def stamps() -> dict[str, int]:
         return {name: (public / name).stat().st_mtime_ns for name in names}
 
+    def fetch_and_stamp() -> dict[str, int]:
+        assert run("fetch", cwd=tmp_path).returncode == 1  # "broken" fails every time
+        return stamps()
+
     first = fetch_and_stamp()
-    assert fetch_and_stamp() == first  # every feed answered 304: nothing rendered
+    warm = run("fetch", cwd=tmp_path)
+    assert stamps() == first  # every feed answered 304: nothing rendered
+    assert "broken" in warm.stdout and "kazinform" not in warm.stdout  # only what changed
+    assert "2 sources with nothing new (not listed)" in warm.stdout
     body = fresh_server.content("kazinform.atom") or b""
     title = "Синоптики предупредили о морозах".encode()  # an entry the output shows
     assert title in body
