@@ -12,6 +12,7 @@ leaves the files, their mtimes and so their ETags as they are.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Sequence
@@ -60,11 +61,17 @@ def recorded(public_dir: Path) -> str | None:
 
 
 def forget(public_dir: Path) -> None:
-    """Drop the record before writing outputs: a publish cut short renders again."""
-    (public_dir / INPUTS_FILE).unlink(missing_ok=True)
+    """Drop the record before writing outputs: a publish cut short renders again.
+
+    A record that cannot be removed is left: removing it and writing the outputs both
+    need the folder writable, so the outputs it describes are still the ones there, and
+    writing them reports the folder's trouble."""
+    with contextlib.suppress(OSError):
+        (public_dir / INPUTS_FILE).unlink(missing_ok=True)
 
 
 def record(public_dir: Path, value: str) -> None:
-    """Record ``value`` after every output file of the publish was written."""
-    public_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write(public_dir / INPUTS_FILE, (value + "\n").encode("utf-8"))
+    """Record ``value`` after every output file of the publish was written. A record
+    that cannot be written (a disk full just then) only means the next publish renders."""
+    with contextlib.suppress(OSError):
+        atomic_write(public_dir / INPUTS_FILE, (value + "\n").encode("utf-8"))
