@@ -578,7 +578,7 @@ class Store:
             .where(items.c.id == sa.bindparam("item_id"))
             .values(credits=sa.bindparam("chain"))
         )
-        with self.engine.begin() as connection:
+        with self._write() as connection:  # a full disk: DiskFullError, one line
             connection.execute(statement, [{"item_id": i, "chain": c} for i, c in credits])
 
     def item_count(self) -> int:
