@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import sys
 
@@ -24,11 +23,10 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
     only; elsewhere nothing changes)."""
     if not sys.platform.startswith("linux"):
         return False
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
     try:
-        libc = ctypes.CDLL(name)
+        # The interpreter's own symbols, libc's among them: ``ctypes.util.find_library``
+        # would run ``ldconfig`` in a subprocess (~15 ms of every command's start).
+        libc = ctypes.CDLL(None)
         return bool(libc.mallopt(_M_ARENA_MAX, arenas))
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False

@@ -30,10 +30,13 @@ from aggregator.config import Settings, SourceConfig, load_settings
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Clock, SourceOutcome, refresh_source, shutdown_pools, utc_now
-from aggregator.publish import KINDS, output_views, publish, shown_story_ids
-from aggregator.storage import SourceRow, SourceState, Store
+from aggregator.publish import KINDS, output_views, publish_if_changed, shown_story_ids
+from aggregator.registry import enabled_sources, sync_sources
+from aggregator.storage import SourceState, Store
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Service", "enabled_sources", "refresh_many", "sync_sources"]
 
 TICK = timedelta(seconds=2)
 PURGE_EVERY = timedelta(days=1)
@@ -45,17 +48,6 @@ PUBLISH_RETRY = timedelta(seconds=30)
 HEARTBEAT = timedelta(seconds=3)
 """How often the leases of the sources being refreshed are renewed (a fifth of LEASE:
 a few beats may be late without losing one)."""
-
-
-def enabled_sources(settings: Settings) -> list[SourceConfig]:
-    return [source for source in settings.sources if source.enabled]
-
-
-def sync_sources(store: Store, settings: Settings) -> None:
-    """Register the configured sources in the store."""
-    store.sync_sources(
-        SourceRow(s.id, s.name, settings.source_location(s), s.priority) for s in settings.sources
-    )
 
 
 async def refresh_many(
@@ -285,9 +277,12 @@ class Service:
             self._in_flight.pop(source.id, None)
 
     async def _publish(self) -> None:
+        """Render the outputs if what they show changed (``publish_if_changed``)."""
         started = time.perf_counter()
         try:
-            outputs = await asyncio.to_thread(publish, self.store, self.settings, utc_now())
+            outputs = await asyncio.to_thread(
+                publish_if_changed, self.store, self.settings, utc_now()
+            )
         except AggregatorError as exc:  # a full disk: the files there stay; try again later
             self._dirty = True
             self._publish_after = time.monotonic() + PUBLISH_RETRY.total_seconds()
@@ -298,6 +293,9 @@ class Service:
             log.exception("publish_failed")
             return
         elapsed = time.perf_counter() - started
+        if outputs is None:
+            logs.event(log, logging.DEBUG, "publish_unchanged", duration_ms=round(elapsed * 1000))
+            return
         metrics.PUBLISH_SECONDS.observe(elapsed)
         digest = hashlib.sha256(outputs.rss).hexdigest()
         logs.event(

@@ -4,9 +4,12 @@ show it: one definition of the columns and the notices, worded from ``labels``."
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aggregator.labels import label
-from aggregator.storage import SourceState
+
+if TYPE_CHECKING:
+    from aggregator.storage import SourceState
 
 COLUMNS = (
     "source",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -60,6 +61,54 @@ sources:
     return path
 
 
+HEAVY_PACKAGES = {
+    "aiohttp",
+    "alembic",
+    "apscheduler",
+    "feedgen",
+    "feedparser",
+    "httpx",
+    "lxml",
+    "natasha",
+    "numpy",
+    "pydantic",
+    "ruamel",
+    "sqlalchemy",
+    "starlette",
+    "uvicorn",
+}
+"""Third-party stacks that no command needs merely to start (nor ``--help`` at all)."""
+HEAVY_MODULES = {
+    "aggregator.attribution",
+    "aggregator.config",
+    "aggregator.dedup",
+    "aggregator.fetch",
+    "aggregator.parse",
+    "aggregator.pipeline",
+    "aggregator.publish",
+    "aggregator.scheduler",
+    "aggregator.server",
+    "aggregator.storage",
+    "rich.progress",
+    "rich.table",
+}
+
+
+def test_importing_the_cli_loads_no_heavy_stack() -> None:
+    # A fresh interpreter: what ``aggregator --help`` pays for before it prints anything.
+    code = "import aggregator.cli, sys; print(sorted(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(ast.literal_eval(out.stdout))
+    assert "aggregator.cli" in loaded
+    heavy = [
+        name
+        for name in sorted(loaded)
+        if name.split(".")[0] in HEAVY_PACKAGES
+        or any(name == module or name.startswith(module + ".") for module in HEAVY_MODULES)
+    ]
+    assert heavy == []
+
+
 def test_every_command_has_help() -> None:
     runner = CliRunner()
     for name, command in main.commands.items():  # type: ignore[attr-defined]
@@ -92,6 +141,40 @@ def test_fetch_then_status_then_publish(tmp_path: Path, fresh_server: FeedServer
     (public / "feed.xml").unlink()
     published = run("publish", cwd=tmp_path)
     assert published.returncode == 0 and (public / "feed.xml").exists()
+
+
+def test_a_warm_fetch_renders_nothing_unless_what_the_outputs_show_changed(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    path = config(tmp_path, fresh_server)
+    public = tmp_path / "store" / "public"
+    names = ("feed.xml", "feed.atom", "feed.json", "index.html")
+
+    def stamps() -> dict[str, int]:
+        return {name: (public / name).stat().st_mtime_ns for name in names}
+
+    def fetch_and_stamp() -> dict[str, int]:
+        assert run("fetch", cwd=tmp_path).returncode == 1  # "broken" fails every time
+        return stamps()
+
+    first = fetch_and_stamp()
+    warm = run("fetch", cwd=tmp_path)
+    assert stamps() == first  # every feed answered 304: nothing rendered
+    assert "broken" in warm.stdout and "kazinform" not in warm.stdout  # only what changed
+    assert "2 sources with nothing new (not listed)" in warm.stdout
+    body = fresh_server.content("kazinform.atom") or b""
+    title = "Синоптики предупредили о морозах".encode()  # an entry the output shows
+    assert title in body
+    fresh_server.set_file("kazinform.atom", body.replace(title, b"Edited headline"))
+    edited = fetch_and_stamp()
+    assert all(edited[name] != first[name] for name in names)  # an item changed
+    assert "Edited headline" in (public / "feed.json").read_text(encoding="utf-8")
+    path.write_text(path.read_text("utf-8").replace("Тестовая", "Другая"), encoding="utf-8")
+    retitled = fetch_and_stamp()
+    assert all(retitled[name] != edited[name] for name in names)  # the config changed
+    assert "<title>Другая лента</title>" in (public / "feed.xml").read_text(encoding="utf-8")
+    (public / "feed.atom").unlink()
+    assert fetch_and_stamp()["feed.atom"] != retitled["feed.atom"]  # a file went missing
 
 
 def test_fetch_one_source(tmp_path: Path, fresh_server: FeedServer) -> None:

@@ -354,8 +354,8 @@ def test_a_stop_during_a_publish_lets_it_finish_without_a_traceback(
         finished.append(1)
         return outputs
 
-    real_publish = scheduler_module.publish
-    monkeypatch.setattr(scheduler_module, "publish", gated_publish)
+    real_publish = scheduler_module.publish_if_changed
+    monkeypatch.setattr(scheduler_module, "publish_if_changed", gated_publish)
 
     async def go() -> None:
         service = Service(settings, store, tick=timedelta(milliseconds=200))
@@ -372,3 +372,43 @@ def test_a_stop_during_a_publish_lets_it_finish_without_a_traceback(
     store.close()
     assert publishing.is_set() and len(finished) >= 2
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+def test_a_restart_or_a_reload_that_changes_no_output_renders_nothing(
+    tmp_path: Path, fresh_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service publishes on start and after a config reload; when nothing the outputs
+    show changed (a restart, an edit of fetch settings) it renders nothing and the files
+    keep their mtimes (so readers keep their ETags)."""
+    settings, store = open_env(tmp_path, fresh_server, {"ulysmedia": FEEDS["ulysmedia"]})
+    feed = settings.public_dir / "feed.xml"
+
+    def publishes() -> int:
+        return sum(1 for r in caplog.records if r.getMessage() == "published")
+
+    async def go() -> None:
+        async with Fetcher(settings.config.fetch) as fetcher:
+            await refresh_many(settings.sources, settings, store, fetcher)
+        first = Service(settings, store, tick=timedelta(hours=1))
+        await first.start()
+        await first.stop()
+        assert publishes() == 1
+        stamp = feed.stat().st_mtime_ns
+        again = Service(settings, store, tick=timedelta(hours=1))
+        await again.start()  # a restart on the same store
+        assert (publishes(), feed.stat().st_mtime_ns) == (1, stamp)
+        text = settings.path.read_text(encoding="utf-8")
+        settings.path.write_text(text.replace("timeout: 2s", "timeout: 3s"), encoding="utf-8")
+        assert await again.reload_if_changed()
+        await again.tick()
+        assert (publishes(), feed.stat().st_mtime_ns) == (1, stamp)
+        settings.path.write_text(text.replace("title: Тест", "title: Другое"), encoding="utf-8")
+        assert await again.reload_if_changed()
+        await again.tick()
+        assert publishes() == 2
+        assert "<title>Другое</title>" in feed.read_text(encoding="utf-8")
+        await again.stop()
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(go())
+    store.close()

@@ -37,7 +37,9 @@ FORBIDDEN = {
     "pipeline": {"scheduler", "server", "cli"},
     "publish": {"fetch", "pipeline", "scheduler", "server", "cli"},
     "server": {"cli", "scheduler"},
-    "scheduler": {"cli"},
+    "scheduler": {"cli", "service"},
+    "service": {"cli"},
+    "registry": {"fetch", "parse", "pipeline", "publish", "server", "scheduler", "service", "cli"},
     "manage": {"pipeline", "scheduler", "server", "cli", "storage"},
 }
 

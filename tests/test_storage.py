@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,10 +15,12 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 
 from aggregator import storage
 from aggregator.models import Item, SourceRef, StoryKeys
 from aggregator.storage import CandidateRow, SaveResult, SourceRow, Store, items, story_id_for
+from aggregator.storage import store as store_module
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 REFS = {
@@ -70,6 +74,26 @@ def test_open_twice_runs_migrations_once(database_url: str) -> None:
     migrations = Path(__file__).parent.parent / "aggregator" / "migrations"
     versions_dir = sorted(p.name[:4] for p in (migrations / "versions").glob("0*.py"))
     assert versions == [versions_dir[-1]]  # at head, once
+
+
+def test_schema_head_is_the_head_alembic_reads() -> None:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(store_module.MIGRATIONS))
+    assert store_module.schema_head() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_a_store_at_head_opens_without_loading_alembic(tmp_path: Path) -> None:
+    # ``aggregator status`` and ``check`` open the store: Alembic only when it has work.
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    code = (
+        "import sys; from aggregator.storage import Store; "
+        f"Store.open({url!r}).close(); print('alembic' in sys.modules)"
+    )
+    opened = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    assert [o.stdout.strip() for o in opened] == ["True", "False"]  # created, then at head
 
 
 def test_save_is_idempotent_and_updates_changed_items(store: Store) -> None:

@@ -2,7 +2,8 @@
 HTML page, for the combined output and each filtered output of ``outputs:``.
 
 Rendering is pure (``render_all`` takes values and returns bytes); ``publish`` reads the
-store, attributes every entry and writes the files atomically.
+store, attributes every entry and writes the files atomically. ``publish_if_changed`` does
+that only when the inputs changed since the last publish (``inputs``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 from aggregator import attribution
 from aggregator.config import FilteredOutput, OutputSettings, Settings
 from aggregator.models import OutputEntry, SourceRef
+from aggregator.publish import inputs
 from aggregator.publish.feeds import render_atom, render_json_feed, render_rss
 from aggregator.publish.files import Outputs, write_outputs
 from aggregator.publish.page import SourceHealth, render_html
@@ -40,6 +42,7 @@ __all__ = [
     "output_file",
     "output_views",
     "publish",
+    "publish_if_changed",
     "render_all",
     "render_view",
     "shown_story_ids",
@@ -160,15 +163,55 @@ def publish(store: Store, settings: Settings, now: datetime) -> Outputs:
     Raises:
         PublishError: the output folder cannot be written.
     """
+    stamp, refs, health = _inputs(store, settings)
+    return _publish(store, settings, now, _Names(refs, source_directory(settings), health), stamp)
+
+
+def publish_if_changed(store: Store, settings: Settings, now: datetime) -> Outputs | None:
+    """``publish``, unless nothing the outputs are rendered from changed since the last
+    publish and all its files are still there: then None, and the files are left as they
+    are (their mtimes, and so the ETags readers hold, too).
+
+    Raises:
+        PublishError: the output folder cannot be written.
+    """
+    stamp, refs, health = _inputs(store, settings)
+    if stamp == inputs.recorded(settings.public_dir) and _all_written(settings):
+        return None
+    return _publish(store, settings, now, _Names(refs, source_directory(settings), health), stamp)
+
+
+def _inputs(store: Store, settings: Settings) -> tuple[str, dict[str, SourceRef], SourceHealth]:
+    """The fingerprint of the inputs, with the source refs and health it covers (the
+    attribution directory, costly to build, is not needed: the config and the code it is
+    made of are in the fingerprint). The change marker is read first: an item stored
+    while the rendering runs makes the next fingerprint differ."""
+    marker = store.change_marker()
+    states = store.source_states(counts=False)
+    refs, health = _refs(states, settings), source_health(states, settings)
+    return inputs.fingerprint(settings, marker, refs, health), refs, health
+
+
+def _publish(store: Store, settings: Settings, now: datetime, names: _Names, stamp: str) -> Outputs:
+    inputs.forget(settings.public_dir)
     combined: Outputs | None = None
-    names = _names(store, settings)
     for output_id in output_views(settings):
         rendered = render_view(store, settings, output_id, 1, now, names)
         assert rendered is not None
         write_outputs(rendered, settings.public_dir)
         combined = combined or rendered
     assert combined is not None
+    inputs.record(settings.public_dir, stamp)
     return combined
+
+
+def _all_written(settings: Settings) -> bool:
+    """Whether every file of every output's first page is in the public folder."""
+    return all(
+        (settings.public_dir / view.file(kind)).is_file()
+        for view, _ in output_views(settings).values()
+        for kind in KINDS
+    )
 
 
 def shown_story_ids(store: Store, settings: Settings) -> set[str]:

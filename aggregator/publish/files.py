@@ -38,7 +38,7 @@ def write_outputs(outputs: Outputs, public_dir: Path) -> None:
         for name, content in outputs.files().items():
             path = public_dir / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, content)
+            atomic_write(path, content)
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise DiskFullError(
@@ -49,7 +49,8 @@ def write_outputs(outputs: Outputs, public_dir: Path) -> None:
         raise PublishError(f"cannot write the output to {public_dir}: {exc}") from exc
 
 
-def _atomic_write(path: Path, content: bytes) -> None:
+def atomic_write(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` through a temporary file in its folder and a rename."""
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as temp:

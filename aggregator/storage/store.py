@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import Connection, Engine
 
 from aggregator.errors import AggregatorError, DiskFullError, StoreError
@@ -60,6 +58,7 @@ from aggregator.storage.storyindex import (
 _CHUNK = CHUNK
 DEFAULT_WINDOW = timedelta(hours=72)
 MIGRATION_LOCK = 0x61676772  # "aggr": the advisory lock key of migrations
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 WRITE = "aggregator_write"
 """The execution option of a connection whose transactions write (``_sqlite_begin``)."""
 POSTGRES_DISK_FULL = "53100"
@@ -207,11 +206,18 @@ class Store:
     def migrate(self) -> None:
         """Bring the schema to the newest revision, in one transaction. Processes starting
         together take turns: on PostgreSQL an advisory lock held for the transaction, on
-        SQLite the write lock its write transactions take at their start."""
-        config = AlembicConfig()
-        config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
+        SQLite the write lock its write transactions take at their start. A schema already
+        at the newest revision is left alone without loading Alembic (~0.2 s of every
+        command's start)."""
         with self._writing() as connection:
             _take_turns(connection)
+            if _stored_revision(connection) == schema_head():
+                return
+            from alembic import command
+            from alembic.config import Config as AlembicConfig
+
+            config = AlembicConfig()
+            config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
@@ -582,12 +588,29 @@ class Store:
             .where(items.c.id == sa.bindparam("item_id"))
             .values(credits=sa.bindparam("chain"))
         )
-        with self.engine.begin() as connection:
+        with self._write() as connection:  # a full disk: DiskFullError, one line
             connection.execute(statement, [{"item_id": i, "chain": c} for i, c in credits])
 
     def item_count(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.scalar(sa.select(sa.func.count()).select_from(items)) or 0)
+
+
+@functools.cache
+def schema_head() -> str:
+    """The newest migration's revision. Each file of ``migrations/versions`` is named
+    after its revision (``0008_item_credits.py``: ``0008``) and revises the one before,
+    so the highest name is the head (a test checks this against Alembic's own reading)."""
+    names = (path.name for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    return max(name.split("_", 1)[0] for name in names)
+
+
+def _stored_revision(connection: Connection) -> str | None:
+    """The schema revision Alembic recorded in the database (None: a new database)."""
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    revision = connection.scalar(sa.text("SELECT max(version_num) FROM alembic_version"))
+    return None if revision is None else str(revision)
 
 
 def _make_engine(url: str, options: dict[str, Any]) -> Engine:
