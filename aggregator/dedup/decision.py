@@ -209,9 +209,10 @@ def _agreeing(
 
 def _cosine(overlap: float, norm_a: float, norm_b: float) -> float:
     """Weighted cosine of two term sets from the weight of their shared terms and each
-    side's sum of weights (names boosted on all three alike)."""
+    side's sum of weights (names boosted on all three alike), at most 1: sums of floats
+    in another order can put the overlap of identical sets a rounding error above."""
     norm = math.sqrt(norm_a * norm_b)
-    return overlap / norm if overlap and norm else 0.0
+    return min(overlap / norm, 1.0) if overlap and norm else 0.0
 
 
 def _wording(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings) -> list[float]:
