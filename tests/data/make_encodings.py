@@ -20,6 +20,7 @@ Characters KOI8-R lacks (« » — ₸) are written as character references.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 TITLE = "Курсив — экономика Казахстана"
@@ -64,25 +65,45 @@ FIXTURES = {
 }
 
 
-def feed_text(label: str) -> str:
-    """The feed as text, declaring ``label``."""
-    items = "\n".join(
-        ITEM.format(title=title, text=text, number=number)
-        for number, (title, text) in enumerate(ITEMS, start=1)
-    )
-    return FEED.format(label=label, title=TITLE, items=items)
+@dataclass(frozen=True)
+class FeedFixtures:
+    """One feed's text (templates and items) and the files it is written as."""
+
+    title: str
+    items: tuple[tuple[str, str], ...]
+    feed: str
+    item: str
+    fixtures: dict[str, tuple[str, str, bytes]]
+
+    def text(self, label: str) -> str:
+        """The feed as text, declaring ``label``."""
+        items = "\n".join(
+            self.item.format(title=title, text=text, number=number)
+            for number, (title, text) in enumerate(self.items, start=1)
+        )
+        return self.feed.format(label=label, title=self.title, items=items)
+
+    def bytes_of(self, name: str) -> bytes:
+        """The bytes of fixture ``name`` (characters its codec lacks as references)."""
+        codec, label, bom = self.fixtures[name]
+        return bom + self.text(label).encode(codec, errors="xmlcharrefreplace")
+
+    def write(self) -> None:
+        """Write every fixture next to this script."""
+        for name in self.fixtures:
+            Path(__file__).with_name(name).write_bytes(self.bytes_of(name))
+
+
+CHARSETS = FeedFixtures(TITLE, ITEMS, FEED, ITEM, FIXTURES)
 
 
 def fixture_bytes(name: str) -> bytes:
     """The bytes of fixture ``name``."""
-    codec, label, bom = FIXTURES[name]
-    return bom + feed_text(label).encode(codec, errors="xmlcharrefreplace")
+    return CHARSETS.bytes_of(name)
 
 
 def main() -> None:
-    """Write every fixture next to this script."""
-    for name in FIXTURES:
-        Path(__file__).with_name(name).write_bytes(fixture_bytes(name))
+    CHARSETS.write()
 
 
 if __name__ == "__main__":

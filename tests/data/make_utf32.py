@@ -19,7 +19,7 @@ Without a BOM the byte order shows in where the three zero bytes of ``<`` fall
 
 from __future__ import annotations
 
-from pathlib import Path
+from make_encodings import FeedFixtures
 
 TITLE = "Қазақстан жаңалықтары — Новости Казахстана"
 ITEMS = (
@@ -63,25 +63,16 @@ FIXTURES = {
 }
 
 
-def feed_text(label: str) -> str:
-    """The feed as text, declaring ``label``."""
-    items = "\n".join(
-        ITEM.format(title=title, text=text, number=number)
-        for number, (title, text) in enumerate(ITEMS, start=1)
-    )
-    return FEED.format(label=label, title=TITLE, items=items)
+UTF32 = FeedFixtures(TITLE, ITEMS, FEED, ITEM, FIXTURES)
 
 
 def fixture_bytes(name: str) -> bytes:
     """The bytes of fixture ``name``."""
-    codec, label, bom = FIXTURES[name]
-    return bom + feed_text(label).encode(codec)
+    return UTF32.bytes_of(name)
 
 
 def main() -> None:
-    """Write every fixture next to this script."""
-    for name in FIXTURES:
-        Path(__file__).with_name(name).write_bytes(fixture_bytes(name))
+    UTF32.write()
 
 
 if __name__ == "__main__":
