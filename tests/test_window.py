@@ -197,8 +197,15 @@ def test_the_window_ranks_candidates_as_the_database_does(store: Store) -> None:
             in_database = candidates(connection, lookup, NOW, span, limit)
             in_memory = candidates(connection, lookup, NOW, span, limit, window)
             assert in_memory == in_database
-            assert window.covered_from == NOW - span
+            # filled two windows back from the newest stored item, not from this lookup's
+            # window only: a feed's older items, stored later, are looked up in memory too
+            assert window.covered_from == NOW - 2 * span
         assert len(in_memory) == 4  # the fifth is 80 hours old
+        older = NOW - timedelta(hours=60)
+        assert window.covers(older - span)
+        assert candidates(connection, lookup, older, span, 10, window) == candidates(
+            connection, lookup, older, span, 10
+        )
 
 
 def test_a_process_storing_few_items_does_not_read_the_window(store: Store) -> None:

@@ -282,7 +282,7 @@ def candidates(
     since = published - window
     if members is not None:
         if members.covered_from is None and members.wants_filling():
-            fill_window(connection, members, since)
+            fill_window(connection, members, _fill_from(connection, since, window))
         if members.covers(since):
             return [CandidateRow(*found) for found in members.ranked(keys, published, limit)]
     to_driver = bound(story_keys.c.published, connection)
@@ -308,6 +308,15 @@ def load_members(connection: Connection, item_ids: Sequence[int], members: Store
         sql = _candidate_items_sql(placeholder, len(chunk))
         for item_id, story_id, source_id, when, features in driver_rows(connection, sql, chunk):
             members.add(int(item_id), story_id, source_id, to_time(when), features)
+
+
+def _fill_from(connection: Connection, since: datetime, window: timedelta) -> datetime:
+    """Where to fill the window from: ``since``, or earlier, down to two windows before the
+    newest stored item (all the window keeps). A cold refresh stores a feed's history in
+    no order of time: filled from the first lookup's time only, every older item after it
+    was looked up in the database again."""
+    newest = connection.scalar(sa.select(sa.func.max(items.c.published)))
+    return since if newest is None else min(since, newest - 2 * window)
 
 
 def fill_window(connection: Connection, members: StoredMembers, since: datetime) -> None:
