@@ -180,6 +180,7 @@ def test_the_window_ranks_candidates_as_the_database_does(store: Store) -> None:
     weight, then the earliest, then the smallest id), within the time window."""
     data = extract_features(TITLE, TEXT, "ru").to_json()
     keyed = [("t:rare",), ("t:common",), ("t:common", "t:both"), ("t:common",), ("t:rare",)]
+    keyed += [("t:rare",)] * 5  # the last is 180 hours old: more than two windows
     stored = [
         replace(
             _retelling(n, "ulys", TITLE, TEXT),
@@ -208,15 +209,26 @@ def test_the_window_ranks_candidates_as_the_database_does(store: Store) -> None:
         )
 
 
+def test_a_new_store_fills_the_window_at_once(store: Store) -> None:
+    """Filling an empty window costs nothing: the first lookup fills it (a cold refresh
+    of a new store then never looks candidates up in the database)."""
+    decision = story_decision(store, DedupConfig())
+    store.save_items(
+        store.source_state("ulys"), [_retelling(3, "ulys", TITLE, TEXT)], NOW, decide=decision
+    )
+    assert decision.window.covered_from is not None
+
+
 def test_a_process_storing_few_items_does_not_read_the_window(store: Store) -> None:
-    """Until it has looked up ``fill_after`` items, the window is not filled: the
-    candidates come from the database and only they are read."""
+    """Until its lookups in the database have taken as long as filling would, the window
+    is not filled: the candidates come from the database and only they are read."""
     unrelated = [
         _retelling(n, "ulys", f"Новость {n} о погоде", f"В городе {n} ожидается снег.")
         for n in range(5, 9)
     ]
     store.save_items(store.source_state("ulys"), unrelated, NOW)  # stored by another run
     decision = story_decision(store, DedupConfig())
+    decision.window.fill_cost = 60.0  # as if each stored item cost a minute to read
     first = _retelling(3, "ulys", TITLE, TEXT)
     again = _retelling(2, "tengri", "Бектенов назначен премьер-министром", TEXT)
     store.save_items(store.source_state("ulys"), [first], NOW, decide=decision)

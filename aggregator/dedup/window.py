@@ -32,7 +32,7 @@ import heapq
 import itertools
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -47,8 +47,11 @@ _FIELDS = ("t", "h", "n", "d", "m", "k", "q", "e")
 
 
 FILL_AFTER = 1000
-"""Lookups answered by the database before the window is filled (see
-:meth:`StoryWindow.wants_filling`)."""
+"""Lookups answered by the database after which the window is filled whatever it holds
+(see :meth:`StoryWindow.wants_filling`)."""
+FILL_SECONDS_PER_ITEM = 1e-4
+"""What filling the window costs per item read (``bench/bench_stories.py``: 50,000 items
+in ~5 s)."""
 
 
 class _Vocabulary:
@@ -120,9 +123,9 @@ class StoryWindow:
     the decision over them (see the module's docstring).
 
     ``max_derived``: how many items' sets, shapes and profiles are kept (the most
-    recently used); ``fill_after``: see :meth:`wants_filling`. Items published more than
-    twice the window before the newest one are dropped, and the window then covers
-    less."""
+    recently used); ``fill_after`` and ``fill_cost``: see :meth:`wants_filling`. Items
+    published more than twice the window before the newest one are dropped, and the
+    window then covers less."""
 
     def __init__(
         self, settings: DedupSettings, max_derived: int = 8192, fill_after: int = FILL_AFTER
@@ -145,8 +148,13 @@ class StoryWindow:
         self.covered_from: datetime | None = None
         """From when on the window holds every stored item (None: not filled yet)."""
         self._newest: datetime | None = None
+        self._dropped_before: datetime | None = None
+        """Items published before this were dropped (see :meth:`_moved_on`)."""
         self._added = 0
         self._lookups = 0
+        self._lookup_seconds = 0.0
+        self._fill_size: int | None = None
+        self.fill_cost = FILL_SECONDS_PER_ITEM
         self.last_item_id = 0
         """The highest item id added: storage adds the items other writers stored above
         it."""
@@ -160,13 +168,24 @@ class StoryWindow:
 
     # -- kept in step by storage ---------------------------------------------------------
 
-    def wants_filling(self) -> bool:
-        """Whether storage should fill the window now: after ``fill_after`` lookups
-        (filling reads every item of the window, ~0.1 ms each; a process that stores
-        a few items, such as one ``aggregator fetch`` of one feed, looks them up in the
-        database instead)."""
+    def wants_filling(self, stored: Callable[[], int]) -> bool:
+        """Whether storage should fill the window now, before a lookup: once the lookups
+        in the database have taken as long as filling would (``stored()``: how many
+        items it would read, asked once; :data:`FILL_SECONDS_PER_ITEM` each), or after
+        ``fill_after`` of them. A process that stores a few items into a large store, such
+        as one ``aggregator fetch`` of one feed, looks them up in the database; a cold
+        refresh of a new store fills at once, when filling costs nothing. ``fill_cost``
+        is :data:`FILL_SECONDS_PER_ITEM` unless set."""
+        if self._lookups >= self.fill_after:
+            return True
+        if self._fill_size is None:
+            self._fill_size = stored()
+        return self._lookup_seconds >= (self._fill_size + self._added) * self.fill_cost
+
+    def looked_up(self, seconds: float) -> None:
+        """Storage looked candidates up in the database, taking ``seconds``."""
         self._lookups += 1
-        return self._lookups > self.fill_after
+        self._lookup_seconds += seconds
 
     def covers(self, since: datetime) -> bool:
         """Whether the window holds every stored item published from ``since`` on."""
@@ -176,8 +195,8 @@ class StoryWindow:
         """Storage has added every item published from ``since`` on, and every item up
         to ``last_item_id``."""
         covered = since if self.covered_from is None else min(self.covered_from, since)
-        if self._newest is not None:  # what was dropped meanwhile is not held
-            covered = max(covered, self._newest - 2 * self._span)
+        if self._dropped_before is not None:  # what was dropped meanwhile is not held
+            covered = max(covered, self._dropped_before)
         self.covered_from = covered
         self.last_item_id = max(self.last_item_id, last_item_id)
 
@@ -271,7 +290,7 @@ class StoryWindow:
         self._fresh.clear()
         self._vocabulary = _Vocabulary()
         self._weights = None
-        self.covered_from = self._newest = None
+        self.covered_from = self._newest = self._dropped_before = None
         self.last_item_id = 0
 
     def _moved_on(self, published: datetime) -> None:
@@ -284,8 +303,12 @@ class StoryWindow:
         if self._added % 1024:
             return
         cutoff = self._newest - 2 * self._span
-        for item_id in [i for i, m in self._members.items() if m.published < cutoff]:
+        dropped = [i for i, m in self._members.items() if m.published < cutoff]
+        if not dropped:
+            return
+        for item_id in dropped:
             self.forget(item_id)
+        self._dropped_before = cutoff
         if self.covered_from is not None and self.covered_from < cutoff:
             self.covered_from = cutoff
 

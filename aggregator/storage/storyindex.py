@@ -10,7 +10,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
@@ -64,9 +64,13 @@ class StoredMembers(Protocol):
     def covers(self, since: datetime) -> bool:
         """Whether it holds every item published from ``since`` on."""
 
-    def wants_filling(self) -> bool:
+    def wants_filling(self, stored: Callable[[], int]) -> bool:
         """Whether to fill it now, before a lookup, when it covers nothing yet (a process
-        that stores few items should not read the whole window first)."""
+        that stores few items should not read the whole window first); ``stored()``
+        counts the items a fill would read."""
+
+    def looked_up(self, seconds: float) -> None:
+        """A lookup was answered by the database, in ``seconds``."""
 
     def cover(self, since: datetime, last_item_id: int) -> None:
         """Every item from ``since`` on, and every item up to ``last_item_id``, is added."""
@@ -281,10 +285,13 @@ def candidates(
         return []
     since = published - window
     if members is not None:
-        if members.covered_from is None and members.wants_filling():
-            fill_window(connection, members, _fill_from(connection, since, window))
+        if members.covered_from is None:
+            start = _fill_from(connection, since, window)
+            if members.wants_filling(lambda: _stored_since(connection, start)):
+                fill_window(connection, members, start)
         if members.covers(since):
             return [CandidateRow(*found) for found in members.ranked(keys, published, limit)]
+    started = time.perf_counter()
     to_driver = bound(story_keys.c.published, connection)
     placeholder = param_marker(connection)
     weighed = [value for pair in keys for value in pair]
@@ -295,6 +302,7 @@ def candidates(
     ranked = [CandidateRow(int(row[0]), int(row[1])) for row in rows]
     if members is not None:
         load_members(connection, members.missing([row.item_id for row in ranked]), members)
+        members.looked_up(time.perf_counter() - started)
     return ranked
 
 
@@ -310,13 +318,34 @@ def load_members(connection: Connection, item_ids: Sequence[int], members: Store
             members.add(int(item_id), story_id, source_id, to_time(when), features)
 
 
+ALL_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+"""Where a window filled with every stored item covers from."""
+
+
 def _fill_from(connection: Connection, since: datetime, window: timedelta) -> datetime:
     """Where to fill the window from: ``since``, or earlier, down to two windows before the
-    newest stored item (all the window keeps). A cold refresh stores a feed's history in
-    no order of time: filled from the first lookup's time only, every older item after it
-    was looked up in the database again."""
-    newest = connection.scalar(sa.select(sa.func.max(items.c.published)))
-    return since if newest is None else min(since, newest - 2 * window)
+    newest stored item (all the window keeps), or all time when that is every stored item
+    (a new store). A cold refresh stores a feed's history in no order of time: filled from
+    the first lookup's time only, every older item after it was looked up in the
+    database again."""
+    oldest, newest = connection.execute(
+        sa.select(sa.func.min(items.c.published), sa.func.max(items.c.published))
+    ).one()
+    start: datetime = since
+    if newest is None or oldest >= newest - 2 * window:
+        start = min(since, ALL_TIME)
+    else:
+        start = min(since, newest - 2 * window)
+    return start
+
+
+def _stored_since(connection: Connection, since: datetime) -> int:
+    return int(
+        connection.scalar(
+            sa.select(sa.func.count()).select_from(items).where(items.c.published >= since)
+        )
+        or 0
+    )
 
 
 def fill_window(connection: Connection, members: StoredMembers, since: datetime) -> None:
