@@ -14,6 +14,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+MAX_BYTES = 16 * 1024 * 1024
+"""Feed bodies larger than this are refused (the fetcher's own limit is usually lower)."""
+
 ELLIPSIS = "…"
 _WORD_SEARCH = 100
 """How far back from the cap a cut looks for a space."""

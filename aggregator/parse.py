@@ -42,12 +42,11 @@ import feedparser
 from charset_normalizer import from_bytes
 from dateutil import parser as dateparser
 
+from aggregator.caps import MAX_BYTES
 from aggregator.errors import NotAFeedError, ParseError
 from aggregator.fastparse import Unreadable, parse_fast
 from aggregator.models import Enclosure, Entry, ParsedFeed
 
-MAX_BYTES = 16 * 1024 * 1024
-"""Bodies larger than this are refused (the fetcher's own limit is usually lower)."""
 MAX_ITEMS = 1000
 """Entries kept from one document; the rest are dropped with a warning."""
 

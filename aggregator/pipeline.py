@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from aggregator import caps, dedup, htmlsource, logs, metrics, normalize, polling
+from aggregator import caps, dedup, logs, metrics, polling
+from aggregator.caps import MAX_BYTES
 from aggregator.config import DedupConfig, Settings, SourceConfig
 from aggregator.errors import (
     AggregatorError,
@@ -26,10 +27,7 @@ from aggregator.errors import (
     TooManyRequestsError,
 )
 from aggregator.fetch import Fetcher
-from aggregator.identity import distinct_identities
 from aggregator.models import FetchResult, Item, ParsedFeed, StoryKeys
-from aggregator.normalize import normalize_capped
-from aggregator.parse import MAX_BYTES, parse_feed
 from aggregator.storage import CandidateRow, SourceState, Store, StoredMembers, TermCounts
 from aggregator.workers import cpu_pool, shutdown_pools
 
@@ -171,6 +169,9 @@ def parse_and_normalize(
     Raises:
         ParseError: the body is not a feed.
     """
+    from aggregator.identity import distinct_identities
+    from aggregator.normalize import normalize_capped
+
     parsed = parse_source(result, source, now, max_bytes)
     normalized = [
         normalize_capped(
@@ -194,6 +195,9 @@ def parse_source(
     result: FetchResult, source: SourceConfig, now: datetime, max_bytes: int = MAX_BYTES
 ) -> ParsedFeed:
     """A feed through ``parse``, an HTML page through its source's CSS selectors."""
+    from aggregator import htmlsource
+    from aggregator.parse import parse_feed
+
     if source.type == "html" and source.selectors is not None:
         selectors = htmlsource.Selectors(**source.selectors.model_dump())
         return htmlsource.parse_html_page(
@@ -264,6 +268,8 @@ async def _article(item: Item, fetcher: Fetcher) -> Item | None:
     paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
     content = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     if len(content) > caps.FIELD_CAPS.content:  # the page's text under the feed's cap
+        from aggregator import normalize
+
         content = normalize.sanitize_html(caps.html_prefix(content, caps.FIELD_CAPS.content))
         return replace(item, content_html=content, text=normalize.html_to_text(content))
     return replace(item, content_html=content, text=" ".join(paragraphs))
@@ -277,6 +283,8 @@ def _page_text(page: FetchResult) -> str | None:
         markup = page.content.decode(charset, errors="replace")
     except LookupError:
         markup = page.content.decode("utf-8", errors="replace")
+    from aggregator import htmlsource
+
     return htmlsource.extract_main_text(markup, url=page.url)
 
 

@@ -109,6 +109,23 @@ def test_importing_the_cli_loads_no_heavy_stack() -> None:
     assert heavy == []
 
 
+WARM_FETCH_UNNEEDED = {"feedparser", "lxml", "natasha", "nh3", "numpy", "pymorphy3", "py3langid"}
+"""What a warm ``aggregator fetch`` (every feed 304, nothing to publish) never uses."""
+
+
+def test_a_warm_fetch_imports_no_parsing_or_story_stack() -> None:
+    # What the fetch command imports before it knows whether any feed changed: the
+    # parsers, the story decision and attribution's models are loaded only when used.
+    code = (
+        "import aggregator.pipeline, aggregator.publish, aggregator.fetch, sys;"
+        "print(sorted(sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[0] for name in ast.literal_eval(out.stdout)}
+    assert "aiohttp" in loaded and "sqlalchemy" in loaded
+    assert sorted(loaded & WARM_FETCH_UNNEEDED) == []
+
+
 def test_every_command_has_help() -> None:
     runner = CliRunner()
     for name, command in main.commands.items():  # type: ignore[attr-defined]

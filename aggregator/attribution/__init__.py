@@ -44,18 +44,64 @@ Layout (each module imports only modules listed above it, so there are no cycles
 
 from __future__ import annotations
 
-from aggregator.attribution.builtin import BUILTIN_SOURCES
-from aggregator.attribution.directory import SourceDirectory, credit_key, name_key
-from aggregator.attribution.extract import find_credits, find_credits_many, found_level
-from aggregator.attribution.morphology import inflect, kazakh_dative, lemmatize
-from aggregator.attribution.render import DEFAULT_TEMPLATES, attribute, render_line
-from aggregator.attribution.stored import (
-    READER_VERSION,
-    decode_credits,
-    encode_credits,
-    reading_key,
+from typing import TYPE_CHECKING
+
+from aggregator import lazy
+
+if TYPE_CHECKING:
+    from aggregator.attribution.builtin import BUILTIN_SOURCES
+    from aggregator.attribution.directory import SourceDirectory, credit_key, name_key
+    from aggregator.attribution.extract import find_credits, find_credits_many, found_level
+    from aggregator.attribution.morphology import inflect, kazakh_dative, lemmatize
+    from aggregator.attribution.render import DEFAULT_TEMPLATES, attribute, render_line
+    from aggregator.attribution.stored import (
+        READER_VERSION,
+        decode_credits,
+        encode_credits,
+        reading_key,
+    )
+    from aggregator.attribution.values import Attribution, Credit, KnownSource, StoryMember
+
+_MODULES: dict[str, tuple[str, ...]] = {
+    "builtin": ("BUILTIN_SOURCES",),
+    "directory": (
+        "SourceDirectory",
+        "credit_key",
+        "name_key",
+    ),
+    "extract": (
+        "find_credits",
+        "find_credits_many",
+        "found_level",
+    ),
+    "morphology": (
+        "inflect",
+        "kazakh_dative",
+        "lemmatize",
+    ),
+    "render": (
+        "DEFAULT_TEMPLATES",
+        "attribute",
+        "render_line",
+    ),
+    "stored": (
+        "READER_VERSION",
+        "decode_credits",
+        "encode_credits",
+        "reading_key",
+    ),
+    "values": (
+        "Attribution",
+        "Credit",
+        "KnownSource",
+        "StoryMember",
+    ),
+}
+"""Where each public name lives: it is imported from there when first read (see
+:mod:`aggregator.lazy`)."""
+__getattr__ = lazy.exports(
+    __name__, {name: module for module, names in _MODULES.items() for name in names}
 )
-from aggregator.attribution.values import Attribution, Credit, KnownSource, StoryMember
 
 __all__ = [
     "BUILTIN_SOURCES",

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from aggregator.attribution.directory import SourceDirectory
 from aggregator.attribution.values import Credit
+
+if TYPE_CHECKING:
+    from aggregator.attribution.directory import SourceDirectory
 
 READER_VERSION = 2
 """Raise when what the reader finds changes; stored chains are then read again."""

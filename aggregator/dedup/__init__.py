@@ -61,25 +61,66 @@ Layout (each module imports only modules listed above it, so there are no cycles
 
 from __future__ import annotations
 
-from aggregator.dedup.decision import (
-    choose_stories,
-    choose_story,
-    features_of_pair,
-    has_evidence,
-    similarity,
+from typing import TYPE_CHECKING
+
+from aggregator import lazy
+
+if TYPE_CHECKING:
+    from aggregator.dedup.decision import (
+        choose_stories,
+        choose_story,
+        features_of_pair,
+        has_evidence,
+        similarity,
+    )
+    from aggregator.dedup.decision import stats_from as stats_from
+    from aggregator.dedup.keys import (
+        MAX_INDEX_KEYS,
+        CorpusStats,
+        index_keys,
+        lookup_keys,
+        stored_keys,
+        term_keys,
+    )
+    from aggregator.dedup.text import detect_language, evidence_text, extract_features
+    from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
+    from aggregator.dedup.window import StoryWindow
+
+_MODULES: dict[str, tuple[str, ...]] = {
+    "decision": (
+        "choose_stories",
+        "choose_story",
+        "features_of_pair",
+        "has_evidence",
+        "similarity",
+        "stats_from",
+    ),
+    "keys": (
+        "MAX_INDEX_KEYS",
+        "CorpusStats",
+        "index_keys",
+        "lookup_keys",
+        "stored_keys",
+        "term_keys",
+    ),
+    "text": (
+        "detect_language",
+        "evidence_text",
+        "extract_features",
+    ),
+    "values": (
+        "Candidate",
+        "DedupSettings",
+        "StoryFeatures",
+        "TermStats",
+    ),
+    "window": ("StoryWindow",),
+}
+"""Where each public name lives: it is imported from there when first read (see
+:mod:`aggregator.lazy`)."""
+__getattr__ = lazy.exports(
+    __name__, {name: module for module, names in _MODULES.items() for name in names}
 )
-from aggregator.dedup.decision import stats_from as stats_from
-from aggregator.dedup.keys import (
-    MAX_INDEX_KEYS,
-    CorpusStats,
-    index_keys,
-    lookup_keys,
-    stored_keys,
-    term_keys,
-)
-from aggregator.dedup.text import detect_language, evidence_text, extract_features
-from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
-from aggregator.dedup.window import StoryWindow
 
 __all__ = [
     "MAX_INDEX_KEYS",

@@ -18,7 +18,6 @@ from aggregator import attribution
 from aggregator.config import FilteredOutput, OutputSettings, Settings
 from aggregator.models import OutputEntry, SourceRef
 from aggregator.publish import inputs
-from aggregator.publish.feeds import render_atom, render_json_feed, render_rss
 from aggregator.publish.files import Outputs, write_outputs
 from aggregator.publish.page import SourceHealth, render_html
 from aggregator.publish.provenance import (
@@ -64,6 +63,9 @@ def render_all(
 ) -> Outputs:
     """Every format of one view of the given (already attributed) entries; ``health``
     is what an empty HTML page says of the sources."""
+    # feedgen and lxml load here, not with the package: an unchanged publish skips them
+    from aggregator.publish.feeds import render_atom, render_json_feed, render_rss
+
     view = view if isinstance(view, View) else View(view)
     shown = [with_provenance(entry, view.settings.language) for entry in entries]
     return Outputs(

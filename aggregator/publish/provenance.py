@@ -8,14 +8,10 @@ import html
 from collections.abc import Sequence
 from dataclasses import replace
 
-import lxml.html
-from lxml import etree
-
 from aggregator import attribution
 from aggregator.config import Settings
 from aggregator.labels import label
 from aggregator.models import Credited, OutputEntry, Provenance, StoryMember
-from aggregator.normalize import html_to_text
 
 
 def other_outlets(entry: OutputEntry) -> list[StoryMember]:
@@ -208,6 +204,11 @@ def _publisher(entry: OutputEntry, settings: Settings) -> attribution.KnownSourc
 
 def paragraphs_of(content_html: str) -> list[str]:
     """The plain text of each block (paragraph, list item, heading) of an HTML fragment."""
+    import lxml.html  # only when rendering: an unchanged publish does not load lxml
+    from lxml import etree
+
+    from aggregator.normalize import html_to_text
+
     if not content_html.strip():
         return []
     try:
