@@ -204,7 +204,8 @@ def fetch(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
     show changed."""
     import asyncio
 
-    from aggregator.pipeline import shutdown_pools
+    from aggregator.memory import return_freed_memory
+    from aggregator.pipeline import release_story_decision, shutdown_pools
     from aggregator.registry import enabled_sources, sync_sources
 
     settings = _settings(ctx)
@@ -225,6 +226,8 @@ def fetch(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
             outcomes = asyncio.run(_fetch_all(settings, store, chosen))
         finally:
             shutdown_pools()
+        release_story_decision(store)  # publishing may load natasha's models meanwhile
+        return_freed_memory()
         published = _publish_or_fail(store, settings, outcomes)
     table = _outcome_table(outcomes)
     if table is not None:

@@ -42,3 +42,17 @@ def collect_cycles_less_often() -> None:
     once; cycles (tracebacks, asyncio's futures) are still collected, every 50,000
     allocations (7 collections, 0.1 s; the same peak RSS)."""
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def return_freed_memory() -> bool:
+    """Collect cycles and give the heap's free pages back to the system (glibc's
+    ``malloc_trim``): after a large structure is dropped, before the process grows
+    again elsewhere (a cold fetch's story window, dropped before publishing loads
+    natasha's models). True when trimmed (glibc only)."""
+    gc.collect()
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return bool(ctypes.CDLL(None).malloc_trim(0))
+    except (OSError, AttributeError):
+        return False

@@ -351,6 +351,12 @@ def story_decision(store: Store, config: DedupConfig) -> StoryDecision:
     return found
 
 
+def release_story_decision(store: Store) -> None:
+    """Drop the store's story window (tens of MB at 10,000 items) once this process will
+    store no more items, as ``aggregator fetch`` does before it publishes."""
+    _decisions.pop(store, None)
+
+
 async def _not_modified(
     store: Store,
     state: SourceState,

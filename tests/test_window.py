@@ -24,7 +24,7 @@ from aggregator.dedup import (
     lookup_keys,
 )
 from aggregator.models import Item, StoryKeys
-from aggregator.pipeline import compute_story_keys, story_decision
+from aggregator.pipeline import compute_story_keys, release_story_decision, story_decision
 from aggregator.storage import SourceRow, Store, items
 from aggregator.storage.storyindex import candidates
 
@@ -235,3 +235,21 @@ def test_a_process_storing_few_items_does_not_read_the_window(store: Store) -> N
     store.save_items(store.source_state("tengri"), [again], NOW, decide=decision)
     assert decision.window.covered_from is None
     assert len(decision.window) == 2  # the two it stored, none of the four before
+
+
+def test_a_released_window_is_filled_again_from_the_store(store: Store) -> None:
+    """``aggregator fetch`` drops the story window before it publishes (its memory goes
+    back before natasha's models load); a later save gets a new window, filled from the
+    database, so nothing stored is lost to the decision."""
+    decision = story_decision(store, DedupConfig())
+    store.save_items(
+        store.source_state("ulys"), [_retelling(3, "ulys", TITLE, TEXT)], NOW, decide=decision
+    )
+    release_story_decision(store)
+    fresh = story_decision(store, DedupConfig())
+    assert fresh is not decision and len(fresh.window) == 0
+    again = _retelling(2, "tengri", "Бектенов назначен премьер-министром", TEXT)
+    store.save_items(store.source_state("tengri"), [again], NOW, decide=fresh)
+    with store.engine.connect() as connection:
+        story_of = dict(connection.execute(sa.select(items.c.key, items.c.story_id)).all())
+    assert story_of["guid:2"] == story_of["guid:3"]
