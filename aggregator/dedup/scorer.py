@@ -64,11 +64,16 @@ class Model:
         """An upper bound of the probability when the features of :data:`BOUNDED` hold
         upper bounds of their values (each is at least 0, so a negative weight's least
         contribution is at 0)."""
-        z = sum(
-            (max(w, 0.0) if i in _BOUNDED_AT else w) * x
-            for i, (w, x) in enumerate(zip(self.weights, features, strict=True))
-        )
+        z = sum(map(operator.mul, self._upper_weights, features))
         return 0.0 if z < -30.0 else 1.0 / (1.0 + math.exp(-z))
+
+    @functools.cached_property
+    def _upper_weights(self) -> tuple[float, ...]:
+        """The weights with those of :data:`BOUNDED` at least 0 (see
+        :meth:`upper_probability`, which runs for every candidate)."""
+        return tuple(
+            max(w, 0.0) if i in _BOUNDED_AT else w for i, w in enumerate(self.weights)
+        )
 
 
 BOUNDED = ("body", "title", "lead", "names", "names_and_lead", "close_and_alike")
