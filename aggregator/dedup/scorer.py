@@ -71,9 +71,7 @@ class Model:
     def _upper_weights(self) -> tuple[float, ...]:
         """The weights with those of :data:`BOUNDED` at least 0 (see
         :meth:`upper_probability`, which runs for every candidate)."""
-        return tuple(
-            max(w, 0.0) if i in _BOUNDED_AT else w for i, w in enumerate(self.weights)
-        )
+        return tuple(max(w, 0.0) if i in _BOUNDED_AT else w for i, w in enumerate(self.weights))
 
 
 BOUNDED = ("body", "title", "lead", "names", "names_and_lead", "close_and_alike")
