@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from aggregator.dedup import (
     StoryFeatures,
     choose_stories,
     choose_story,
+    evidence,
+    evidence_text,
     extract_features,
     index_keys,
     lookup_keys,
@@ -30,7 +33,6 @@ from aggregator.dedup import (
 )
 from aggregator.dedup.decision import _Weights, has_evidence, pair_features, stats_from
 from aggregator.dedup.scorer import FEATURES, default_scorer, scorer_from_json
-from aggregator.dedup.text import evidence_text
 
 EVAL_PATH = Path(__file__).parent / "data" / "stories" / "eval.json"
 
@@ -537,3 +539,48 @@ def test_an_item_merges_the_stories_it_links_only_when_they_are_one_event() -> N
     assert similarity(vague, issue_1, stats, config) > 0.9  # it links both…
     assert similarity(vague, issue_2, stats, config) > 0.9
     assert chosen(vague, issue_1, issue_2) == ["first"]  # …which stay two events
+
+
+def test_evidence_cues_hold_whatever_the_case() -> None:
+    """A cue is looked for in the lowercased text: every letter ``re.IGNORECASE``
+    matches to a cue's letter lowercases to it, or is one of the letters for which
+    evidence_text runs every pattern (checked over all of Unicode)."""
+    letters = {ch for rule in evidence.rules() for cue in rule.cues for ch in cue}
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    for letter in letters:
+        for match in re.finditer(re.escape(letter), every, re.IGNORECASE):
+            ch = match.group()
+            assert ch.lower() == letter or evidence._UNCASED_MATCHES.match(ch), (letter, ch)
+    for ch in every:  # lowering is letter by letter, one for one, but for these
+        if len(ch.lower()) != 1 or ch in "Σσς":
+            assert evidence._UNCASED_MATCHES.match(ch), ch
+    assert sum(bool(rule.cues) for rule in evidence.rules()) >= len(evidence.rules()) - 1
+
+
+_EVIDENCE_PIECES = st.sampled_from(
+    [
+        *(cue for rule in evidence.rules() for cue in rule.cues),
+        *"  .,!?—-\n/()ıİſᲃÄ",
+        "Об этом сообщает",
+        "передает Ulysmedia.kz со ссылкой на Акорду.",
+        "деп хабарлайды",
+        "Kazinform reports, citing",
+        "ASTANA (Sputnik) - ",
+        "Москва. 9 июля. INTERFAX.RU -",
+        "сілтеме жасап",
+        "Токаев",
+        "КАК СООБЩАЕТ",
+        "cıtıng ",
+        "ГЛАВА ГОСУДАРСТВА",
+    ]
+)
+
+
+@given(st.lists(_EVIDENCE_PIECES, max_size=30).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_evidence_text_is_every_pattern_run(text: str) -> None:
+    """Skipping the patterns whose cues are absent changes nothing."""
+    expected = text
+    for rule in evidence.rules():
+        expected = rule.pattern.sub(" ", expected)
+    assert evidence_text(text) == expected

@@ -1,19 +1,18 @@
-"""Text analysis: what is evidence (:func:`evidence_text`), tokens, lemmas and stems,
+"""Text analysis (evidence first: :mod:`.evidence`): tokens, lemmas and stems,
 names, numbers, dates, SimHash and :func:`extract_features`."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 
 import numpy as np
 import pymorphy3
 
+from aggregator.dedup.evidence import evidence_text
 from aggregator.dedup.values import StoryFeatures
 
 _LEAD_CHARS = 2500  # retellings share the lead; the tail adds noise and cost
@@ -67,29 +66,6 @@ _TIME_RE = re.compile(r"\b\d{1,2}:\d{2}\b")
 
 def _words(text: str) -> list[str]:
     return text.split()
-
-
-@functools.cache
-def _not_evidence() -> tuple[re.Pattern[str], ...]:
-    """The patterns of ``data/story_evidence.json``, most specific first."""
-    raw = json.loads(
-        resources.files("aggregator").joinpath("data/story_evidence.json").read_text("utf-8")
-    )
-    order = ("boilerplate", "dateline", "publisher", "attribution", "stock")
-    return tuple(
-        re.compile(pattern, re.IGNORECASE | re.MULTILINE) for kind in order for pattern in raw[kind]
-    )
-
-
-def evidence_text(text: str) -> str:
-    """The text without what tells nothing of the event: who reports and whom they cite
-    ("передает Ulysmedia.kz со ссылкой на Акорду", "деп хабарлайды", "reports, citing"),
-    datelines ("Москва. 9 июля. INTERFAX.RU -"), outlets' names, site boilerplate
-    ("Ссылка скопирована") and stock titles ("глава государства"). Two outlets citing one
-    body share those words whatever they report."""
-    for pattern in _not_evidence():
-        text = pattern.sub(" ", text)
-    return text
 
 
 _RU_DROP_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO", "PRED"})
