@@ -164,6 +164,12 @@ _KAZAKH_LATIN = re.compile("[áńóúýäñū]")
 _Q_WITHOUT_U = re.compile("q(?!u)")
 _CYRILLIC_LANGUAGES = ("ru", "kk", "uk", "be", "bg", "sr", "mk", "ky", "tt", "ba", "mn")
 _MIN_MODEL_LETTERS = 40
+_MODEL_CHARS = 600
+# Russian's alphabet is а-я and ё; every other candidate has letters outside it (і ў ј ѓ ө
+# ү ң…) but Bulgarian, which lacks ы, э and ё.
+_NOT_RUSSIAN = re.compile("[\u0400\u0402-\u040f\u0452-\u04ff]")
+_ONLY_RUSSIAN = re.compile("[ыэёЫЭЁ]")
+_PLAINLY_RUSSIAN_LETTERS = 200
 
 
 def normalize_entry(
@@ -657,7 +663,7 @@ def detect_language(text: str) -> str | None:
         return _cyrillic_language(sample, cyrillic)
     if _is_latin_kazakh(sample):
         return "kk"
-    guess = _model_guess(sample[:600], None) if latin >= _MIN_MODEL_LETTERS else None
+    guess = _model_guess(sample[:_MODEL_CHARS], None) if latin >= _MIN_MODEL_LETTERS else None
     return guess or "en"
 
 
@@ -667,10 +673,28 @@ def _cyrillic_language(sample: str, letters: int) -> str:
         return "kk"
     if _UKRAINIAN_LETTERS.search(sample):
         return "uk"
+    if _plainly_russian(sample):
+        return "ru"
     guess = (
-        _model_guess(sample[:600], _CYRILLIC_LANGUAGES) if letters >= _MIN_MODEL_LETTERS else None
+        _model_guess(sample[:_MODEL_CHARS], _CYRILLIC_LANGUAGES)
+        if letters >= _MIN_MODEL_LETTERS
+        else None
     )
     return guess or "ru"
+
+
+def _plainly_russian(sample: str) -> bool:
+    """Long Cyrillic text in Russian's alphabet alone, with letters Bulgarian lacks: the
+    model is not asked (it cost most of normalizing an item) since it says Russian then.
+    On the corpus and test texts with at least 200 such letters where the model reads,
+    no other language got more than 0.01 of its weight (0.8 would decide); Bulgarian,
+    the one alphabet inside Russian's, does not write ы, э or ё."""
+    window = sample[:_MODEL_CHARS]
+    return (
+        len(_CYRILLIC.findall(window)) >= _PLAINLY_RUSSIAN_LETTERS
+        and len(_ONLY_RUSSIAN.findall(window)) >= 2
+        and not _NOT_RUSSIAN.search(sample)
+    )
 
 
 def _is_latin_kazakh(sample: str) -> bool:
