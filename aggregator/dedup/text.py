@@ -8,6 +8,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pymorphy3
@@ -24,7 +25,7 @@ _NUMBER_RE = re.compile(
     r"|(?<![\w.,\-–:/])\d{1,4}(?:[\-–:/]\d{1,4})+(?![\w.,\-–:/]?\d)"
     r"|\d+(?:[.,]\d+)?"
 )
-_SENTENCE_END_RE = re.compile(r"[.!?…:»\"]\s*$")
+_SENTENCE_ENDS = frozenset('.!?…:»"')
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+(?=[^\W\d_a-zа-яё])|\n+")
 _LEAD_SENTENCES = 2
 """Sentences of the text (after the title) whose words tell the event: its predicate."""
@@ -220,43 +221,60 @@ class _Tokens:
     names: set[str] = field(default_factory=set)
 
 
+class _Term(NamedTuple):
+    """What a token gives whatever its place: its term ("" for none), its term when it
+    is written capitalized and read as a name (Russian names: "" for none), and whether
+    it is written capitalized."""
+
+    term: str
+    name: str
+    capitalized: bool
+
+
 @functools.lru_cache(maxsize=200_000)
-def _term_of(token: str, language: str, capitalized: bool, initial: bool) -> tuple[str, bool]:
-    """One token -> (term or "", is a name); cached, as news wording repeats."""
+def _term_of(token: str, language: str) -> _Term:
+    """One token -> its ``_Term``; cached, as news wording repeats (the sentence start,
+    which only decides whether a capitalized term is a name, is left to the caller)."""
+    capitalized = token[0].isupper() or (len(token) > 1 and token.isupper())
     low = token.lower().replace("’", "'")
     if language == "ru" and not low.isascii():
         lemma, named = _lemma_ru(low)
         if not lemma:
-            return "", False
-        if capitalized and named:
-            # Names unknown to the dictionary get poor lemmas: cut their ending instead.
-            return _stem_ru(low.replace("ё", "е")), True
-        return lemma, capitalized and not initial
+            return _Term("", "", capitalized)
+        # Names unknown to the dictionary get poor lemmas: cut their ending instead.
+        return _Term(lemma, _stem_ru(low.replace("ё", "е")) if named else "", capitalized)
     if language == "kk" and not low.isascii():
-        if low in _KK_STOP:
-            return "", False
-        stem = _stem_kk(low)
-        return ("", False) if stem in _KK_STOP else (stem, capitalized and not initial)
+        stem = "" if low in _KK_STOP else _stem_kk(low)
+        return _Term("" if stem in _KK_STOP else stem, "", capitalized)
     if low in _EN_STOP or len(low) < 2:
-        return "", False
-    return _stem_en(low), capitalized and not initial
+        return _Term("", "", capitalized)
+    return _Term(_stem_en(low), "", capitalized)
 
 
 def _tokenize(text: str, language: str) -> _Tokens:
     out = _Tokens()
     previous_end = 0
     for match in _WORD_RE.finditer(text):
-        token = match.group()
-        gap = text[previous_end : match.start()]
-        initial = previous_end == 0 or bool(_SENTENCE_END_RE.search(gap))
-        previous_end = match.end()
-        capitalized = token[0].isupper() or (len(token) > 1 and token.isupper())
-        term, named = _term_of(token, language, capitalized, initial)
-        if term:
+        term, name, capitalized = _term_of(match.group(), language)
+        if term and capitalized and name:
+            out.terms.append(name)
+            out.names.add(name)
+        elif term:
             out.terms.append(term)
-            if named:
+            # A capitalized word is a name but where any word is: at a sentence start.
+            if capitalized and not _starts_sentence(text, previous_end, match.start()):
                 out.names.add(term)
+        previous_end = match.end()
     return out
+
+
+def _starts_sentence(text: str, previous_end: int, start: int) -> bool:
+    """Whether the word at ``start`` is the text's first or follows a sentence end (and
+    spaces) since the word before, which ended at ``previous_end``."""
+    if previous_end == 0:
+        return True
+    gap = text[previous_end:start].rstrip()  # str.isspace() spaces, as the regex's \s
+    return bool(gap) and gap[-1] in _SENTENCE_ENDS
 
 
 def _extract_dates(text: str) -> tuple[set[str], str]:
