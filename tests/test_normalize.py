@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from importlib.util import find_spec
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aggregator import normalize
 from aggregator.models import Enclosure, Entry
@@ -485,3 +488,8 @@ def test_plain_russian_skips_the_model_that_would_say_russian(
     assert detect_language(_LONG_BULGARIAN) == "bg"
     monkeypatch.setattr(normalize, "_model_guess", lambda *_: pytest.fail("model asked"))
     assert detect_language(_LONG_RUSSIAN) == "ru"
+
+
+@given(st.text())
+def test_cyrillic_letters_are_counted_by_their_utf8_lead_bytes(text: str) -> None:
+    assert normalize._count_cyrillic(text) == len(re.findall("[\u0400-\u04ff]", text))
