@@ -40,7 +40,7 @@ class Rule:
     def applies(self, lowered: str | None) -> bool:
         """Whether the pattern may match a text whose lowercase is ``lowered`` (None:
         not known)."""
-        return lowered is None or not self.cues or any(cue in lowered for cue in self.cues)
+        return lowered is None or not self.cues or any(map(lowered.__contains__, self.cues))
 
 
 @functools.cache

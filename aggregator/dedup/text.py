@@ -26,6 +26,8 @@ _NUMBER_RE = re.compile(
     r"|\d+(?:[.,]\d+)?"
 )
 _SENTENCE_ENDS = frozenset('.!?…:»"')
+_NO_GROUP_SPACES = str.maketrans("", "", " \u00a0\u202f")
+"""Thousands' separators of a figure ("12 500"), dropped."""
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+(?=[^\W\d_a-zа-яё])|\n+")
 _LEAD_SENTENCES = 2
 """Sentences of the text (after the title) whose words tell the event: its predicate."""
@@ -298,8 +300,8 @@ def _extract_dates(text: str) -> tuple[set[str], str]:
 
 def _extract_numbers(text: str) -> set[str]:
     numbers = set()
-    for match in _NUMBER_RE.finditer(text):
-        raw = re.sub(r"[ \u00a0\u202f]", "", match.group()).replace(",", ".")
+    for figure in _NUMBER_RE.findall(text):
+        raw = figure.translate(_NO_GROUP_SPACES).replace(",", ".")
         if "." in raw:
             raw = raw.rstrip("0").rstrip(".")
         raw = raw.lstrip("0") or "0"
@@ -310,8 +312,13 @@ def _extract_numbers(text: str) -> set[str]:
 def _simhash(terms: Sequence[str]) -> int:
     """64-bit SimHash of the term 3-shingles: a bit is set when more than half of the
     shingles' hashes have it (counted over the hashes' bits with numpy)."""
-    shingles = [" ".join(terms[i : i + 3]) for i in range(max(len(terms) - 2, 1))]
-    digests = b"".join(hashlib.blake2b(s.encode(), digest_size=8).digest() for s in shingles)
+    if len(terms) >= 3:
+        triples = zip(terms[:-2], terms[1:-1], terms[2:], strict=True)
+        shingles = [f"{a} {b} {c}" for a, b, c in triples]
+    else:
+        shingles = [" ".join(terms)]
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(s.encode(), digest_size=8).digest() for s in shingles])
     bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(-1, 8), axis=1)
     majority = bits.sum(axis=0) * 2 > len(shingles)
     return int.from_bytes(np.packbits(majority).tobytes(), "big")
