@@ -19,6 +19,7 @@ from aggregator.dedup.values import StoryFeatures
 _LEAD_CHARS = 2500  # retellings share the lead; the tail adds noise and cost
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_WORD_SPLIT_RE = re.compile(f"({_WORD_RE.pattern})")
 _NUMBER_RE = re.compile(
     r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])"
     # a compound figure is one figure: a score ("41-1-1", "6:4"), an issue ("выпуск 1-10")
@@ -65,6 +66,7 @@ _MONTH_DAY_RE = re.compile(
 )
 _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(?:\d{4}|\d{2})\b")
 _TIME_RE = re.compile(r"\b\d{1,2}:\d{2}\b")
+_DIGIT_RE = re.compile(r"\d")
 
 
 def _words(text: str) -> list[str]:
@@ -255,33 +257,31 @@ def _term_of(token: str, language: str) -> _Term:
 
 def _tokenize(text: str, language: str) -> _Tokens:
     out = _Tokens()
-    previous_end = 0
-    for match in _WORD_RE.finditer(text):
-        term, name, capitalized = _term_of(match.group(), language)
+    parts = _WORD_SPLIT_RE.split(text)  # [gap, word, gap, word, …, gap]: one pass in C
+    for i in range(1, len(parts), 2):
+        term, name, capitalized = _term_of(parts[i], language)
         if term and capitalized and name:
             out.terms.append(name)
             out.names.add(name)
         elif term:
             out.terms.append(term)
             # A capitalized word is a name but where any word is: at a sentence start.
-            if capitalized and not _starts_sentence(text, previous_end, match.start()):
+            if capitalized and i > 1 and not _ends_sentence(parts[i - 1]):
                 out.names.add(term)
-        previous_end = match.end()
     return out
 
 
-def _starts_sentence(text: str, previous_end: int, start: int) -> bool:
-    """Whether the word at ``start`` is the text's first or follows a sentence end (and
-    spaces) since the word before, which ended at ``previous_end``."""
-    if previous_end == 0:
-        return True
-    gap = text[previous_end:start].rstrip()  # str.isspace() spaces, as the regex's \s
+def _ends_sentence(gap: str) -> bool:
+    """Whether the text between two words ends a sentence (then spaces)."""
+    gap = gap.rstrip()  # str.isspace() spaces, as the regex's \s
     return bool(gap) and gap[-1] in _SENTENCE_ENDS
 
 
 def _extract_dates(text: str) -> tuple[set[str], str]:
     """Dates as MMDD, and the text with them (and clock times) blanked out."""
     dates: set[str] = set()
+    if not _DIGIT_RE.search(text):  # every pattern needs a digit (titles often have none)
+        return dates, text
 
     def add(day: str, month: int) -> str:
         if 1 <= int(day) <= 31 and 1 <= month <= 12:
