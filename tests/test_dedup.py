@@ -31,6 +31,7 @@ from aggregator.dedup import (
     stored_keys,
     term_keys,
 )
+from aggregator.dedup import text as text_module
 from aggregator.dedup.decision import _Weights, has_evidence, pair_features, stats_from
 from aggregator.dedup.scorer import FEATURES, default_scorer, scorer_from_json
 
@@ -584,3 +585,20 @@ def test_evidence_text_is_every_pattern_run(text: str) -> None:
     for rule in evidence.rules():
         expected = rule.pattern.sub(" ", expected)
     assert evidence_text(text) == expected
+
+
+_DATE_PIECES = st.sampled_from([*"0123456789.:- \n_aяб١", "мая", "январ", "Jan", "05.06.2024"])
+
+
+@given(st.lists(_DATE_PIECES, max_size=20).map("".join))
+def test_date_patterns_start_at_a_word_boundary(text: str) -> None:
+    """The digit-first date and time patterns match where their ``\\b\\d{1,2}`` forms do."""
+    plain = {
+        text_module._NUMERIC_DATE_RE: r"\b(\d{1,2})\.(\d{1,2})\.(?:\d{4}|\d{2})\b",
+        text_module._TIME_RE: r"\b\d{1,2}:\d{2}\b",
+        text_module._DAY_MONTH_RE: rf"\b(\d{{1,2}})[-\s]+({text_module._MONTH_ALT})\w*\.?",
+    }
+    for fast, pattern in plain.items():
+        slow = re.compile(pattern, fast.flags)
+        spans = [(m.span(), m.groups()) for m in slow.finditer(text)]
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == spans
