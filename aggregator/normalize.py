@@ -141,7 +141,7 @@ _LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SPACES = re.compile(r"\s+")
+_INVISIBLE_OR_CONTROL = re.compile(f"[{_INVISIBLE.pattern[1:-1]}{_CONTROL.pattern[1:-1]}]")
 _BLOCK_TAG = re.compile(
     r"<(?:/?(?:p|li|h\d|div|blockquote|tr|td|th|figcaption|figure|ul|ol|table|dt|dd)|br|hr)\b[^>]*>",
     re.IGNORECASE,
@@ -598,8 +598,9 @@ def html_to_text(fragment: str) -> str:
 def clean_text(text: str) -> str:
     """Invisible characters (soft hyphen, zero-width, bidi controls) and control characters
     removed, NBSP and runs of whitespace folded to one space; typographic quotes are kept."""
-    text = _CONTROL.sub("", _INVISIBLE.sub("", text))
-    return _SPACES.sub(" ", text).strip()
+    # One pass for both classes (removing a character cannot join two others into one),
+    # and str.split() for \s+ (both are str.isspace()): half the cost of three subs.
+    return " ".join(_INVISIBLE_OR_CONTROL.sub("", text).split())
 
 
 def strip_xml_illegal(text: str) -> str:

@@ -493,3 +493,11 @@ def test_plain_russian_skips_the_model_that_would_say_russian(
 @given(st.text())
 def test_cyrillic_letters_are_counted_by_their_utf8_lead_bytes(text: str) -> None:
     assert normalize._count_cyrillic(text) == len(re.findall("[\u0400-\u04ff]", text))
+
+
+@given(st.text())
+def test_clean_text_is_its_three_regex_passes(text: str) -> None:
+    """One pass and str.split() give what removing invisible and control characters,
+    then folding ``\\s+``, gave."""
+    removed = normalize._CONTROL.sub("", normalize._INVISIBLE.sub("", text))
+    assert clean_text(text) == re.sub(r"\s+", " ", removed).strip()
