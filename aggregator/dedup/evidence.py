@@ -83,30 +83,65 @@ def cues(pattern: str, flags: int = 0) -> tuple[str, ...]:
 def _sequence_cues(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
     """The most selective cues of a sequence: every one of its required parts is
     in each match, so any part's cues will do; the one whose shortest cue is longest."""
-    found = [_literal_runs(items), *(_item_cues(op, arg) for op, arg in items)]
+    found = [*_fixed_cues(items), *(_item_cues(op, arg) for op, arg in items)]
     candidates = [c for c in found if c]
     if not candidates:
         return None
     return max(candidates, key=lambda c: (min(map(len, c)), -len(c)))
 
 
-def _literal_runs(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
-    """The longest word of the sequence's runs of literal characters."""
-    runs, run = [], []
+def _fixed_cues(items: list[tuple[Any, Any]]) -> list[tuple[str, ...] | None]:
+    """Cues of each run of items that spell a few fixed strings ("\\.(?:kz|ru)" spells
+    ".kz" and ".ru"): the longest word of each string."""
+    runs: list[list[tuple[Any, Any]]] = [[]]
     for op, arg in items:
-        if op is _C.LITERAL:
-            run.append(chr(arg))
+        if _spellings(op, arg) is None:
+            runs.append([])
         else:
-            runs.append("".join(run))
-            run = []
-    runs.append("".join(run))
+            runs[-1].append((op, arg))
+    found = []
+    for run in runs:
+        words = [_longest_word(s) for s in _sequence_spellings(run) or ()]
+        found.append(tuple(dict.fromkeys(words)) if words and all(words) else None)
+    return found
+
+
+def _longest_word(spelling: str) -> str:
     words = [
         word.lower()
-        for r in runs
-        for word in r.split(" ")
-        if word and not _UNCASED_MATCHES.search(word) and len(word.lower()) == len(word)
+        for word in spelling.split(" ")
+        if not _UNCASED_MATCHES.search(word) and len(word.lower()) == len(word)
     ]
-    return (max(words, key=len),) if words else None
+    return max(words, key=len, default="")
+
+
+_MAX_SPELLINGS = 64
+
+
+def _sequence_spellings(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
+    """Every string the sequence matches, when they are at most 64 and fixed."""
+    spelled: tuple[str, ...] = ("",)
+    for op, arg in items:
+        tails = _spellings(op, arg)
+        if tails is None:
+            return None
+        spelled = tuple(head + tail for head in spelled for tail in tails)
+        if len(spelled) > _MAX_SPELLINGS:
+            return None
+    return spelled
+
+
+def _spellings(op: Any, arg: Any) -> tuple[str, ...] | None:
+    if op is _C.LITERAL:
+        return (chr(arg),)
+    if op is _C.SUBPATTERN:
+        return _sequence_spellings(list(arg[-1]))
+    if op is _C.BRANCH:
+        branches = [_sequence_spellings(list(branch)) for branch in arg[1]]
+        if any(b is None for b in branches):
+            return None
+        return tuple(dict.fromkeys(s for b in branches if b for s in b))
+    return None
 
 
 def _item_cues(op: Any, arg: Any) -> tuple[str, ...] | None:
