@@ -501,3 +501,9 @@ def test_clean_text_is_its_three_regex_passes(text: str) -> None:
     then folding ``\\s+``, gave."""
     removed = normalize._CONTROL.sub("", normalize._INVISIBLE.sub("", text))
     assert clean_text(text) == re.sub(r"\s+", " ", removed).strip()
+
+
+@given(st.text())
+def test_latin_letters_are_counted_by_their_utf8_bytes(text: str) -> None:
+    data = text.encode("utf-8", "surrogatepass")
+    assert normalize._count_latin(data) == len(re.findall("[a-zA-Z\u00c0-\u024f]", text))
