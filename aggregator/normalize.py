@@ -169,7 +169,7 @@ _MIN_MODEL_LETTERS = 40
 _MODEL_CHARS = 600
 # Russian's alphabet is а-я and ё; every other candidate has letters outside it (і ў ј ѓ ө
 # ү ң…) but Bulgarian, which lacks ы, э and ё.
-_NOT_RUSSIAN = re.compile("[\u0400\u0402-\u040f\u0452-\u04ff]")
+_NOT_RUSSIAN = re.compile("[\u0400\u0402-\u040f\u0450\u0452-\u04ff]")
 _ONLY_RUSSIAN = re.compile("[ыэёЫЭЁ]")
 _PLAINLY_RUSSIAN_LETTERS = 200
 

@@ -507,3 +507,10 @@ def test_clean_text_is_its_three_regex_passes(text: str) -> None:
 def test_latin_letters_are_counted_by_their_utf8_bytes(text: str) -> None:
     data = text.encode("utf-8", "surrogatepass")
     assert normalize._count_latin(data) == len(re.findall("[a-zA-Z\u00c0-\u024f]", text))
+
+
+def test_not_russian_is_every_other_cyrillic_letter() -> None:
+    russian = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+    russian |= {ch.upper() for ch in russian}
+    for code in range(0x400, 0x500):
+        assert bool(normalize._NOT_RUSSIAN.match(chr(code))) != (chr(code) in russian)
