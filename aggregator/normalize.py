@@ -14,6 +14,7 @@ import hashlib
 import html
 import importlib
 import re
+import string
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -141,7 +142,7 @@ _LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SPACES = re.compile(r"\s+")
+_INVISIBLE_OR_CONTROL = re.compile(f"[{_INVISIBLE.pattern[1:-1]}{_CONTROL.pattern[1:-1]}]")
 _BLOCK_TAG = re.compile(
     r"<(?:/?(?:p|li|h\d|div|blockquote|tr|td|th|figcaption|figure|ul|ol|table|dt|dd)|br|hr)\b[^>]*>",
     re.IGNORECASE,
@@ -158,12 +159,19 @@ _KAZAKH_LETTERS = re.compile("[әғқңөұүһӘҒҚҢӨҰҮҺ]")
 _KAZAKH_I = re.compile("[іІ]")
 _UZBEK_LETTERS = re.compile("[ўҳЎҲ]")
 _UKRAINIAN_LETTERS = re.compile("[їєґЇЄҐ]")
-_CYRILLIC = re.compile("[\u0400-\u04ff]")
-_LATIN = re.compile("[a-zA-Z\u00c0-\u024f]")
+_ASCII_LETTERS = string.ascii_letters.encode()
+_LATIN_LEADS = (b"\xc3", b"\xc4", b"\xc5", b"\xc6", b"\xc7", b"\xc8")  # U+00C0-023F
+_LATIN_C9 = re.compile(b"\xc9[\x80-\x8f]")  # U+0240-024F
 _KAZAKH_LATIN = re.compile("[áńóúýäñū]")
 _Q_WITHOUT_U = re.compile("q(?!u)")
 _CYRILLIC_LANGUAGES = ("ru", "kk", "uk", "be", "bg", "sr", "mk", "ky", "tt", "ba", "mn")
 _MIN_MODEL_LETTERS = 40
+_MODEL_CHARS = 600
+# Russian's alphabet is а-я and ё; every other candidate has letters outside it (і ў ј ѓ ө
+# ү ң…) but Bulgarian, which lacks ы, э and ё.
+_NOT_RUSSIAN = re.compile("[\u0400\u0402-\u040f\u0450\u0452-\u04ff]")
+_ONLY_RUSSIAN = re.compile("[ыэёЫЭЁ]")
+_PLAINLY_RUSSIAN_LETTERS = 200
 
 
 def normalize_entry(
@@ -593,8 +601,9 @@ def html_to_text(fragment: str) -> str:
 def clean_text(text: str) -> str:
     """Invisible characters (soft hyphen, zero-width, bidi controls) and control characters
     removed, NBSP and runs of whitespace folded to one space; typographic quotes are kept."""
-    text = _CONTROL.sub("", _INVISIBLE.sub("", text))
-    return _SPACES.sub(" ", text).strip()
+    # One pass for both classes (removing a character cannot join two others into one),
+    # and str.split() for \s+ (both are str.isspace()): half the cost of three subs.
+    return " ".join(_INVISIBLE_OR_CONTROL.sub("", text).split())
 
 
 def strip_xml_illegal(text: str) -> str:
@@ -638,7 +647,7 @@ def _evident(text: str, detected: str, prior: str) -> bool:
     if _script(detected) != _script(prior):
         return True
     kazakh = _KAZAKH_LETTERS.findall(sample)
-    return detected == "ru" and not kazakh and len(_CYRILLIC.findall(sample)) >= 80
+    return detected == "ru" and not kazakh and _count_cyrillic(sample) >= 80
 
 
 def _script(language: str) -> str:
@@ -650,14 +659,15 @@ def detect_language(text: str) -> str | None:
     py3langid model when installed and the text is long enough, else by script
     (Cyrillic → ru, Latin → en)."""
     sample = text[:2000]
-    cyrillic, latin = len(_CYRILLIC.findall(sample)), len(_LATIN.findall(sample))
+    data = sample.encode("utf-8", "surrogatepass")
+    cyrillic, latin = _count_cyrillic(data), _count_latin(data)
     if not cyrillic and not latin:
         return None
     if cyrillic >= latin:
         return _cyrillic_language(sample, cyrillic)
     if _is_latin_kazakh(sample):
         return "kk"
-    guess = _model_guess(sample[:600], None) if latin >= _MIN_MODEL_LETTERS else None
+    guess = _model_guess(sample[:_MODEL_CHARS], None) if latin >= _MIN_MODEL_LETTERS else None
     return guess or "en"
 
 
@@ -667,10 +677,43 @@ def _cyrillic_language(sample: str, letters: int) -> str:
         return "kk"
     if _UKRAINIAN_LETTERS.search(sample):
         return "uk"
+    if _plainly_russian(sample):
+        return "ru"
     guess = (
-        _model_guess(sample[:600], _CYRILLIC_LANGUAGES) if letters >= _MIN_MODEL_LETTERS else None
+        _model_guess(sample[:_MODEL_CHARS], _CYRILLIC_LANGUAGES)
+        if letters >= _MIN_MODEL_LETTERS
+        else None
     )
     return guess or "ru"
+
+
+def _plainly_russian(sample: str) -> bool:
+    """Long Cyrillic text in Russian's alphabet alone, with letters Bulgarian lacks: the
+    model is not asked (it cost most of normalizing an item) since it says Russian then.
+    On the corpus and test texts with at least 200 such letters where the model reads,
+    no other language got more than 0.01 of its weight (0.8 would decide); Bulgarian,
+    the one alphabet inside Russian's, does not write ы, э or ё."""
+    window = sample[:_MODEL_CHARS]
+    return (
+        _count_cyrillic(window) >= _PLAINLY_RUSSIAN_LETTERS
+        and len(_ONLY_RUSSIAN.findall(window)) >= 2
+        and not _NOT_RUSSIAN.search(sample)
+    )
+
+
+def _count_cyrillic(text: str | bytes) -> int:
+    """Letters of the Cyrillic block (U+0400-04FF) in ``text`` (or its UTF-8): exactly
+    the characters led by bytes D0-D3, and counting bytes is 5x faster than a regex's
+    findall."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return sum(map(data.count, (b"\xd0", b"\xd1", b"\xd2", b"\xd3")))
+
+
+def _count_latin(data: bytes) -> int:
+    """Latin letters (a-z, A-Z, U+00C0-024F) in UTF-8 ``data``, counted by bytes."""
+    ascii_letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
+    extended = sum(map(data.count, _LATIN_LEADS)) + len(_LATIN_C9.findall(data))
+    return ascii_letters + extended
 
 
 def _is_latin_kazakh(sample: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from aggregator.dedup import (
     StoryFeatures,
     choose_stories,
     choose_story,
+    evidence,
+    evidence_text,
     extract_features,
     index_keys,
     lookup_keys,
@@ -28,9 +31,9 @@ from aggregator.dedup import (
     stored_keys,
     term_keys,
 )
+from aggregator.dedup import text as text_module
 from aggregator.dedup.decision import _Weights, has_evidence, pair_features, stats_from
 from aggregator.dedup.scorer import FEATURES, default_scorer, scorer_from_json
-from aggregator.dedup.text import evidence_text
 
 EVAL_PATH = Path(__file__).parent / "data" / "stories" / "eval.json"
 
@@ -537,3 +540,65 @@ def test_an_item_merges_the_stories_it_links_only_when_they_are_one_event() -> N
     assert similarity(vague, issue_1, stats, config) > 0.9  # it links both…
     assert similarity(vague, issue_2, stats, config) > 0.9
     assert chosen(vague, issue_1, issue_2) == ["first"]  # …which stay two events
+
+
+def test_evidence_cues_hold_whatever_the_case() -> None:
+    """A cue is looked for in the lowercased text: every letter ``re.IGNORECASE``
+    matches to a cue's letter lowercases to it, or is one of the letters for which
+    evidence_text runs every pattern (checked over all of Unicode)."""
+    letters = {ch for rule in evidence.rules() for cue in rule.cues for ch in cue}
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    for letter in letters:
+        for match in re.finditer(re.escape(letter), every, re.IGNORECASE):
+            ch = match.group()
+            assert ch.lower() == letter or evidence._UNCASED_MATCHES.match(ch), (letter, ch)
+    for ch in every:  # lowering is letter by letter, one for one, but for these
+        if len(ch.lower()) != 1 or ch in "Σσς":
+            assert evidence._UNCASED_MATCHES.match(ch), ch
+    assert sum(bool(rule.cues) for rule in evidence.rules()) >= len(evidence.rules()) - 1
+
+
+_EVIDENCE_PIECES = st.sampled_from(
+    [
+        *(cue for rule in evidence.rules() for cue in rule.cues),
+        *"  .,!?—-\n/()ıİſᲃÄ",
+        "Об этом сообщает",
+        "передает Ulysmedia.kz со ссылкой на Акорду.",
+        "деп хабарлайды",
+        "Kazinform reports, citing",
+        "ASTANA (Sputnik) - ",
+        "Москва. 9 июля. INTERFAX.RU -",
+        "сілтеме жасап",
+        "Токаев",
+        "КАК СООБЩАЕТ",
+        "cıtıng ",
+        "ГЛАВА ГОСУДАРСТВА",
+    ]
+)
+
+
+@given(st.lists(_EVIDENCE_PIECES, max_size=30).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_evidence_text_is_every_pattern_run(text: str) -> None:
+    """Skipping the patterns whose cues are absent changes nothing."""
+    expected = text
+    for rule in evidence.rules():
+        expected = rule.pattern.sub(" ", expected)
+    assert evidence_text(text) == expected
+
+
+_DATE_PIECES = st.sampled_from([*"0123456789.:- \n_aяб١", "мая", "январ", "Jan", "05.06.2024"])
+
+
+@given(st.lists(_DATE_PIECES, max_size=20).map("".join))
+def test_date_patterns_start_at_a_word_boundary(text: str) -> None:
+    """The digit-first date and time patterns match where their ``\\b\\d{1,2}`` forms do."""
+    plain = {
+        text_module._NUMERIC_DATE_RE: r"\b(\d{1,2})\.(\d{1,2})\.(?:\d{4}|\d{2})\b",
+        text_module._TIME_RE: r"\b\d{1,2}:\d{2}\b",
+        text_module._DAY_MONTH_RE: rf"\b(\d{{1,2}})[-\s]+({text_module._MONTH_ALT})\w*\.?",
+    }
+    for fast, pattern in plain.items():
+        slow = re.compile(pattern, fast.flags)
+        spans = [(m.span(), m.groups()) for m in slow.finditer(text)]
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == spans

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from importlib.util import find_spec
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from aggregator import normalize
 from aggregator.models import Enclosure, Entry
 from aggregator.normalize import (
     FUTURE_SKEW,
@@ -458,3 +462,55 @@ def test_cut_note_counts_each_field() -> None:
     assert cut_note(["title", "content", "title"]) == (
         "2 titles cut to 1,000 characters; 1 content cut to 1,000,000 characters of HTML"
     )
+
+
+_LONG_RUSSIAN = (
+    "Глава государства провел совещание по вопросам развития энергетики. Были "
+    "рассмотрены итоги работы отрасли за год и планы на ближайшие пять лет. Президент "
+    "поручил правительству обеспечить надежное снабжение регионов электроэнергией и "
+    "теплом в зимний период, а также ускорить модернизацию изношенных сетей."
+)
+_LONG_BULGARIAN = (
+    "Правителството прие днес нов закон за пътната безопасност. Според министъра на "
+    "вътрешните работи промените ще намалят броя на тежките катастрофи по пътищата в "
+    "страната. Депутатите гласуваха текстовете на второ четене след дълъг дебат в "
+    "парламента, който продължи до късно вечерта."
+)
+
+
+@pytest.mark.skipif(find_spec("py3langid") is None, reason="py3langid not installed")
+def test_plain_russian_skips_the_model_that_would_say_russian(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Long text in Russian's alphabet alone, with ы/э/ё, is Russian without the model
+    (which agrees); Bulgarian, written in a part of that alphabet, still asks it."""
+    assert normalize._model_guess(_LONG_RUSSIAN[:600], normalize._CYRILLIC_LANGUAGES) == "ru"
+    assert detect_language(_LONG_BULGARIAN) == "bg"
+    monkeypatch.setattr(normalize, "_model_guess", lambda *_: pytest.fail("model asked"))
+    assert detect_language(_LONG_RUSSIAN) == "ru"
+
+
+@given(st.text())
+def test_cyrillic_letters_are_counted_by_their_utf8_lead_bytes(text: str) -> None:
+    assert normalize._count_cyrillic(text) == len(re.findall("[\u0400-\u04ff]", text))
+
+
+@given(st.text())
+def test_clean_text_is_its_three_regex_passes(text: str) -> None:
+    """One pass and str.split() give what removing invisible and control characters,
+    then folding ``\\s+``, gave."""
+    removed = normalize._CONTROL.sub("", normalize._INVISIBLE.sub("", text))
+    assert clean_text(text) == re.sub(r"\s+", " ", removed).strip()
+
+
+@given(st.text())
+def test_latin_letters_are_counted_by_their_utf8_bytes(text: str) -> None:
+    data = text.encode("utf-8", "surrogatepass")
+    assert normalize._count_latin(data) == len(re.findall("[a-zA-Z\u00c0-\u024f]", text))
+
+
+def test_not_russian_is_every_other_cyrillic_letter() -> None:
+    russian = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+    russian |= {ch.upper() for ch in russian}
+    for code in range(0x400, 0x500):
+        assert bool(normalize._NOT_RUSSIAN.match(chr(code))) != (chr(code) in russian)

@@ -48,6 +48,8 @@ scorer) by ``tests/test_dedup.py``, and the cost per item by ``bench/bench_stori
 Layout (each module imports only modules listed above it, so there are no cycles):
 
 * ``values`` - DedupSettings, StoryFeatures, TermStats and Candidate.
+* ``evidence`` - evidence_text: the patterns of ``data/story_evidence.json``, each run
+  only when its cues (literals every match contains) are in the text.
 * ``text`` - tokens, lemmas (pymorphy3), stems, numbers, dates, SimHash,
   detect_language and extract_features.
 * ``keys`` - MAX_INDEX_KEYS, term_keys, index_keys, lookup_keys and
@@ -74,6 +76,7 @@ if TYPE_CHECKING:
         similarity,
     )
     from aggregator.dedup.decision import stats_from as stats_from
+    from aggregator.dedup.evidence import evidence_text
     from aggregator.dedup.keys import (
         MAX_INDEX_KEYS,
         CorpusStats,
@@ -82,7 +85,7 @@ if TYPE_CHECKING:
         stored_keys,
         term_keys,
     )
-    from aggregator.dedup.text import detect_language, evidence_text, extract_features
+    from aggregator.dedup.text import detect_language, extract_features
     from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
     from aggregator.dedup.window import StoryWindow
 
@@ -103,9 +106,9 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "stored_keys",
         "term_keys",
     ),
+    "evidence": ("evidence_text",),
     "text": (
         "detect_language",
-        "evidence_text",
         "extract_features",
     ),
     "values": (

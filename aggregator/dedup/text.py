@@ -1,31 +1,34 @@
-"""Text analysis: what is evidence (:func:`evidence_text`), tokens, lemmas and stems,
+"""Text analysis (evidence first: :mod:`.evidence`): tokens, lemmas and stems,
 names, numbers, dates, SimHash and :func:`extract_features`."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
+from typing import NamedTuple
 
 import numpy as np
 import pymorphy3
 
+from aggregator.dedup.evidence import evidence_text
 from aggregator.dedup.values import StoryFeatures
 
 _LEAD_CHARS = 2500  # retellings share the lead; the tail adds noise and cost
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_WORD_SPLIT_RE = re.compile(f"({_WORD_RE.pattern})")
 _NUMBER_RE = re.compile(
     r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])"
     # a compound figure is one figure: a score ("41-1-1", "6:4"), an issue ("выпуск 1-10")
     r"|(?<![\w.,\-–:/])\d{1,4}(?:[\-–:/]\d{1,4})+(?![\w.,\-–:/]?\d)"
     r"|\d+(?:[.,]\d+)?"
 )
-_SENTENCE_END_RE = re.compile(r"[.!?…:»\"]\s*$")
+_SENTENCE_ENDS = frozenset('.!?…:»"')
+_NO_GROUP_SPACES = str.maketrans("", "", " \u00a0\u202f")
+"""Thousands' separators of a figure ("12 500"), dropped."""
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+(?=[^\W\d_a-zа-яё])|\n+")
 _LEAD_SENTENCES = 2
 """Sentences of the text (after the title) whose words tell the event: its predicate."""
@@ -54,42 +57,24 @@ for _i, _names in enumerate(
     for _n in _names.split():
         _MONTHS[_n] = _i
 _MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DAY_MONTH_RE = re.compile(rf"\b(\d{{1,2}})[-\s]+({_MONTH_ALT})\w*\.?", re.IGNORECASE)
+# "\b\d{1,2}" written "\d(?<=(?<!\w)\d)\d?": the same matches, but a pattern that starts
+# with a digit lets the regex engine skip to the next digit instead of testing a word
+# boundary at every position (2x faster).
+_FIGURE_START = r"\d(?<=(?<!\w)\d)"
+_DAY_MONTH_RE = re.compile(rf"({_FIGURE_START}\d?)[-\s]+({_MONTH_ALT})\w*\.?", re.IGNORECASE)
 _MONTH_FIRST = "".join(sorted({c for m in _MONTHS for c in (m[0].lower(), m[0].upper())}))
 # The lookahead adds nothing the names do not require, but lets the regex engine drop a
 # position on one character test instead of trying every name (2.4x faster).
 _MONTH_DAY_RE = re.compile(
     rf"\b(?=[{_MONTH_FIRST}])({_MONTH_ALT})\w*\.?\s+(\d{{1,2}})\b(?![.,:]\d)", re.IGNORECASE
 )
-_NUMERIC_DATE_RE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(?:\d{4}|\d{2})\b")
-_TIME_RE = re.compile(r"\b\d{1,2}:\d{2}\b")
+_NUMERIC_DATE_RE = re.compile(rf"({_FIGURE_START}\d?)\.(\d{{1,2}})\.(?:\d{{4}}|\d{{2}})\b")
+_TIME_RE = re.compile(rf"{_FIGURE_START}\d?:\d{{2}}\b")
+_DIGIT_RE = re.compile(r"\d")
 
 
 def _words(text: str) -> list[str]:
     return text.split()
-
-
-@functools.cache
-def _not_evidence() -> tuple[re.Pattern[str], ...]:
-    """The patterns of ``data/story_evidence.json``, most specific first."""
-    raw = json.loads(
-        resources.files("aggregator").joinpath("data/story_evidence.json").read_text("utf-8")
-    )
-    order = ("boilerplate", "dateline", "publisher", "attribution", "stock")
-    return tuple(
-        re.compile(pattern, re.IGNORECASE | re.MULTILINE) for kind in order for pattern in raw[kind]
-    )
-
-
-def evidence_text(text: str) -> str:
-    """The text without what tells nothing of the event: who reports and whom they cite
-    ("передает Ulysmedia.kz со ссылкой на Акорду", "деп хабарлайды", "reports, citing"),
-    datelines ("Москва. 9 июля. INTERFAX.RU -"), outlets' names, site boilerplate
-    ("Ссылка скопирована") and stock titles ("глава государства"). Two outlets citing one
-    body share those words whatever they report."""
-    for pattern in _not_evidence():
-        text = pattern.sub(" ", text)
-    return text
 
 
 _RU_DROP_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO", "PRED"})
@@ -244,48 +229,63 @@ class _Tokens:
     names: set[str] = field(default_factory=set)
 
 
+class _Term(NamedTuple):
+    """What a token gives whatever its place: its term ("" for none), its term when it
+    is written capitalized and read as a name (Russian names: "" for none), and whether
+    it is written capitalized."""
+
+    term: str
+    name: str
+    capitalized: bool
+
+
 @functools.lru_cache(maxsize=200_000)
-def _term_of(token: str, language: str, capitalized: bool, initial: bool) -> tuple[str, bool]:
-    """One token -> (term or "", is a name); cached, as news wording repeats."""
+def _term_of(token: str, language: str) -> _Term:
+    """One token -> its ``_Term``; cached, as news wording repeats (the sentence start,
+    which only decides whether a capitalized term is a name, is left to the caller)."""
+    capitalized = token[0].isupper() or (len(token) > 1 and token.isupper())
     low = token.lower().replace("’", "'")
     if language == "ru" and not low.isascii():
         lemma, named = _lemma_ru(low)
         if not lemma:
-            return "", False
-        if capitalized and named:
-            # Names unknown to the dictionary get poor lemmas: cut their ending instead.
-            return _stem_ru(low.replace("ё", "е")), True
-        return lemma, capitalized and not initial
+            return _Term("", "", capitalized)
+        # Names unknown to the dictionary get poor lemmas: cut their ending instead.
+        return _Term(lemma, _stem_ru(low.replace("ё", "е")) if named else "", capitalized)
     if language == "kk" and not low.isascii():
-        if low in _KK_STOP:
-            return "", False
-        stem = _stem_kk(low)
-        return ("", False) if stem in _KK_STOP else (stem, capitalized and not initial)
+        stem = "" if low in _KK_STOP else _stem_kk(low)
+        return _Term("" if stem in _KK_STOP else stem, "", capitalized)
     if low in _EN_STOP or len(low) < 2:
-        return "", False
-    return _stem_en(low), capitalized and not initial
+        return _Term("", "", capitalized)
+    return _Term(_stem_en(low), "", capitalized)
 
 
 def _tokenize(text: str, language: str) -> _Tokens:
     out = _Tokens()
-    previous_end = 0
-    for match in _WORD_RE.finditer(text):
-        token = match.group()
-        gap = text[previous_end : match.start()]
-        initial = previous_end == 0 or bool(_SENTENCE_END_RE.search(gap))
-        previous_end = match.end()
-        capitalized = token[0].isupper() or (len(token) > 1 and token.isupper())
-        term, named = _term_of(token, language, capitalized, initial)
-        if term:
+    parts = _WORD_SPLIT_RE.split(text)  # [gap, word, gap, word, …, gap]: one pass in C
+    for i in range(1, len(parts), 2):
+        term, name, capitalized = _term_of(parts[i], language)
+        if term and capitalized and name:
+            out.terms.append(name)
+            out.names.add(name)
+        elif term:
             out.terms.append(term)
-            if named:
+            # A capitalized word is a name but where any word is: at a sentence start.
+            if capitalized and i > 1 and not _ends_sentence(parts[i - 1]):
                 out.names.add(term)
     return out
+
+
+def _ends_sentence(gap: str) -> bool:
+    """Whether the text between two words ends a sentence (then spaces)."""
+    gap = gap.rstrip()  # str.isspace() spaces, as the regex's \s
+    return bool(gap) and gap[-1] in _SENTENCE_ENDS
 
 
 def _extract_dates(text: str) -> tuple[set[str], str]:
     """Dates as MMDD, and the text with them (and clock times) blanked out."""
     dates: set[str] = set()
+    if not _DIGIT_RE.search(text):  # every pattern needs a digit (titles often have none)
+        return dates, text
 
     def add(day: str, month: int) -> str:
         if 1 <= int(day) <= 31 and 1 <= month <= 12:
@@ -304,8 +304,8 @@ def _extract_dates(text: str) -> tuple[set[str], str]:
 
 def _extract_numbers(text: str) -> set[str]:
     numbers = set()
-    for match in _NUMBER_RE.finditer(text):
-        raw = re.sub(r"[ \u00a0\u202f]", "", match.group()).replace(",", ".")
+    for figure in _NUMBER_RE.findall(text):
+        raw = figure.translate(_NO_GROUP_SPACES).replace(",", ".")
         if "." in raw:
             raw = raw.rstrip("0").rstrip(".")
         raw = raw.lstrip("0") or "0"
@@ -316,8 +316,13 @@ def _extract_numbers(text: str) -> set[str]:
 def _simhash(terms: Sequence[str]) -> int:
     """64-bit SimHash of the term 3-shingles: a bit is set when more than half of the
     shingles' hashes have it (counted over the hashes' bits with numpy)."""
-    shingles = [" ".join(terms[i : i + 3]) for i in range(max(len(terms) - 2, 1))]
-    digests = b"".join(hashlib.blake2b(s.encode(), digest_size=8).digest() for s in shingles)
+    if len(terms) >= 3:
+        triples = zip(terms[:-2], terms[1:-1], terms[2:], strict=True)
+        shingles = [f"{a} {b} {c}" for a, b, c in triples]
+    else:
+        shingles = [" ".join(terms)]
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(s.encode(), digest_size=8).digest() for s in shingles])
     bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(-1, 8), axis=1)
     majority = bits.sum(axis=0) * 2 > len(shingles)
     return int.from_bytes(np.packbits(majority).tobytes(), "big")
