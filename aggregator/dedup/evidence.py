@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-_PARSER: Any = importlib.import_module("re._parser")  # no stub: sre_parse is its deprecated alias
-_C: Any = importlib.import_module("re._constants")
+try:  # CPython's regex parser (private; no stub: sre_parse is its deprecated alias)
+    _PARSER: Any = importlib.import_module("re._parser")
+    _C: Any = importlib.import_module("re._constants")
+except ImportError:  # another Python: no cues, every pattern runs (the same result)
+    _PARSER = _C = None
 
 _UNCASED_MATCHES = re.compile(
     "[\u00b5\u0130\u0131\u017f\u0345-\u03ff\u1c80-\u1c8f\u1e9b\ua64a\ua64b\ufb05\ufb06]"
@@ -76,7 +79,9 @@ def evidence_text(text: str) -> str:
 
 def cues(pattern: str, flags: int = 0) -> tuple[str, ...]:
     """Lowercase literals without spaces, one of which every match of ``pattern``
-    contains; () when no such set is found."""
+    contains; () when no such set is found (or the regex parser is not CPython's)."""
+    if _PARSER is None:
+        return ()
     return _sequence_cues(list(_PARSER.parse(pattern, flags))) or ()
 
 
