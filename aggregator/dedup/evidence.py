@@ -142,10 +142,7 @@ def _spellings(op: Any, arg: Any) -> tuple[str, ...] | None:
     if op is _C.SUBPATTERN:
         return _sequence_spellings(list(arg[-1]))
     if op is _C.BRANCH:
-        branches = [_sequence_spellings(list(branch)) for branch in arg[1]]
-        if any(b is None for b in branches):
-            return None
-        return tuple(dict.fromkeys(s for b in branches if b for s in b))
+        return _union([_sequence_spellings(list(branch)) for branch in arg[1]])
     return None
 
 
@@ -153,10 +150,14 @@ def _item_cues(op: Any, arg: Any) -> tuple[str, ...] | None:
     if op is _C.SUBPATTERN:
         return _sequence_cues(list(arg[-1]))
     if op is _C.BRANCH:
-        branches = [_sequence_cues(list(branch)) for branch in arg[1]]
-        if any(b is None for b in branches):
-            return None
-        return tuple(dict.fromkeys(cue for b in branches if b for cue in b))
+        return _union([_sequence_cues(list(branch)) for branch in arg[1]])
     if op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and arg[0] >= 1:
         return _sequence_cues(list(arg[2]))
     return None
+
+
+def _union(branches: list[tuple[str, ...] | None]) -> tuple[str, ...] | None:
+    """The strings of every branch of an alternation, or None when a branch has none."""
+    if any(b is None for b in branches):
+        return None
+    return tuple(dict.fromkeys(s for b in branches if b for s in b))
