@@ -288,9 +288,10 @@ def candidates(
     since = published - window
     if members is not None:
         if members.covered_from is None:
-            start = _fill_from(connection, since, window)
-            if members.wants_filling(lambda: _stored_since(connection, start)):
-                fill_window(connection, members, start)
+            # where a fill would start is read only when the window asks (once) or fills
+            start = functools.cache(lambda: _fill_from(connection, since, window))
+            if members.wants_filling(lambda: _stored_since(connection, start())):
+                fill_window(connection, members, start())
         if members.covers(since):
             return [CandidateRow(*found) for found in members.ranked(keys, published, limit)]
     started = time.perf_counter()
@@ -330,15 +331,14 @@ def _fill_from(connection: Connection, since: datetime, window: timedelta) -> da
     (a new store). A cold refresh stores a feed's history in no order of time: filled from
     the first lookup's time only, every older item after it was looked up in the
     database again."""
-    oldest, newest = connection.execute(
+    row = connection.execute(
         sa.select(sa.func.min(items.c.published), sa.func.max(items.c.published))
     ).one()
-    start: datetime = since
-    if newest is None or oldest >= newest - 2 * window:
-        start = min(since, ALL_TIME)
-    else:
-        start = min(since, newest - 2 * window)
-    return start
+    oldest: datetime | None = row[0]
+    newest: datetime | None = row[1]
+    if newest is None or oldest is None or oldest >= newest - 2 * window:
+        return min(since, ALL_TIME)
+    return min(since, newest - 2 * window)
 
 
 def _stored_since(connection: Connection, since: datetime) -> int:
