@@ -539,7 +539,38 @@ def test_an_item_merges_the_stories_it_links_only_when_they_are_one_event() -> N
     assert chosen(fire_c, fire_a, fire_b) == ["first", "second"]
     assert similarity(vague, issue_1, stats, config) > 0.9  # it links both…
     assert similarity(vague, issue_2, stats, config) > 0.9
-    assert chosen(vague, issue_1, issue_2) == ["first"]  # …which stay two events
+    assert len(chosen(vague, issue_1, issue_2)) == 1  # …which stay two events
+
+
+def test_an_item_joins_the_story_it_links_best_not_the_earliest() -> None:
+    """An item that links two stories of other events joins the one it links most
+    strongly (here the nearer in time, the wording being alike), whichever is older."""
+    issue_1 = _ru(
+        "В Шымкенте обсудили тему «турнир»: выпуск 1-10, 1147 участников",
+        "В Шымкенте обсудили тему «турнир». Выпуск 1-10 собрал 1147 участников.",
+    )
+    issue_2 = _ru(
+        "В Шымкенте обсудили тему «турнир»: выпуск 10-7, 1447 участников",
+        "В Шымкенте обсудили тему «турнир». Выпуск 10-7 собрал 1447 участников.",
+    )
+    vague = _ru(
+        "В Шымкенте обсудили тему «турнир»",
+        "В Шымкенте обсудили тему «турнир». Участники выпуска поделились мнениями.",
+    )
+    stats = stats_from([issue_1, issue_2, vague])
+    start = datetime(2025, 11, 25, 9, tzinfo=UTC)
+    new_at = start + timedelta(hours=6)
+
+    def chosen(first_hours: float, second_hours: float) -> list[str]:
+        candidates = [
+            Candidate("first", "outlet-a", start + timedelta(hours=first_hours), issue_1),
+            Candidate("second", "outlet-b", start + timedelta(hours=second_hours), issue_2),
+        ]
+        return choose_stories(vague, "outlet-c", new_at, candidates, stats, DedupSettings())
+
+    # 6 and 1 hours apart: both linked (p ~0.83 and ~0.96, threshold 0.73)
+    assert chosen(0, 5) == ["second"]
+    assert chosen(5, 0) == ["first"]
 
 
 def test_evidence_cues_hold_whatever_the_case() -> None:

@@ -428,11 +428,13 @@ def choose_stories(
     its model's threshold and its members' mean share of the threshold reaches
     ``settings.linkage`` (one look-alike must not chain other events).
 
-    With :data:`MERGE_LINKED_STORIES`, every qualifying story is joined (whichever of
-    three retellings comes last links the other two); otherwise only the first. The
-    first story is the one with the earliest member (then the smallest id), so that a
-    merged story keeps the id readers saw first; a story sharing an outlet with one
-    already chosen is left out (an outlet reports an event once).
+    The story the item links most strongly (its best member's share of the threshold)
+    is chosen first. With :data:`MERGE_LINKED_STORIES`, every other qualifying story
+    that is one event with it is joined too (whichever of three retellings comes last
+    links the other two); otherwise none. A story sharing an outlet with one already
+    chosen is left out (an outlet reports an event once). The stories are returned with
+    the one of the earliest member (then the smallest id) first, so that a merged story
+    keeps the id readers saw first.
     """
     if not has_evidence(new):
         return []
@@ -493,7 +495,9 @@ def choose_among(
         for story_id, ratios in found.items()
         if max(ratios) >= 1.0 and sum(ratios) / len(ratios) >= settings.linkage
     ]
-    qualifying.sort(key=lambda sid: (min(c.published for c in members[sid]), sid))
+    # The story the item links most strongly anchors the choice: the others join only
+    # when they are one event with it.
+    qualifying.sort(key=lambda sid: (-max(found[sid]), sid))
     chosen: list[str] = []
     outlets: set[str] = set()
     for story_id in qualifying:
@@ -507,7 +511,8 @@ def choose_among(
             continue
         chosen.append(story_id)
         outlets |= sources
-    return chosen
+    # A merged story keeps the id readers saw first: the earliest member's story leads.
+    return sorted(chosen, key=lambda sid: (min(c.published for c in members[sid]), sid))
 
 
 def _one_event(
