@@ -238,6 +238,32 @@ def test_disagreeing_numbers_and_dates_lower_the_score() -> None:
     assert similarity(a, same, stats, config) > similarity(a, other, stats, config)
 
 
+def test_figures_in_parentheses_after_a_name_are_not_the_events() -> None:
+    """A fighter's record or a person's age in parentheses changes from report to report
+    (before the bout, after it); the event's own figures in parentheses stay."""
+    before = extract_features(
+        "Сапиев победил Ортиса",
+        "Боксер Серик Сапиев (12-0, 9 КО) победил мексиканца Хосе Ортиса (20-3, 15 КО) в "
+        "Астане. Бой за титул WBO Asia прошел в пятницу вечером.",
+        "ru",
+    )
+    after = extract_features(
+        "Сапиев отстоял непобеждённость в бою с Ортисом",
+        "Казахстанский боксер Серик Сапиев (13-0, 10 КО) в пятницу в Астане победил Хосе "
+        "Ортиса (20-4, 15 КО) и забрал пояс WBO Asia.",
+        "ru",
+    )
+    turnout = extract_features(
+        "Явка на выборах",
+        "Явка составила 63,6% (7,8 млн человек), сообщила Айгуль Сейткали (45 лет).",
+        "ru",
+    )
+    assert not before.numbers and not after.numbers
+    assert {"63.6", "7.8"} <= turnout.numbers and "45" not in turnout.numbers
+    stats = _stats(before, after, turnout)
+    assert similarity(before, after, stats, DedupSettings()) > 0.9
+
+
 def _inflation(rate: str, stated: str | None = None) -> StoryFeatures:
     return extract_features(
         f"Годовая инфляция в Казахстане составила {rate}%",

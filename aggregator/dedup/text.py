@@ -71,6 +71,10 @@ _MONTH_DAY_RE = re.compile(
 _NUMERIC_DATE_RE = re.compile(rf"({_FIGURE_START}\d?)\.(\d{{1,2}})\.(?:\d{{4}}|\d{{2}})\b")
 _TIME_RE = re.compile(rf"{_FIGURE_START}\d?:\d{{2}}\b")
 _DIGIT_RE = re.compile(r"\d")
+_ASIDE_RE = re.compile(r"\b([^\W\d_][\w-]*)\s*\((?=[^()]{0,40}\d)[^()]{1,40}\)")
+"""A parenthesis with a figure right after a word: "Головкин (41-1-1, 36 КО)",
+"Нукенова (31 год)", "Kaspi (KSPI)" state an attribute of whom they follow (a record, an
+age, a ticker), which changes from one report to the next, not a figure of the event."""
 
 
 def _words(text: str) -> list[str]:
@@ -338,7 +342,10 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
             treated as 'en'-like (no morphology).
     """
     lang = language or detect_language(f"{title}.\n{text[:_LEAD_CHARS]}")
-    title, text = evidence_text(title), evidence_text(text[:_LEAD_CHARS])
+    title, text = (
+        _without_asides(evidence_text(title)),
+        _without_asides(evidence_text(text[:_LEAD_CHARS])),
+    )
     body = f"{title}.\n{text}"
     title_dates, title_rest = _extract_dates(title)
     dates, rest = _extract_dates(body)
@@ -361,6 +368,13 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
         title_numbers=frozenset(_extract_numbers(title_rest)),
         lead=(frozenset(lead_tokens.terms) - names) | lead_numbers,
     )
+
+
+def _without_asides(text: str) -> str:
+    """The text without the figures in parentheses after a name (see :data:`_ASIDE_RE`)."""
+    if "(" not in text:
+        return text
+    return _ASIDE_RE.sub(lambda m: m.group(1) if m.group(1)[0].isupper() else m.group(0), text)
 
 
 def _lead(title: str, text: str) -> str:
