@@ -25,6 +25,7 @@ from aggregator.dedup import (
     evidence,
     evidence_text,
     extract_features,
+    features_of_pair,
     index_keys,
     lookup_keys,
     similarity,
@@ -262,6 +263,38 @@ def test_figures_in_parentheses_after_a_name_are_not_the_events() -> None:
     assert {"63.6", "7.8"} <= turnout.numbers and "45" not in turnout.numbers
     stats = _stats(before, after, turnout)
     assert similarity(before, after, stats, DedupSettings()) > 0.9
+
+
+def test_only_the_leads_dates_disagree() -> None:
+    """Dates deep in a report are often background (when a contest ran): they do not
+    disagree with another report's date of the event. Two leads that name other days
+    do."""
+    named_today = extract_features(
+        "Первую ГЭС на Иртыше назовут «Ертіс»",
+        "Название первой ГЭС на Иртыше объявили 14 ноября. Его выбрали по итогам "
+        "голосования жителей области.",
+        "ru",
+    )
+    with_background = extract_features(
+        "Выбрано название ГЭС на Иртыше",
+        "Гидроэлектростанция на Иртыше будет называться «Ертіс». Так решила комиссия "
+        "по итогам голосования жителей области. Само голосование проходило с 1 по 20 "
+        "октября, в нём участвовали 48 тысяч человек.",
+        "ru",
+    )
+    next_report = extract_features(
+        "Комиссия снова обсудит название ГЭС на Иртыше",
+        "Название ГЭС на Иртыше обсудят повторно 16 ноября, сообщили в акимате.",
+        "ru",
+    )
+    stats = _stats(named_today, with_background, next_report)
+    conflict = FEATURES.index("dates_conflict")
+
+    def dates_conflict(a: StoryFeatures, b: StoryFeatures) -> float:
+        return features_of_pair(a, b, 1.0, stats, DedupSettings())[conflict]
+
+    assert dates_conflict(named_today, with_background) == 0.0
+    assert dates_conflict(named_today, next_report) == 1.0
 
 
 def _inflation(rate: str, stated: str | None = None) -> StoryFeatures:

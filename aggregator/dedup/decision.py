@@ -48,6 +48,8 @@ class _Shape:
     lead_salient: frozenset[str]
     """The salient numbers of the lead (title and first sentences)."""
     lead_loose: frozenset[str]
+    lead_dates: frozenset[str]
+    """The dates the lead states (``MMDD``): when the report says it happened."""
     latest_year: str
     """The latest year the item names, or ""."""
     title_skeletons: frozenset[str]
@@ -82,6 +84,7 @@ def shape_of(f: StoryFeatures) -> _Shape:
         cross=_prefixed(f.skeletons, "~") | salient_numbers if f.skeletons else salient_numbers,
         lead_salient=(lead := _salient(frozenset(t[1:] for t in f.lead if t.startswith("#")))),
         lead_loose=_loose(lead),
+        lead_dates=frozenset(t[1:] for t in f.lead if t.startswith("@")),
         latest_year=max((n for n in f.numbers if _is_year(n)), default=""),
         title_skeletons=frozenset(k for k in map(name_skeleton, f.title & f.names) if k),
     )
@@ -306,7 +309,14 @@ def _figures(a: _Shape, b: _Shape) -> list[float]:
         )
     )
     dates_agree = bool(fa.dates & fb.dates)
-    dates_conflict = bool(fa.dates and fb.dates and not dates_agree)
+    # Only the dates of the leads disagree: a report's later dates are often background
+    # ("the contest ran from 25 September to 10 October").
+    dates_conflict = bool(
+        a.lead_dates
+        and b.lead_dates
+        and not a.lead_dates & fb.dates
+        and not b.lead_dates & fa.dates
+    )
     years_conflict = bool(a.latest_year and b.latest_year and a.latest_year != b.latest_year)
     return [
         float(both),

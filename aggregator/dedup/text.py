@@ -352,9 +352,10 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
     numbers = _extract_numbers(rest)
     tokens = _tokenize(rest, lang)
     title_tokens = _tokenize(title_rest, lang)
-    lead_rest = _extract_dates(_lead(title, text))[1]
+    lead_dates, lead_rest = _extract_dates(_lead(title, text))
     lead_tokens = _tokenize(lead_rest, lang)
     lead_numbers = {f"#{n}" for n in _extract_numbers(lead_rest)}
+    lead_numbers |= {f"@{d}" for d in lead_dates}
     names = tokens.names | title_tokens.names
     return StoryFeatures(
         language=lang,

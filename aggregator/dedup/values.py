@@ -50,7 +50,7 @@ class StoryFeatures:
     lead: frozenset[str] = field(default_factory=frozenset)
     """The lemmas of the title and the first sentences, names left out: the event's
     predicate ("назначил", "приговорил", "won"), not its people; and their figures,
-    prefixed with #."""
+    prefixed with #, and dates (``MMDD``), prefixed with @."""
 
     def to_json(self) -> str:
         """Serialize compactly (sorted lists, short keys) for a database text column."""
