@@ -172,6 +172,10 @@ _MODEL_CHARS = 600
 _NOT_RUSSIAN = re.compile("[\u0400\u0402-\u040f\u0450\u0452-\u04ff]")
 _ONLY_RUSSIAN = re.compile("[ыэёЫЭЁ]")
 _PLAINLY_RUSSIAN_LETTERS = 200
+_ENGLISH_WORDS = frozenset(
+    ["the", "of", "and", "to", "in", "is", "was", "for", "that", "with", "on", "by", "from"]
+)
+_WORD = re.compile(r"[A-Za-z]+")
 
 
 def normalize_entry(
@@ -667,6 +671,8 @@ def detect_language(text: str) -> str | None:
         return _cyrillic_language(sample, cyrillic)
     if _is_latin_kazakh(sample):
         return "kk"
+    if _plainly_english(sample):
+        return "en"
     guess = _model_guess(sample[:_MODEL_CHARS], None) if latin >= _MIN_MODEL_LETTERS else None
     return guess or "en"
 
@@ -701,6 +707,23 @@ def _plainly_russian(sample: str) -> bool:
     )
 
 
+def _plainly_english(sample: str) -> bool:
+    """Long Latin text without a letter beyond ASCII's, English's function words a sixth
+    of its words and "the" among them: the model is not asked, since it says English
+    then (as :func:`_plainly_russian`)."""
+    window = sample[:_MODEL_CHARS]
+    data = window.encode("utf-8", "surrogatepass")
+    if _count_latin(data) - _count_ascii_letters(data) or _count_ascii_letters(data) < 200:
+        return False
+    words = [w.lower() for w in _WORD.findall(window)]
+    common = sum(1 for w in words if w in _ENGLISH_WORDS)
+    return "the" in words and common * 6 >= len(words)
+
+
+def _count_ascii_letters(data: bytes) -> int:
+    return len(data) - len(data.translate(None, _ASCII_LETTERS))
+
+
 def _count_cyrillic(text: str | bytes) -> int:
     """Letters of the Cyrillic block (U+0400-04FF) in ``text`` (or its UTF-8): exactly
     the characters led by bytes D0-D3, and counting bytes is 5x faster than a regex's
@@ -711,7 +734,7 @@ def _count_cyrillic(text: str | bytes) -> int:
 
 def _count_latin(data: bytes) -> int:
     """Latin letters (a-z, A-Z, U+00C0-024F) in UTF-8 ``data``, counted by bytes."""
-    ascii_letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
+    ascii_letters = _count_ascii_letters(data)
     extended = sum(map(data.count, _LATIN_LEADS)) + len(_LATIN_C9.findall(data))
     return ascii_letters + extended
 

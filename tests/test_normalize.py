@@ -490,6 +490,33 @@ def test_plain_russian_skips_the_model_that_would_say_russian(
     assert detect_language(_LONG_RUSSIAN) == "ru"
 
 
+_LONG_ENGLISH = (
+    "The government of Kazakhstan approved a new plan for the energy sector on Tuesday. "
+    "Under the plan, the share of renewable sources in the country's power output is to "
+    "reach fifteen percent by the end of the decade, the ministry said in a statement "
+    "published on its website after the cabinet meeting in Astana."
+)
+_LONG_DUTCH = (
+    "De regering van Kazachstan heeft dinsdag een nieuw plan voor de energiesector "
+    "goedgekeurd. Volgens het plan moet het aandeel van hernieuwbare bronnen in de "
+    "elektriciteitsproductie van het land tegen het einde van het decennium vijftien "
+    "procent bedragen, zei het ministerie in een verklaring op zijn website."
+)
+
+
+@pytest.mark.skipif(find_spec("py3langid") is None, reason="py3langid not installed")
+def test_plain_english_skips_the_model_that_would_say_english(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Long ASCII text whose words are a sixth English function words, "the" among them,
+    is English without the model (which agrees); another language in ASCII letters
+    still asks it."""
+    assert normalize._model_guess(_LONG_ENGLISH[:600], None) == "en"
+    assert detect_language(_LONG_DUTCH) == "nl"
+    monkeypatch.setattr(normalize, "_model_guess", lambda *_: pytest.fail("model asked"))
+    assert detect_language(_LONG_ENGLISH) == "en"
+
+
 @given(st.text())
 def test_cyrillic_letters_are_counted_by_their_utf8_lead_bytes(text: str) -> None:
     assert normalize._count_cyrillic(text) == len(re.findall("[\u0400-\u04ff]", text))
