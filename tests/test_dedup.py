@@ -224,6 +224,38 @@ def test_russian_inflected_names_are_one_term() -> None:
     assert {"токаев", "бектенов"} <= title.names
 
 
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ("Балхаш", "Балқаш", "Balkhash"),
+        ("Казахстан", "Қазақстан", "Kazakhstan", "Qazaqstan"),
+        ("Жамбыл", "Zhambyl"),
+        ("Ахметов", "Akhmetov"),
+        ("Жанаозен", "Жаңаөзен", "Zhanaozen"),
+    ],
+)
+def test_a_name_has_one_skeleton_in_russian_kazakh_and_english(
+    spellings: tuple[str, ...],
+) -> None:
+    """Russian х and ж are English kh and zh, and х is Kazakh қ: one key across
+    languages."""
+    skeletons = {text_module.name_skeleton(s.lower()) for s in spellings}
+    assert len(skeletons) == 1 and "" not in skeletons
+
+
+def test_a_name_in_straight_quotes_is_a_name() -> None:
+    """A straight quote before a word opens a quote (often a name); after a sentence's
+    end it closes one, and the next capitalized word starts a sentence."""
+    f = extract_features(
+        "Станцияның атауы белгілі болды",
+        'Алғашқы станция "Балқаш" деп аталады, деді министр. "Жұмыс көктемде басталады", '
+        "деп қосты ол.",
+        "kk",
+    )
+    assert any(name.startswith("балқаш") for name in f.names)
+    assert not any(name.startswith("жұмыс") for name in f.names)
+
+
 def test_disagreeing_numbers_and_dates_lower_the_score() -> None:
     base = "Бектенов доложил Токаеву о росте экономики на {n}% за {m}"
     text = "Премьер сообщил Президенту о росте ВВП на {n}% по итогам {d} октября."

@@ -131,9 +131,9 @@ _RU_ENDINGS = tuple(
 _TRANSLIT = str.maketrans(
     {
         "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e",
-        "ё": "e", "ж": "j", "з": "z", "и": "i", "й": "", "і": "i", "к": "k", "қ": "k",
+        "ё": "e", "ж": "z", "з": "z", "и": "i", "й": "", "і": "i", "к": "k", "қ": "k",
         "л": "l", "м": "m", "н": "n", "ң": "n", "о": "o", "ө": "o", "п": "p", "р": "r",
-        "с": "s", "т": "t", "у": "u", "ұ": "u", "ү": "u", "ф": "f", "х": "h", "һ": "h",
+        "с": "s", "т": "t", "у": "u", "ұ": "u", "ү": "u", "ф": "f", "х": "k", "һ": "h",
         "ц": "c", "ч": "c", "ш": "s", "щ": "s", "ъ": "", "ы": "y", "ь": "", "э": "e",
         "ю": "u", "я": "a", "x": "ks", "q": "k", "c": "k", "w": "v",
     }
@@ -280,8 +280,12 @@ def _tokenize(text: str, language: str) -> _Tokens:
 
 
 def _ends_sentence(gap: str) -> bool:
-    """Whether the text between two words ends a sentence (then spaces)."""
+    """Whether the text between two words ends a sentence (then spaces). A straight
+    quote ends one only after a sentence's end ('."'): before a word it opens a quote,
+    often a name ('станциясы "Балқаш"', 'госкорпорация "Росатом"')."""
     gap = gap.rstrip()  # str.isspace() spaces, as the regex's \s
+    if gap.endswith('"'):
+        gap = gap[:-1].rstrip()
     return bool(gap) and gap[-1] in _SENTENCE_ENDS
 
 
