@@ -528,6 +528,7 @@ def test_eval_stories_scores_labelled_records(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "3 records, 2 stories" in result.stdout
     assert "same-language: precision 1.000 (1/1) recall 1.000 (1/1)" in result.stdout
+    assert "  ru: precision 1.000 (1/1) recall 1.000 (1/1)" in result.stdout
 
 
 def test_eval_attribution_scores_labelled_sentences(tmp_path: Path) -> None:

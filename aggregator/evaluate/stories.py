@@ -271,6 +271,21 @@ def score(
     return same, cross, every, sorted(lines)
 
 
+def by_language(records: Sequence[Record], story_of: dict[str, str]) -> dict[str, Tally]:
+    """Same-language pairs' tallies per language (see :func:`score`)."""
+    tallies: dict[str, Tally] = {}
+    for a, b in itertools.combinations(records, 2):
+        if a.uncertain or b.uncertain or a.lang != b.lang:
+            continue
+        truth = a.cluster == b.cluster
+        joined = story_of.get(a.id, a.id) == story_of.get(b.id, b.id)
+        tally = tallies.setdefault(a.lang, Tally())
+        tally.hit += truth and joined
+        tally.wrong += joined and not truth
+        tally.missed += truth and not joined
+    return {lang: t for lang, t in sorted(tallies.items()) if t.hit + t.wrong + t.missed}
+
+
 def _short(r: Record) -> str:
     return f"[{r.lang}] " + (r.title or r.text).replace("\n", " ")[:48]
 
@@ -281,10 +296,16 @@ def report(path: Path, order: int | None = None, quiet: bool = False) -> str:
     records = load(path)
     story_of = fold(records, order)
     same, cross, every, lines = score(records, story_of)
+    languages = "".join(
+        f"  {lang}: precision {t.precision():.3f} ({t.hit}/{t.hit + t.wrong}) "
+        f"recall {t.recall():.3f} ({t.hit}/{t.hit + t.missed})\n"
+        for lang, t in by_language(records, story_of).items()
+    )
     head = (
         f"{len(records)} records, {len(set(story_of.values()))} stories\n"
         f"same-language: precision {same.precision():.3f} ({same.hit}/{same.hit + same.wrong}) "
         f"recall {same.recall():.3f} ({same.hit}/{same.hit + same.missed})\n"
+        f"{languages}"
         f"cross-language recall {cross.recall():.3f} ({cross.hit}/{cross.hit + cross.missed}), "
         f"wrong {cross.wrong}\n"
         f"all pairs: precision {every.precision():.3f} recall {every.recall():.3f}"
