@@ -300,6 +300,11 @@ def test_enclosures_and_image_are_absolute_and_safe() -> None:
         ("Qazaqstan Respýblıkasynyń Prezıdenti jıynda sóz sóıledi", "kk"),
         ("Memleket basşısı Qazaqstan halqına ündeu jasady, däl qazir", "kk"),
         ("Президент України провів зустріч із прем'єр-міністром", "uk"),
+        (  # Russian that quotes a Kazakh name: 2 Kazakh letters in 150
+            "Первая атомная станция в Казахстане будет называться «Балқаш»: такое название "
+            "предложили жители страны, сообщили в агентстве по атомной энергии «Қазатом».",
+            "ru",
+        ),
         ("12345 — 678", None),
     ],
 )
