@@ -582,6 +582,23 @@ def _ru(title: str, text: str) -> StoryFeatures:
     return extract_features(title, text, "ru")
 
 
+def _templated_issues() -> tuple[StoryFeatures, StoryFeatures, StoryFeatures]:
+    """Two templated events whose figures differ, and an item naming neither figure."""
+    issue_1 = _ru(
+        "В Шымкенте обсудили тему «турнир»: выпуск 1-10, 1147 участников",
+        "В Шымкенте обсудили тему «турнир». Выпуск 1-10 собрал 1147 участников.",
+    )
+    issue_2 = _ru(
+        "В Шымкенте обсудили тему «турнир»: выпуск 10-7, 1447 участников",
+        "В Шымкенте обсудили тему «турнир». Выпуск 10-7 собрал 1447 участников.",
+    )
+    vague = _ru(
+        "В Шымкенте обсудили тему «турнир»",
+        "В Шымкенте обсудили тему «турнир». Участники выпуска поделились мнениями.",
+    )
+    return issue_1, issue_2, vague
+
+
 def test_an_item_merges_the_stories_it_links_only_when_they_are_one_event() -> None:
     """Two outlets' reports of one fire sit in two stories (they came before the evidence
     that joins them); a third retelling links both, and they are one event: merged. Two
@@ -603,18 +620,7 @@ def test_an_item_merges_the_stories_it_links_only_when_they_are_one_event() -> N
         "На улице Бухар-Жырау в Караганде загорелся склад стройматериалов. Пожар на площади "
         "1200 квадратных метров потушен, пострадавших нет, сообщает ДЧС.",
     )
-    issue_1 = _ru(
-        "В Шымкенте обсудили тему «турнир»: выпуск 1-10, 1147 участников",
-        "В Шымкенте обсудили тему «турнир». Выпуск 1-10 собрал 1147 участников.",
-    )
-    issue_2 = _ru(
-        "В Шымкенте обсудили тему «турнир»: выпуск 10-7, 1447 участников",
-        "В Шымкенте обсудили тему «турнир». Выпуск 10-7 собрал 1447 участников.",
-    )
-    vague = _ru(
-        "В Шымкенте обсудили тему «турнир»",
-        "В Шымкенте обсудили тему «турнир». Участники выпуска поделились мнениями.",
-    )
+    issue_1, issue_2, vague = _templated_issues()
     stats = stats_from([fire_a, fire_b, fire_c, issue_1, issue_2, vague])
     config = DedupSettings()
     start = datetime(2025, 11, 25, 9, tzinfo=UTC)
@@ -636,18 +642,7 @@ def test_an_item_merges_the_stories_it_links_only_when_they_are_one_event() -> N
 def test_an_item_joins_the_story_it_links_best_not_the_earliest() -> None:
     """An item that links two stories of other events joins the one it links most
     strongly (here the nearer in time, the wording being alike), whichever is older."""
-    issue_1 = _ru(
-        "В Шымкенте обсудили тему «турнир»: выпуск 1-10, 1147 участников",
-        "В Шымкенте обсудили тему «турнир». Выпуск 1-10 собрал 1147 участников.",
-    )
-    issue_2 = _ru(
-        "В Шымкенте обсудили тему «турнир»: выпуск 10-7, 1447 участников",
-        "В Шымкенте обсудили тему «турнир». Выпуск 10-7 собрал 1447 участников.",
-    )
-    vague = _ru(
-        "В Шымкенте обсудили тему «турнир»",
-        "В Шымкенте обсудили тему «турнир». Участники выпуска поделились мнениями.",
-    )
+    issue_1, issue_2, vague = _templated_issues()
     stats = stats_from([issue_1, issue_2, vague])
     start = datetime(2025, 11, 25, 9, tzinfo=UTC)
     new_at = start + timedelta(hours=6)

@@ -483,18 +483,6 @@ _LONG_BULGARIAN = (
 )
 
 
-@pytest.mark.skipif(find_spec("py3langid") is None, reason="py3langid not installed")
-def test_plain_russian_skips_the_model_that_would_say_russian(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Long text in Russian's alphabet alone, with ы/э/ё, is Russian without the model
-    (which agrees); Bulgarian, written in a part of that alphabet, still asks it."""
-    assert normalize._model_guess(_LONG_RUSSIAN[:600], normalize._CYRILLIC_LANGUAGES) == "ru"
-    assert detect_language(_LONG_BULGARIAN) == "bg"
-    monkeypatch.setattr(normalize, "_model_guess", lambda *_: pytest.fail("model asked"))
-    assert detect_language(_LONG_RUSSIAN) == "ru"
-
-
 _LONG_ENGLISH = (
     "The government of Kazakhstan approved a new plan for the energy sector on Tuesday. "
     "Under the plan, the share of renewable sources in the country's power output is to "
@@ -510,16 +498,29 @@ _LONG_DUTCH = (
 
 
 @pytest.mark.skipif(find_spec("py3langid") is None, reason="py3langid not installed")
-def test_plain_english_skips_the_model_that_would_say_english(
+@pytest.mark.parametrize(
+    ("plain", "language", "candidates", "other", "other_language"),
+    [
+        (_LONG_RUSSIAN, "ru", normalize._CYRILLIC_LANGUAGES, _LONG_BULGARIAN, "bg"),
+        (_LONG_ENGLISH, "en", None, _LONG_DUTCH, "nl"),
+    ],
+)
+def test_plain_russian_or_english_skips_the_model_that_would_say_so(
     monkeypatch: pytest.MonkeyPatch,
+    plain: str,
+    language: str,
+    candidates: tuple[str, ...] | None,
+    other: str,
+    other_language: str,
 ) -> None:
-    """Long ASCII text whose words are a sixth English function words, "the" among them,
-    is English without the model (which agrees); another language in ASCII letters
-    still asks it."""
-    assert normalize._model_guess(_LONG_ENGLISH[:600], None) == "en"
-    assert detect_language(_LONG_DUTCH) == "nl"
+    """Long text in Russian's alphabet alone, with ы/э/ё, is Russian without the model,
+    and long ASCII text whose words are a sixth English function words, "the" among them,
+    is English (the model agrees); Bulgarian, written in a part of Russian's alphabet,
+    and Dutch in ASCII letters still ask it."""
+    assert normalize._model_guess(plain[:600], candidates) == language
+    assert detect_language(other) == other_language
     monkeypatch.setattr(normalize, "_model_guess", lambda *_: pytest.fail("model asked"))
-    assert detect_language(_LONG_ENGLISH) == "en"
+    assert detect_language(plain) == language
 
 
 @given(st.text())
