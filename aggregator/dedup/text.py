@@ -72,9 +72,10 @@ _NUMERIC_DATE_RE = re.compile(rf"({_FIGURE_START}\d?)\.(\d{{1,2}})\.(?:\d{{4}}|\
 _TIME_RE = re.compile(rf"{_FIGURE_START}\d?:\d{{2}}\b")
 _DIGIT_RE = re.compile(r"\d")
 _ASIDE_RE = re.compile(r"\b([^\W\d_][\w-]*)\s*\((?=[^()]{0,40}\d)[^()]{1,40}\)")
-"""A parenthesis with a figure right after a word: "Головкин (41-1-1, 36 КО)",
-"Нукенова (31 год)", "Kaspi (KSPI)" state an attribute of whom they follow (a record, an
-age, a ticker), which changes from one report to the next, not a figure of the event."""
+"""A parenthesis with a figure right after a word: "Головкин (41-1-1, 36 КО)" and
+"Нукенова (31 год)" state an attribute of whom they follow (a record, an age), which
+changes from one report to the next, not a figure of the event. Only those after a
+capitalized word are dropped (:func:`_without_asides`)."""
 
 
 def _words(text: str) -> list[str]:
