@@ -351,10 +351,11 @@ def story_decision(store: Store, config: DedupConfig) -> StoryDecision:
     return found
 
 
-def release_story_decision(store: Store) -> None:
+def release_story_decision(store: Store) -> bool:
     """Drop the store's story window (tens of MB at 10,000 items) once this process will
-    store no more items, as ``aggregator fetch`` does before it publishes."""
-    _decisions.pop(store, None)
+    store no more items, as ``aggregator fetch`` does before it publishes. Whether there
+    was one (a refresh where every feed answered 304 makes none)."""
+    return _decisions.pop(store, None) is not None
 
 
 async def _not_modified(

@@ -245,7 +245,8 @@ def test_a_released_window_is_filled_again_from_the_store(store: Store) -> None:
     store.save_items(
         store.source_state("ulys"), [_retelling(3, "ulys", TITLE, TEXT)], NOW, decide=decision
     )
-    release_story_decision(store)
+    assert release_story_decision(store)
+    assert not release_story_decision(store)  # none left: nothing for the caller to trim
     fresh = story_decision(store, DedupConfig())
     assert fresh is not decision and len(fresh.window) == 0
     again = _retelling(2, "tengri", "Бектенов назначен премьер-министром", TEXT)
