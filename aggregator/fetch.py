@@ -58,7 +58,7 @@ class Fetcher:
     def __init__(self, settings: FetchSettings) -> None:
         self._settings = settings
         self._session: aiohttp.ClientSession | None = None
-        self._ssl = _ssl_context()  # here, not at the first request: ~35 ms
+        self._ssl: ssl.SSLContext | None = None  # made for the first https URL: ~35 ms
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.per_host)
         )
@@ -81,7 +81,7 @@ class Fetcher:
         if self._session is None:
             settings = self._settings
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=settings.concurrency * 2, ssl=self._ssl),
+                connector=aiohttp.TCPConnector(limit=settings.concurrency * 2),
                 headers={"User-Agent": settings.user_agent or USER_AGENT, "Accept": _ACCEPT},
                 # Cookies kept for the session, as browsers do: some sites set one and
                 # redirect back to the same URL (a cookie check). IP hosts included.
@@ -145,7 +145,7 @@ class Fetcher:
             await self._wait_turn(host)
             try:
                 async with self._client().get(
-                    url, headers=headers, allow_redirects=False
+                    url, headers=headers, allow_redirects=False, ssl=self._tls(url)
                 ) as response:
                     body = b""
                     if response.status not in _REDIRECTS and response.status != 304:
@@ -153,6 +153,15 @@ class Fetcher:
                     return response.status, response.headers, body
             except aiohttp.ClientError as exc:
                 raise _network_error(exc, url) from exc
+
+    def _tls(self, url: str) -> ssl.SSLContext | bool:
+        """The TLS context of an https URL (made once, on the first: a refresh of plain
+        HTTP feeds loads no certificates); True, aiohttp's default, for any other."""
+        if not url.lower().startswith("https:"):
+            return True
+        if self._ssl is None:
+            self._ssl = _ssl_context()
+        return self._ssl
 
     async def _wait_turn(self, host: str) -> None:
         """Space the starts of requests to one host by ``host_spacing`` (politeness)."""

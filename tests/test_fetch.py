@@ -7,6 +7,7 @@ import contextlib
 import http.server
 import itertools
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import brotli
 import pytest
+import trustme
 from feedserver import FeedServer
 
 from aggregator.config import FetchSettings
@@ -324,3 +326,49 @@ def test_a_cookie_set_on_a_redirect_is_sent_back() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def _tls_server(ca: trustme.CA, body: bytes) -> Iterator[str]:
+    """An HTTPS server on 127.0.0.1 serving ``body`` as RSS, its certificate issued by
+    ``ca``; yields its feed URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}/feed.rss"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_https_is_verified_against_the_trusted_certificates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TLS context is made for the first https URL (a refresh of plain HTTP feeds
+    loads no certificates), and it verifies: a certificate of an unknown authority is
+    refused; one whose authority SSL_CERT_FILE names is trusted."""
+    ca = trustme.CA()
+    body = (Path(__file__).parent / "data" / "ulysmedia.rss").read_bytes()
+    with _tls_server(ca, body) as url:
+        with pytest.raises(NetworkError, match=r"(?i)certificate"):
+            fetch(url)
+        ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+        result = fetch(url)
+    assert result.status == 200 and result.content == body
