@@ -33,7 +33,15 @@ from aggregator.dedup import (
     term_keys,
 )
 from aggregator.dedup import text as text_module
-from aggregator.dedup.decision import _Weights, has_evidence, pair_features, stats_from
+from aggregator.dedup.decision import (
+    FREE,
+    _complete,
+    _Weights,
+    has_evidence,
+    pair_evidence,
+    pair_features,
+    stats_from,
+)
 from aggregator.dedup.scorer import FEATURES, default_scorer, scorer_from_json
 
 EVAL_PATH = Path(__file__).parent / "data" / "stories" / "eval.json"
@@ -461,7 +469,7 @@ def test_the_first_pass_bound_never_falls_below_the_probability(
     weights = _Weights(_stats(*features))
     config = DedupSettings()
     scorer = default_scorer()
-    ruled_out = 0
+    ruled_out = ruled_out_unweighed = 0
     for a, b in itertools.permutations(features[:70], 2):
         pa, pb = weights.profile(a), weights.profile(b)
         for hours in (1.0, 30.0):
@@ -471,7 +479,13 @@ def test_the_first_pass_bound_never_falls_below_the_probability(
             upper = model.upper_probability(loose)
             assert upper + 1e-9 >= model.probability(exact)
             ruled_out += upper < model.threshold
+            # The first bound, before any profile: every weighed feature at its most.
+            evidence = pair_evidence(pa.shape, pb.shape, hours, config)
+            unweighed = model.upper_probability(_complete(evidence, FREE), free=True)
+            assert unweighed + 1e-9 >= upper
+            ruled_out_unweighed += unweighed < model.threshold
     assert ruled_out > 500
+    assert ruled_out_unweighed > 100
 
 
 def test_who_reports_is_not_evidence() -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import functools
 import math
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from aggregator.dedup.keys import CorpusStats, _is_year
 from aggregator.dedup.scorer import default_scorer
@@ -148,19 +149,19 @@ class _Weights:
     def __call__(self, term: str) -> float:
         weight = self._cache.get(term)
         if weight is None:
-            self._fill((term,))
+            self._fill(frozenset((term,)))
             weight = self._cache[term]
         return weight
 
-    def _fill(self, *groups: Iterable[str]) -> None:
-        """Weigh the terms not weighed yet (``__call__`` inlined: profiles need many)."""
+    def _fill(self, *groups: frozenset[str]) -> None:
+        """Weigh the terms not weighed yet (``__call__`` inlined: profiles need many; a
+        set's difference with the cache is taken in C)."""
         cache, n, log = self._cache, self._n, math.log
         frequency = self._stats.document_frequency
         for terms in groups:
-            for term in terms:
-                if term not in cache:
-                    df = min(frequency(term), n)
-                    cache[term] = log(1.0 + (n - df + 0.5) / (df + 0.5))
+            for term in terms.difference(cache):
+                df = min(frequency(term), n)
+                cache[term] = log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def sum(self, terms: Iterable[str]) -> float:
         """Sum of weights of terms already weighed (those of profiled items)."""
@@ -173,14 +174,15 @@ class _Weights:
             features.terms, shape.numbers, shape.title, shape.cross, features.names, features.lead
         )
         weight = self._cache.__getitem__
+        rare = self.rare
         return _Profile(
             shape=shape,
-            body_sum=self.sum(features.terms) + self.sum(shape.numbers),
-            title_sum=self.sum(shape.title),
-            cross_sum=self.sum(shape.cross),
-            lead_sum=self.sum(features.lead),
-            names_sum=self.sum(features.names),
-            rare_names=frozenset(n for n in features.names if weight(n) >= self.rare),
+            body_sum=sum(map(weight, features.terms)) + sum(map(weight, shape.numbers)),
+            title_sum=sum(map(weight, shape.title)),
+            cross_sum=sum(map(weight, shape.cross)),
+            lead_sum=sum(map(weight, features.lead)),
+            names_sum=sum(map(weight, features.names)),
+            rare_names=frozenset([n for n in features.names if weight(n) >= rare]),
         )
 
 
@@ -228,66 +230,153 @@ def _cosine(overlap: float, norm_a: float, norm_b: float) -> float:
     return min(overlap / norm, 1.0) if overlap and norm else 0.0
 
 
-def _wording(pa: _Profile, pb: _Profile, weights: _Weights, s: DedupSettings) -> list[float]:
-    """Same-language features: body, title, lead and names cosines (IDF-weighted; names
-    weigh through their own cosine), the cast and title names that disagree, a
-    near-copy."""
+@dataclass(slots=True)
+class _PairEvidence:
+    """What a pair's features need of its two items but no term weight: computed once a
+    pair, then completed with bounds of the weighed cosines (:data:`FREE`,
+    :data:`RATIO`) or with the cosines themselves (:data:`EXACT`)."""
+
+    same: bool
+    title_names: float
+    """Each title names someone the other item never mentions (skeletons across
+    languages)."""
+    near_copy: float
+    figures: list[float]
+    lead_conflict: float
+    time: float
+    cross_shared: frozenset[str]
+    evidence: float
+
+
+FREE, RATIO, EXACT = "free", "ratio", "exact"
+"""How the weighed features of a pair are filled in (:func:`_complete`): at their upper
+bound of 1 (no profile needed), bounded by the ratio of the two sides' sums of weights
+(no intersection needed), or computed."""
+
+
+def pair_evidence(a: _Shape, b: _Shape, hours: float, s: DedupSettings) -> _PairEvidence:
+    """The weight-free part of the features of two items ``hours`` apart."""
+    fa, fb = a.features, b.features
+    same = fa.language == fb.language
+    if same:
+        title_names = bool(a.title_names - fb.names and b.title_names - fa.names)
+        near_copy = (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits
+        cross_shared: frozenset[str] = frozenset()
+    else:  # across languages only the title's names say something of the wording
+        skeletons_a, skeletons_b = fa.skeletons, fb.skeletons
+        title_names = bool(a.title_skeletons - skeletons_b and b.title_skeletons - skeletons_a)
+        near_copy = False
+        cross_shared = a.cross & b.cross
+    return _PairEvidence(
+        same=same,
+        title_names=float(title_names),
+        near_copy=float(near_copy),
+        figures=_figures(a, b),
+        lead_conflict=_lead_conflict(a, b),
+        time=min(1.0, math.log1p(hours) / math.log1p(72.0)),
+        cross_shared=cross_shared,
+        evidence=min(1.0, math.log1p(min(len(fa.terms), len(fb.terms))) / math.log1p(100.0)),
+    )
+
+
+def _complete(
+    e: _PairEvidence,
+    how: str,
+    pa: _Profile | None = None,
+    pb: _Profile | None = None,
+    weights: _Weights | None = None,
+) -> list[float]:
+    """The features of a pair (in the order of :data:`aggregator.dedup.scorer.FEATURES`)
+    from its weight-free part and, unless ``how`` is :data:`FREE`, both profiles: with
+    :data:`FREE` and :data:`RATIO` the features of
+    :data:`aggregator.dedup.scorer.BOUNDED` (and with :data:`FREE` those of
+    :data:`aggregator.dedup.scorer.FREE_BOUNDED`) hold upper bounds."""
+    body = title = lead = names = cast = cross = 0.0
+    if how == FREE:
+        if e.same:
+            body = title = lead = names = cast = 1.0
+        else:
+            cross = 1.0
+    else:
+        assert pa is not None and pb is not None and weights is not None
+        if e.same:
+            body, title, lead, names = (
+                _wording_bounds(pa, pb) if how == RATIO else _wording(pa, pb, weights)
+            )
+            cast = float(_cast_conflict(pa, pb))
+        else:
+            cross = _cosine(weights.sum(e.cross_shared), pa.cross_sum, pb.cross_sum)
+    figures, time = e.figures, e.time
+    if e.same:
+        tail = [0.0, 0.0, 0.0, 0.0]
+    else:
+        count = len(e.cross_shared)
+        tail = [1.0, cross, min(count, _MAX_SHARED) / _MAX_SHARED, float(count < _FEW_SHARED)]
+    return [
+        1.0 if e.same else 0.0,
+        body,
+        title,
+        lead,
+        names,
+        cast,
+        e.title_names,
+        e.near_copy,
+        *figures[:2],
+        e.lead_conflict,
+        names * lead,
+        *figures[2:],
+        time,
+        (1.0 - time) * max(body, cross),
+        *tail,
+        e.evidence,
+    ]
+
+
+def _wording(pa: _Profile, pb: _Profile, weights: _Weights) -> tuple[float, float, float, float]:
+    """Same-language cosines: body, title, lead and names (IDF-weighted; names weigh
+    through their own cosine)."""
     a, b = pa.shape, pb.shape
     fa, fb = a.features, b.features
     shared = weights.sum(fa.terms & fb.terms) + weights.sum(a.numbers & b.numbers)
-    body = _cosine(shared, pa.body_sum, pb.body_sum)
-    title = _cosine(weights.sum(a.title & b.title), pa.title_sum, pb.title_sum)
-    lead = _cosine(weights.sum(fa.lead & fb.lead), pa.lead_sum, pb.lead_sum)
-    names = _cosine(weights.sum(fa.names & fb.names), pa.names_sum, pb.names_sum)
-    cast = len(pa.rare_names) >= 3 and len(pb.rare_names) >= 3 and not pa.rare_names & pb.rare_names
-    title_names = bool(a.title_names - fb.names and b.title_names - fa.names)
-    near_copy = (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits
-    return [1.0, body, title, lead, names, float(cast), float(title_names), float(near_copy)]
+    return (
+        _cosine(shared, pa.body_sum, pb.body_sum),
+        _cosine(weights.sum(a.title & b.title), pa.title_sum, pb.title_sum),
+        _cosine(weights.sum(fa.lead & fb.lead), pa.lead_sum, pb.lead_sum),
+        _cosine(weights.sum(fa.names & fb.names), pa.names_sum, pb.names_sum),
+    )
 
 
-def _wording_bound(pa: _Profile, pb: _Profile, s: DedupSettings) -> list[float]:
+def _wording_bounds(pa: _Profile, pb: _Profile) -> tuple[float, float, float, float]:
     """:func:`_wording` with each cosine replaced by a bound that needs no intersection:
     the shared weight is at most the smaller side's sum, so a cosine is at most the
     square root of the ratio of the two sums."""
-    a, b = pa.shape, pb.shape
-    fa, fb = a.features, b.features
-    cast = len(pa.rare_names) >= 3 and len(pb.rare_names) >= 3 and not pa.rare_names & pb.rare_names
-    title_names = bool(a.title_names - fb.names and b.title_names - fa.names)
-    near_copy = (fa.simhash ^ fb.simhash).bit_count() <= s.near_copy_bits
-    return [
-        1.0,
+    return (
         _ratio_bound(pa.body_sum, pb.body_sum),
         _ratio_bound(pa.title_sum, pb.title_sum),
         _ratio_bound(pa.lead_sum, pb.lead_sum),
         _ratio_bound(pa.names_sum, pb.names_sum),
-        float(cast),
-        float(title_names),
-        float(near_copy),
-    ]
+    )
+
+
+def _cast_conflict(pa: _Profile, pb: _Profile) -> bool:
+    """Each item names three rare names or more, and none of them is the other's."""
+    return len(pa.rare_names) >= 3 and len(pb.rare_names) >= 3 and not pa.rare_names & pb.rare_names
 
 
 def _ratio_bound(x: float, y: float) -> float:
     return math.sqrt(min(x, y) / max(x, y)) if x > 0 and y > 0 else 0.0
 
 
-def _cross_wording(a: _Shape, b: _Shape) -> list[float]:
-    """Across languages only the title's names say something of the wording: each title
-    names someone the other item never mentions (skeletons compared)."""
-    skeletons_a, skeletons_b = a.features.skeletons, b.features.skeletons
-    conflict = bool(a.title_skeletons - skeletons_b and b.title_skeletons - skeletons_a)
-    return [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, float(conflict), 0.0]
-
-
-def _lead_figures(a: _Shape, b: _Shape, names: float, lead: float) -> list[float]:
-    """Figures of the leads that disagree (what each report says first), and actors and
-    predicate agreeing at once."""
-    conflict = bool(
-        a.lead_salient
-        and b.lead_salient
-        and not _agreeing(a.lead_salient, a.lead_loose, b.salient_all, b.loose_all)
-        and not _agreeing(b.lead_salient, b.lead_loose, a.salient_all, a.loose_all)
+def _lead_conflict(a: _Shape, b: _Shape) -> float:
+    """Figures of the leads that disagree (what each report says first)."""
+    return float(
+        bool(
+            a.lead_salient
+            and b.lead_salient
+            and not _agreeing(a.lead_salient, a.lead_loose, b.salient_all, b.loose_all)
+            and not _agreeing(b.lead_salient, b.lead_loose, a.salient_all, a.loose_all)
+        )
     )
-    return [float(conflict), names * lead]
 
 
 def _figures(a: _Shape, b: _Shape) -> list[float]:
@@ -340,32 +429,8 @@ def pair_features(
     Items in different languages are compared on what survives translation: name
     skeletons, figures and dates. With ``bound``, the costly same-language cosines are
     upper bounds (see :data:`aggregator.dedup.scorer.BOUNDED`)."""
-    a, b = pa.shape, pb.shape
-    same = a.features.language == b.features.language
-    if not same:
-        wording = _cross_wording(a, b)
-    else:
-        wording = _wording_bound(pa, pb, s) if bound else _wording(pa, pb, weights, s)
-    figures = _figures(a, b)
-    lead_figures = _lead_figures(a, b, wording[4], wording[3])
-    cross = [0.0, 0.0, 0.0, 0.0]
-    if not same:
-        shared = a.cross & b.cross
-        cosine = _cosine(weights.sum(shared), pa.cross_sum, pb.cross_sum)
-        few = len(shared) < _FEW_SHARED
-        cross = [1.0, cosine, min(len(shared), _MAX_SHARED) / _MAX_SHARED, float(few)]
-    time = min(1.0, math.log1p(hours) / math.log1p(72.0))
-    evidence = min(len(a.features.terms), len(b.features.terms))
-    return [
-        *wording,
-        *figures[:2],
-        *lead_figures,
-        *figures[2:],
-        time,
-        (1.0 - time) * max(wording[1], cross[1]),
-        *cross,
-        min(1.0, math.log1p(evidence) / math.log1p(100.0)),
-    ]
+    evidence = pair_evidence(pa.shape, pb.shape, hours, s)
+    return _complete(evidence, RATIO if bound else EXACT, pa, pb, weights)
 
 
 def features_of_pair(
@@ -449,57 +514,102 @@ def choose_stories(
     if not has_evidence(new):
         return []
     weights = _Weights(stats)
-    profiled = [(c, weights.profile(c.features)) for c in candidates]
+    shaped = [
+        Shaped(c, shape, functools.partial(weights.profile, c.features, shape))
+        for c in candidates
+        for shape in (shape_of(c.features),)
+    ]
+    new_shape = shape_of(new)
     return choose_among(
-        weights.profile(new), new_source_id, new_published, profiled, weights, settings
+        new_shape,
+        functools.partial(weights.profile, new, new_shape),
+        new_source_id,
+        new_published,
+        shaped,
+        weights,
+        settings,
     )
 
 
+class Shaped(NamedTuple):
+    """A candidate as :func:`choose_among` takes it: its shape, a function that profiles
+    it with the decision's weights, and whether a profile with them is made already (the
+    first bound, which needs none, is then skipped)."""
+
+    candidate: Candidate
+    shape: _Shape
+    profile: Callable[[], _Profile]
+    profiled: bool = False
+
+
+_BOUND_SLACK = 1e-9
+"""A pair is ruled out by a bound this far below its threshold at least (sums of floats
+in another order differ by rounding errors)."""
+
+
 def choose_among(
-    profile: _Profile,
+    new: _Shape,
+    new_profile: Callable[[], _Profile],
     new_source_id: str,
     new_published: datetime,
-    candidates: Sequence[tuple[Candidate, _Profile]],
+    candidates: Sequence[Shaped],
     weights: _Weights,
     settings: DedupSettings,
 ) -> list[str]:
-    """:func:`choose_stories` over items already profiled with ``weights`` (the new one's
-    ``profile``, each candidate's beside it): what a
-    :class:`~aggregator.dedup.window.StoryWindow` runs with the profiles it keeps."""
-    new = profile.shape.features
-    if not has_evidence(new):
+    """:func:`choose_stories` over items already shaped, each with a function that
+    profiles it with ``weights`` (what a :class:`~aggregator.dedup.window.StoryWindow`
+    runs with the shapes and profiles it keeps). An item not profiled yet is profiled
+    only when its pair passes a first bound that needs no weight (:data:`FREE`)."""
+    if not has_evidence(new.features):
         return []
     in_window = [
-        (c, other)
-        for c, other in candidates[: settings.max_candidates]
-        if _hours_apart(new_published, c.published) <= settings.window_hours
+        shaped
+        for shaped in candidates[: settings.max_candidates]
+        if _hours_apart(new_published, shaped.candidate.published) <= settings.window_hours
     ]
-    blocked = {c.story_id for c, _ in in_window if c.source_id == new_source_id}
+    blocked = {s.candidate.story_id for s in in_window if s.candidate.source_id == new_source_id}
     if not settings.exclusive_sources:
         blocked = set()
     scorer = default_scorer()
+    own = functools.cache(new_profile)
     pairs = []
     hopeful: set[str] = set()
-    for c, other in in_window:
+    for c, shape, profile, ready in in_window:
         if c.source_id == new_source_id or c.story_id in blocked or not has_evidence(c.features):
             continue
-        hours = _hours_apart(new_published, c.published)
-        loose = pair_features(profile, other, hours, weights, settings, bound=True)
-        model = scorer.model(loose)
-        threshold = _threshold(model.threshold, new.language == c.features.language, settings)
-        pairs.append((c, other, hours, model, threshold))
-        if c.story_id not in hopeful and model.upper_probability(loose) >= threshold:
+        evidence = pair_evidence(new, shape, _hours_apart(new_published, c.published), settings)
+        model = scorer.same if evidence.same else scorer.cross
+        threshold = _threshold(model.threshold, evidence.same, settings)
+        pairs.append((c, profile, evidence, model, threshold))
+        if c.story_id in hopeful:
+            continue
+        if not ready:
+            free = model.upper_probability(_complete(evidence, FREE), free=True)
+            if free < threshold - _BOUND_SLACK:
+                continue
+        loose = _complete(evidence, RATIO, own(), profile(), weights)
+        if model.upper_probability(loose) >= threshold:
             hopeful.add(c.story_id)
     # Only stories of which some member may reach the threshold are scored in full.
     found: dict[str, list[float]] = {}
-    members: dict[str, list[Candidate]] = {}
     profiled: dict[str, list[tuple[Candidate, _Profile]]] = {}
-    for c, other, hours, model, threshold in pairs:
+    for c, profile, evidence, model, threshold in pairs:
         if c.story_id in hopeful:
-            p = model.probability(pair_features(profile, other, hours, weights, settings))
+            other = profile()
+            p = model.probability(_complete(evidence, EXACT, own(), other, weights))
             found.setdefault(c.story_id, []).append(p / threshold)
-            members.setdefault(c.story_id, []).append(c)
             profiled.setdefault(c.story_id, []).append((c, other))
+    return _chosen(found, profiled, weights, settings)
+
+
+def _chosen(
+    found: dict[str, list[float]],
+    profiled: dict[str, list[tuple[Candidate, _Profile]]],
+    weights: _Weights,
+    settings: DedupSettings,
+) -> list[str]:
+    """The stories an item joins, from each story's members' shares of their threshold
+    (``found``): the one it links most strongly, then those one event with it."""
     qualifying = [
         story_id
         for story_id, ratios in found.items()
@@ -511,7 +621,7 @@ def choose_among(
     chosen: list[str] = []
     outlets: set[str] = set()
     for story_id in qualifying:
-        sources = {c.source_id for c in members[story_id]}
+        sources = {c.source_id for c, _ in profiled[story_id]}
         if settings.exclusive_sources and sources & outlets:
             continue
         if chosen and not (
@@ -522,7 +632,8 @@ def choose_among(
         chosen.append(story_id)
         outlets |= sources
     # A merged story keeps the id readers saw first: the earliest member's story leads.
-    return sorted(chosen, key=lambda sid: (min(c.published for c in members[sid]), sid))
+    earliest = {sid: min(c.published for c, _ in profiled[sid]) for sid in chosen}
+    return sorted(chosen, key=lambda sid: (earliest[sid], sid))
 
 
 def _one_event(

@@ -60,11 +60,12 @@ class Model:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
 
-    def upper_probability(self, features: Sequence[float]) -> float:
-        """An upper bound of the probability when the features of :data:`BOUNDED` hold
-        upper bounds of their values (each is at least 0, so a negative weight's least
-        contribution is at 0)."""
-        z = sum(map(operator.mul, self._upper_weights, features))
+    def upper_probability(self, features: Sequence[float], free: bool = False) -> float:
+        """An upper bound of the probability when the features of :data:`BOUNDED` (with
+        ``free``, of :data:`FREE_BOUNDED`) hold upper bounds of their values (each is at
+        least 0, so a negative weight's least contribution is at 0)."""
+        weights = self._free_weights if free else self._upper_weights
+        z = sum(map(operator.mul, weights, features))
         return 0.0 if z < -30.0 else 1.0 / (1.0 + math.exp(-z))
 
     @functools.cached_property
@@ -73,10 +74,19 @@ class Model:
         :meth:`upper_probability`, which runs for every candidate)."""
         return tuple(max(w, 0.0) if i in _BOUNDED_AT else w for i, w in enumerate(self.weights))
 
+    @functools.cached_property
+    def _free_weights(self) -> tuple[float, ...]:
+        """The weights with those of :data:`FREE_BOUNDED` at least 0."""
+        return tuple(max(w, 0.0) if i in _FREE_AT else w for i, w in enumerate(self.weights))
+
 
 BOUNDED = ("body", "title", "lead", "names", "names_and_lead", "close_and_alike")
 """The features that cost most (weighed set intersections): a first pass bounds them."""
 _BOUNDED_AT = frozenset(FEATURES.index(name) for name in BOUNDED)
+FREE_BOUNDED = (*BOUNDED, "cast_conflict", "cross")
+"""Every feature that needs term weights: a pass before any item is profiled bounds them
+all (at 1)."""
+_FREE_AT = frozenset(FEATURES.index(name) for name in FREE_BOUNDED)
 _CROSS = FEATURES.index("cross_language")
 
 

@@ -28,6 +28,7 @@ window takes without their keys (:meth:`StoryWindow.missing`, :meth:`StoryWindow
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import json
@@ -39,7 +40,14 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from aggregator.dedup.decision import Profile, Shape, Weights, choose_among, shape_of
+from aggregator.dedup.decision import (
+    Profile,
+    Shape,
+    Shaped,
+    Weights,
+    choose_among,
+    shape_of,
+)
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
 
 _FIELDS = ("t", "h", "n", "d", "m", "k", "q", "e")
@@ -361,7 +369,7 @@ class StoryWindow:
         among the held items ``candidate_ids`` (the best ranked first), weighing terms by
         ``stats``."""
         weights = self._weights_for(stats)
-        pairs = []
+        shaped = []
         for item_id in candidate_ids:
             member = self._members.get(item_id)
             if member is not None:
@@ -369,9 +377,12 @@ class StoryWindow:
                 candidate = Candidate(
                     member.story_id, member.source_id, member.published, derived.features
                 )
-                pairs.append((candidate, self._profile(derived, weights)))
-        new_profile = weights.profile(new)
-        return choose_among(new_profile, source_id, published, pairs, weights, self.settings)
+                profile = functools.partial(self._profile, derived, weights)
+                profiled = derived.generation == self._generation
+                shaped.append(Shaped(candidate, derived.shape, profile, profiled))
+        shape = shape_of(new)
+        own = functools.partial(weights.profile, new, shape)
+        return choose_among(shape, own, source_id, published, shaped, weights, self.settings)
 
     def _weights_for(self, stats: TermStats) -> Weights:
         weights = self._weights
