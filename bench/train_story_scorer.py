@@ -16,7 +16,10 @@ and negatives weighted to equal totals. Each model's threshold (one model for
 pairs in one language, one for pairs in two) is the middle of the plateau of the best
 F0.7 over out-of-fold predictions (folds by event family, so a family's hard negatives are never
 seen in training and test at once); the weights written are fitted on all pairs.
-``--check`` prints the fitted weights and the out-of-fold figures without writing.
+``--check`` prints the fitted weights and the out-of-fold figures without writing;
+``--extra PATH`` trains on another file of items too, such as
+``bench/story_train_same_day.json`` (same-day hard negatives, tried in session 11 and not
+in the shipped model: bench/RESULTS.md says why).
 """
 
 from __future__ import annotations
@@ -50,9 +53,9 @@ plateau, and moved the dev split of others' labels between precision 0.92 / reca
 and 1.00 / 0.70."""
 
 
-def load_items() -> list[dict[str, object]]:
+def load_items(extra: tuple[Path, ...] = ()) -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
-    for path in SOURCES:
+    for path in SOURCES + extra:
         items += json.loads(path.read_text(encoding="utf-8"))["items"]
     return items
 
@@ -133,8 +136,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--check", action="store_true", help="print, do not write")
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        help="another file of items to train on too (to try it: see bench/RESULTS.md)",
+    )
     args = parser.parse_args()
-    items = load_items()
+    items = load_items(tuple(args.extra))
     x, y, families = pairs(items)
     print(f"{len(items)} items, {len(y)} pairs ({int(y.sum())} positive)")
     cross = x[:, FEATURES.index("cross_language")] == 1
