@@ -405,6 +405,39 @@ def test_json_round_trip() -> None:
         StoryFeatures.from_json("{}")
 
 
+def test_the_leads_verbs_are_the_events_predicate() -> None:
+    custody = extract_features(
+        "Экс-директора «Атырау Жылу» взяли под стражу в зале суда",
+        "Суд в Атырау изменил меру пресечения Нурлану Бекмагамбетову: его поместили в СИЗО "
+        "на два месяца. Процесс по делу о хищении 1,2 млрд тенге продолжится 28 мая.",
+        "ru",
+    )
+    adjourned = extract_features(
+        "Суд над Бекмагамбетовым в Атырау отложили до 28 мая",
+        "Заседание по делу Нурлана Бекмагамбетова перенесли из-за болезни адвоката.",
+        "ru",
+    )
+    retold = extract_features(
+        "Бекмагамбетова отправили в СИЗО",
+        "Суд в Атырау поместил экс-директора «Атырау Жылу» под стражу на два месяца.",
+        "ru",
+    )
+    assert {"изменить", "поместить"} <= custody.predicates  # lemmas of the verbs' forms
+    assert "суд" not in custody.predicates and "бекмагамбетов" not in custody.predicates
+    assert StoryFeatures.from_json(custody.to_json()).predicates == custody.predicates
+    english = extract_features("Court remands former director", "He was taken into custody.", "en")
+    assert english.predicates == frozenset()  # no morphology for English: no verbs told
+    stats = stats_from([custody, adjourned, retold])
+    settings = DedupSettings()
+    shared, conflict = (FEATURES.index(n) for n in ("predicate_shared", "predicate_conflict"))
+    other = features_of_pair(custody, adjourned, 2.0, stats, settings)
+    same = features_of_pair(custody, retold, 2.0, stats, settings)
+    assert (other[shared], other[conflict]) == (0.0, 1.0)
+    assert (same[shared], same[conflict]) == (1.0, 0.0)
+    weights = default_scorer().same.weights
+    assert weights[conflict] < 0 < weights[conflict] + 2  # learned: evidence, not a veto
+
+
 def test_index_keys_bounded_and_deterministic(eval_items: list[EvalItem]) -> None:
     for item in eval_items:
         keys = index_keys(item.features)

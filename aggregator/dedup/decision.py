@@ -246,6 +246,8 @@ class _PairEvidence:
     time: float
     cross_shared: frozenset[str]
     evidence: float
+    predicate: tuple[float, float]
+    """A verb of the leads shared; verbs on both sides and none shared."""
 
 
 FREE, RATIO, EXACT = "free", "ratio", "exact"
@@ -276,7 +278,18 @@ def pair_evidence(a: _Shape, b: _Shape, hours: float, s: DedupSettings) -> _Pair
         time=min(1.0, math.log1p(hours) / math.log1p(72.0)),
         cross_shared=cross_shared,
         evidence=min(1.0, math.log1p(min(len(fa.terms), len(fb.terms))) / math.log1p(100.0)),
+        predicate=_predicate(fa.predicates, fb.predicates),
     )
+
+
+def _predicate(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
+    """Whether two leads share a verb, and whether both have verbs but none in common
+    (another event of the same people is told with another verb more often than a
+    retelling is)."""
+    if not (a and b):
+        return 0.0, 0.0
+    shared = not a.isdisjoint(b)
+    return float(shared), float(not shared)
 
 
 def _complete(
@@ -329,6 +342,7 @@ def _complete(
         (1.0 - time) * max(body, cross),
         *tail,
         e.evidence,
+        *e.predicate,
     ]
 
 

@@ -41,6 +41,8 @@ FEATURES: tuple[str, ...] = (
     "cross_shared",
     "cross_few",
     "evidence",
+    "predicate_shared",
+    "predicate_conflict",
 )
 """What :func:`aggregator.dedup.decision.pair_features` returns, in this order."""
 

@@ -218,6 +218,13 @@ def _lemma_ru(word: str) -> tuple[str, bool]:
     return ("" if lemma in _RU_STOP else lemma), named
 
 
+@functools.lru_cache(maxsize=100_000)
+def _is_verb_ru(lemma: str) -> bool:
+    """Whether a Russian lemma is a verb's: pymorphy3 gives a verb's forms, participles
+    and gerunds their infinitive as lemma."""
+    return bool(_morph().parse(lemma)[0].tag.POS == "INFN")
+
+
 def name_skeleton(term: str) -> str:
     """Language-neutral key of a name: its transliterated consonants, first five."""
     latin = term.translate(_TRANSLIT)
@@ -362,6 +369,7 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
     lead_numbers = {f"#{n}" for n in _extract_numbers(lead_rest)}
     lead_numbers |= {f"@{d}" for d in lead_dates}
     names = tokens.names | title_tokens.names
+    lead_words = frozenset(lead_tokens.terms) - names
     return StoryFeatures(
         language=lang,
         terms=frozenset(tokens.terms),
@@ -372,7 +380,8 @@ def extract_features(title: str, text: str, language: str | None) -> StoryFeatur
         skeletons=frozenset(s for s in map(name_skeleton, names) if s),
         simhash=_simhash(tokens.terms),
         title_numbers=frozenset(_extract_numbers(title_rest)),
-        lead=(frozenset(lead_tokens.terms) - names) | lead_numbers,
+        lead=lead_words | lead_numbers,
+        predicates=frozenset(filter(_is_verb_ru, lead_words)) if lang == "ru" else frozenset(),
     )
 
 

@@ -51,6 +51,9 @@ class StoryFeatures:
     """The lemmas of the title and the first sentences, names left out: the event's
     predicate ("назначил", "приговорил", "won"), not its people; and their figures,
     prefixed with #, and dates (``MMDD``), prefixed with @."""
+    predicates: frozenset[str] = field(default_factory=frozenset)
+    """The verbs of the lead (Russian infinitives; none in other languages): what
+    happened, apart from the words around it."""
 
     def to_json(self) -> str:
         """Serialize compactly (sorted lists, short keys) for a database text column."""
@@ -65,6 +68,7 @@ class StoryFeatures:
             "s": format(self.simhash, "x"),
             "q": sorted(self.title_numbers),
             "e": sorted(self.lead),
+            "v": sorted(self.predicates),
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -84,6 +88,7 @@ class StoryFeatures:
                 simhash=int(raw["s"], 16),
                 title_numbers=_shared(raw.get("q", ())),
                 lead=_shared(raw.get("e", ())),
+                predicates=_shared(raw.get("v", ())),
             )
         except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as e:
             raise ValueError(f"invalid story features JSON: {e}") from e

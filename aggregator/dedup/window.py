@@ -50,7 +50,7 @@ from aggregator.dedup.decision import (
 )
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
 
-_FIELDS = ("t", "h", "n", "d", "m", "k", "q", "e")
+_FIELDS = ("t", "h", "n", "d", "m", "k", "q", "e", "v")
 """The term fields of :meth:`StoryFeatures.to_json`, in the order they are packed."""
 
 
@@ -237,6 +237,7 @@ class StoryWindow:
                 fresh.skeletons,
                 fresh.title_numbers,
                 fresh.lead,
+                fresh.predicates,
             ]
         else:
             raw = json.loads(data)
@@ -396,7 +397,7 @@ class StoryWindow:
     def _derive(self, item_id: int, member: _Member) -> _Derived:
         found = self._derived.pop(item_id, None)
         if found is None:
-            terms, title, names, numbers, dates, skeletons, title_numbers, lead = (
+            terms, title, names, numbers, dates, skeletons, title_numbers, lead, verbs = (
                 self._vocabulary.decode(member.ids, member.lengths)
             )
             features = StoryFeatures(
@@ -410,6 +411,7 @@ class StoryWindow:
                 member.simhash,
                 title_numbers,
                 lead,
+                verbs,
             )
             found = _Derived(features, shape_of(features))
         self._keep(item_id, found)  # the most recently used last (dicts keep order)
