@@ -222,7 +222,10 @@ def _lemma_ru(word: str) -> tuple[str, bool]:
 def _is_verb_ru(lemma: str) -> bool:
     """Whether a Russian lemma is a verb's: pymorphy3 gives a verb's forms, participles
     and gerunds their infinitive as lemma."""
-    return bool(_morph().parse(lemma)[0].tag.POS == "INFN")
+    try:
+        return bool(_morph().parse(lemma)[0].tag.POS == "INFN")
+    except (KeyError, ValueError):  # as in _lemma_ru: some non-Cyrillic letters
+        return False
 
 
 def name_skeleton(term: str) -> str:
