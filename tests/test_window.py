@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aggregator.config import DedupConfig
 from aggregator.dedup import (
@@ -254,3 +256,47 @@ def test_a_released_window_is_filled_again_from_the_store(store: Store) -> None:
     with store.engine.connect() as connection:
         story_of = dict(connection.execute(sa.select(items.c.key, items.c.story_id)).all())
     assert story_of["guid:2"] == story_of["guid:3"]
+
+
+_ADDED = st.lists(
+    st.tuples(
+        st.integers(-100, 100),  # hours from NOW
+        st.sets(st.sampled_from(["k:a", "k:b", "k:c", "k:d", "k:e"]), max_size=4),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    added=_ADDED,
+    forgotten=st.sets(st.integers(0, 39), max_size=10),
+    keys=st.lists(st.tuples(st.sampled_from(["k:a", "k:b", "k:c", "k:x"]), st.integers(1, 900))),
+    limit=st.integers(1, 8),
+)
+def test_ranked_is_the_summed_weights_within_the_window(
+    added: list[tuple[int, set[str]]],
+    forgotten: set[int],
+    keys: list[tuple[str, int]],
+    limit: int,
+) -> None:
+    """The in-memory lookup ranks as the database does: the summed weights of the keys
+    an item shares, then the earliest published, then the smallest id; only items within
+    the window of the new one, and none forgotten (whose places later items take)."""
+    window = StoryWindow(DedupSettings(window_hours=72.0))
+    data = extract_features(TITLE, TEXT, "ru").to_json()
+    held: dict[int, tuple[datetime, set[str]]] = {}
+    for n, (hours, item_keys) in enumerate(added):
+        published = NOW + timedelta(hours=hours)
+        window.add(n * 7, "story", "ulys", published, data, sorted(item_keys))
+        held[n * 7] = (published, item_keys)
+        if n in forgotten:
+            window.forget(n * 7)
+            del held[n * 7]
+    shared = {
+        item_id: sum(weight for key, weight in keys if key in item_keys)
+        for item_id, (published, item_keys) in held.items()
+        if any(key in item_keys for key, _ in keys) and abs(published - NOW) <= timedelta(hours=72)
+    }
+    expected = sorted(shared, key=lambda i: (-shared[i], held[i][0], i))[:limit]
+    assert window.ranked(keys, NOW, limit) == [(i, shared[i]) for i in expected]

@@ -11,8 +11,9 @@ window it covers, by item id:
   decision needs them (cheaper than parsing JSON), and kept for the most recently used
   items with what the decision derives from them (shape, profile).
 * **The index.** The index keys storage stored for each item (``story_keys``), as
-  posting lists: a new item's candidates are ranked in memory by the weights of the
-  keys they share, as the database's lookup ranks them (:meth:`StoryWindow.ranked`).
+  posting lists of the items' slots (:class:`_Slots`): a new item's candidates are ranked
+  in memory by the weights of the keys they share, as the database's lookup ranks them
+  (:meth:`StoryWindow.ranked`).
 * **The decision.** :func:`~aggregator.dedup.decision.choose_among` over the ranked
   candidates, with the term weights and the profiles it keeps.
 
@@ -29,7 +30,6 @@ window takes without their keys (:meth:`StoryWindow.missing`, :meth:`StoryWindow
 from __future__ import annotations
 
 import functools
-import heapq
 import itertools
 import json
 import sys
@@ -100,6 +100,39 @@ class _Vocabulary:
         return fields
 
 
+class _Slots:
+    """Dense numbers for the window's items, with each one's id and publication time in
+    arrays: the index's postings hold slots, so that a lookup sums and filters the items
+    it finds as arrays (:meth:`StoryWindow.ranked`). A forgotten item's slot is taken
+    again by a later one."""
+
+    def __init__(self) -> None:
+        self._of: dict[int, int] = {}
+        self._free: list[int] = []
+        self._used = 0
+        self.item = np.zeros(1024, dtype=np.int64)
+        self.when = np.full(1024, np.nan)
+        """Seconds since the epoch; NaN for a free slot (inside no time range)."""
+
+    def take(self, item_id: int, published: datetime) -> int:
+        slot = self._free.pop() if self._free else self._used
+        if slot == self._used:
+            self._used += 1
+            if slot == len(self.item):
+                self.item = np.concatenate([self.item, np.zeros_like(self.item)])
+                self.when = np.concatenate([self.when, np.full(len(self.when), np.nan)])
+        self._of[item_id] = slot
+        self.item[slot] = item_id
+        self.when[slot] = published.timestamp()
+        return slot
+
+    def release(self, item_id: int) -> int:
+        slot = self._of.pop(item_id)
+        self.when[slot] = np.nan
+        self._free.append(slot)
+        return slot
+
+
 @dataclass(slots=True)
 class _Member:
     """One stored item as the window holds it."""
@@ -144,8 +177,9 @@ class StoryWindow:
         self._span = timedelta(hours=settings.window_hours)
         self._members: dict[int, _Member] = {}
         self._postings: dict[str, int | list[int]] = {}
-        """Item ids by index key; a key of one item (most SimHash bands) holds its id
-        alone (a list costs ~90 bytes more)."""
+        """Items' slots (:class:`_Slots`) by index key; a key of one item (most SimHash
+        bands) holds its slot alone (a list costs ~90 bytes more)."""
+        self._slots = _Slots()
         self._vocabulary = _Vocabulary()
         self._derived: dict[int, _Derived] = {}
         self._weights: Weights | None = None
@@ -256,14 +290,15 @@ class StoryWindow:
             held,
         )
         postings = self._postings
+        slot = self._slots.take(item_id, published)
         for key in held:
             found = postings.get(key)
             if found is None:
-                postings[key] = item_id
+                postings[key] = slot
             elif isinstance(found, int):
-                postings[key] = [found, item_id]
+                postings[key] = [found, slot]
             else:
-                found.append(item_id)
+                found.append(slot)
         if fresh is not None:
             self._keep(item_id, _Derived(fresh, shape_of(fresh)))
         self.last_item_id = max(self.last_item_id, item_id)
@@ -275,14 +310,15 @@ class StoryWindow:
         self._derived.pop(item_id, None)
         if member is None:
             return
+        slot = self._slots.release(item_id)
         postings = self._postings
         for key in member.keys:
             found = postings.get(key)
             if isinstance(found, list):
-                found.remove(item_id)
+                found.remove(slot)
                 if len(found) == 1:
                     postings[key] = found[0]
-            elif found == item_id:
+            elif found == slot:
                 del postings[key]
 
     def merged(self, absorbed: set[str], into: str) -> None:
@@ -295,6 +331,7 @@ class StoryWindow:
         """Forget everything (after a rollback or a purge): storage fills it again."""
         self._members.clear()
         self._postings.clear()
+        self._slots = _Slots()
         self._derived.clear()
         self._fresh.clear()
         self._vocabulary = _Vocabulary()
@@ -329,24 +366,30 @@ class StoryWindow:
         """The held items within the window of ``published`` sharing at least one of
         ``keys`` (key, weight), with the summed weights of those they share: the most
         first, then the earliest published, then the smallest id (as the database's
-        lookup ranks them), at most ``limit``."""
-        shared: dict[int, int] = {}
+        lookup ranks them), at most ``limit``. Summed and sorted as arrays: with 50,000
+        items held a lookup reads ~1,000 postings, a third of a cold refresh's story step
+        when summed in Python."""
         postings = self._postings
-        for key, weight in keys:
-            found = postings.get(key)
-            if isinstance(found, int):
-                shared[found] = shared.get(found, 0) + weight
-            elif found is not None:
-                for item_id in found:
-                    shared[item_id] = shared.get(item_id, 0) + weight
-        low, high = published - self._span, published + self._span
-        members = self._members
-        inside = [
-            (-weight, when, item_id)
-            for item_id, weight in shared.items()
-            if low <= (when := members[item_id].published) <= high
-        ]
-        return [(item_id, -weight) for weight, _, item_id in heapq.nsmallest(limit, inside)]
+        found = [(hit, weight) for key, weight in keys if (hit := postings.get(key)) is not None]
+        if not found:
+            return []
+        counts = [1 if isinstance(hit, int) else len(hit) for hit, _ in found]
+        slots = np.fromiter(
+            itertools.chain.from_iterable(
+                (hit,) if isinstance(hit, int) else hit for hit, _ in found
+            ),
+            dtype=np.int64,
+            count=sum(counts),
+        )
+        weights = np.repeat(np.array([weight for _, weight in found], dtype=np.int64), counts)
+        slots, at = np.unique(slots, return_inverse=True)
+        sums = np.bincount(at, weights=weights).astype(np.int64)
+        when = self._slots.when[slots]
+        low, high = (published - self._span).timestamp(), (published + self._span).timestamp()
+        inside = (when >= low) & (when <= high)
+        item_ids, sums, when = self._slots.item[slots[inside]], sums[inside], when[inside]
+        best = np.lexsort((item_ids, when, -sums))[:limit]
+        return list(zip(item_ids[best].tolist(), sums[best].tolist(), strict=True))
 
     def features(self, data: str) -> StoryFeatures:
         """A new item's features, parsed from their stored form (kept until it is added:
