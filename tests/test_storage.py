@@ -76,6 +76,24 @@ def test_open_twice_runs_migrations_once(database_url: str) -> None:
     assert versions == [versions_dir[-1]]  # at head, once
 
 
+def test_wal_switch_waits_out_a_lock_sqlite_reports_at_once(tmp_path: Path) -> None:
+    """Two processes opening a new database race to put it in WAL mode, and SQLite may
+    answer the loser "locked" at once (a connection without a busy timeout stands in for
+    it here): the switch is tried again until the other lets go."""
+    import sqlite3
+
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    threading.Timer(0.3, holder.execute, ("COMMIT",)).start()
+    loser = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+    store_module._enable_wal(loser.cursor())
+    assert loser.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    loser.close()
+    holder.close()
+
+
 def test_schema_head_is_the_head_alembic_reads() -> None:
     config = AlembicConfig()
     config.set_main_option("script_location", str(store_module.MIGRATIONS))

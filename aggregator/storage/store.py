@@ -18,7 +18,9 @@ import functools
 import json
 import logging
 import shutil
+import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -627,12 +629,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # only at the first INSERT, after the reads that the writes depend on.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _enable_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+
+
+WAL_SWITCH_WAIT_S = 30.0
+"""How long a connection tries to put a database in WAL mode (as long as the busy
+timeout)."""
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Put the database in WAL mode. Processes opening a new database at once race to
+    switch it, and SQLite may tell the loser "database is locked" at once, without
+    waiting for its busy timeout: wait and try again, as that timeout would."""
+    deadline = time.monotonic() + WAL_SWITCH_WAIT_S
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 def _sqlite_disk_full(error_name: str, database: str | None) -> bool:
