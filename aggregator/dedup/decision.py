@@ -173,15 +173,14 @@ class _Weights:
         self._fill(
             features.terms, shape.numbers, shape.title, shape.cross, features.names, features.lead
         )
-        weight = self._cache.__getitem__
-        rare = self.rare
+        weight, rare, total = self._cache.__getitem__, self.rare, self.sum
         return _Profile(
             shape=shape,
-            body_sum=sum(map(weight, features.terms)) + sum(map(weight, shape.numbers)),
-            title_sum=sum(map(weight, shape.title)),
-            cross_sum=sum(map(weight, shape.cross)),
-            lead_sum=sum(map(weight, features.lead)),
-            names_sum=sum(map(weight, features.names)),
+            body_sum=total(features.terms) + total(shape.numbers),
+            title_sum=total(shape.title),
+            cross_sum=total(shape.cross),
+            lead_sum=total(features.lead),
+            names_sum=total(features.names),
             rare_names=frozenset([n for n in features.names if weight(n) >= rare]),
         )
 
