@@ -277,7 +277,7 @@ async def _fetch_all(
     import asyncio
 
     from aggregator.fetch import Fetcher
-    from aggregator.pipeline import refresh_source
+    from aggregator.pipeline import refresh_source, settle_stories
 
     found = store.source_states([s.id for s in sources], counts=False)
     states = {state.id: state for state in found}
@@ -288,11 +288,16 @@ async def _fetch_all(
             async def one(source: SourceConfig) -> SourceOutcome:
                 async with limit:
                     state = states.get(source.id)
-                    outcome = await refresh_source(source, settings, fetcher, store, state=state)
+                    outcome = await refresh_source(
+                        source, settings, fetcher, store, state=state, settle=False
+                    )
                 advance()
                 return outcome
 
-            return list(await asyncio.gather(*(one(s) for s in sources)))
+            try:
+                return list(await asyncio.gather(*(one(s) for s in sources)))
+            finally:
+                await asyncio.to_thread(settle_stories, store, settings.config.dedup)
 
 
 @contextlib.contextmanager
@@ -624,14 +629,15 @@ def evaluation() -> None:
 @evaluation.command(name="stories")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--order", type=int, default=None, help="Fetch the outlets one by one, shuffled.")
+@click.option("--each", is_flag=True, help="With --order: each outlet in a refresh of its own.")
 @click.option("--quiet", is_flag=True, help="The figures only, no list of pairs.")
-def eval_stories(file: Path, order: int | None, quiet: bool) -> None:
+def eval_stories(file: Path, order: int | None, each: bool, quiet: bool) -> None:
     """Run the labelled records of FILE (JSON Lines) through the real pipeline in a
     temporary store, one RSS feed per outlet; print pairwise precision and recall, and
     the wrong and missed pairs."""
     from aggregator.evaluate import stories  # lazily: the harness is rarely needed
 
-    console().print(stories.report(file, order, quiet), highlight=False, markup=False)
+    console().print(stories.report(file, order, quiet, each), highlight=False, markup=False)
 
 
 @evaluation.command(name="attribution")

@@ -28,7 +28,14 @@ from aggregator.errors import (
 )
 from aggregator.fetch import Fetcher
 from aggregator.models import FetchResult, Item, ParsedFeed, StoryKeys
-from aggregator.storage import CandidateRow, SourceState, Store, StoredMembers, TermCounts
+from aggregator.storage import (
+    CandidateRow,
+    SourceState,
+    Store,
+    StoredMembers,
+    TermCounts,
+    Waiting,
+)
 from aggregator.workers import cpu_pool, shutdown_pools
 
 log = logging.getLogger(__name__)
@@ -69,10 +76,13 @@ async def refresh_source(
     store: Store,
     clock: Clock = utc_now,
     state: SourceState | None = None,
+    *,
+    settle: bool = True,
 ) -> SourceOutcome:
     """Fetch, parse, normalize and store one source; errors are stored on the source.
     ``state``: the source's stored state when the caller read it (with others, in one
-    query), else it is read here."""
+    query), else it is read here. Without ``settle`` the new items' stories are decided
+    by the caller's :func:`settle_stories`, with other sources' items, in one order."""
     if state is None:
         state = await asyncio.to_thread(store.source_state, source.id)
     started = clock()
@@ -82,7 +92,9 @@ async def refresh_source(
         if result.not_modified:
             outcome = await _not_modified(store, state, result, settings, source, clock())
         else:
-            outcome = await _ingest(store, state, result, settings, source, clock(), fetcher)
+            outcome = await _ingest(
+                store, state, result, settings, source, clock(), fetcher, defer=not settle
+            )
     except AggregatorError as exc:
         outcome = await _failed(store, state, exc, settings, source, clock())
     except Exception as exc:  # a bug must fail this source alone, never the others
@@ -114,6 +126,8 @@ async def _ingest(
     source: SourceConfig,
     now: datetime,
     fetcher: Fetcher,
+    *,
+    defer: bool,
 ) -> SourceOutcome:
     folding = settings.config.dedup
     keys = folding.enabled and not source.full_text
@@ -143,6 +157,7 @@ async def _ingest(
         decide=story_decision(store, folding) if folding.enabled else None,
         window=folding.window,
         max_candidates=folding.max_candidates,
+        defer=defer,
     )
     return SourceOutcome(
         source.id,
@@ -315,14 +330,13 @@ class StoryDecision:
         self.window = dedup.StoryWindow(self.settings)
         self.members: StoredMembers | None = self.window
 
-    def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[tuple[str, int]]:
-        if item.story_keys is None:
-            return ()
+    def lookup_keys(self, item: Waiting, counts: TermCounts) -> Sequence[tuple[str, int]]:
+        features = self.window.features(item.features)
         # The new item's terms in one query: the decision weighs them all (its counted
         # terms are all of them but a title's own numbers, read when needed). A
         # candidate's terms were fetched when it was new, and are remembered.
-        counts.prefetch(item.story_keys.term_keys)
-        return dedup.lookup_keys(item.story_keys.index_keys, counts)
+        counts.prefetch(dedup.term_keys(features))
+        return dedup.lookup_keys(dedup.index_keys(features), counts)
 
     def stored_keys(self, item: Item, counts: TermCounts) -> Sequence[str]:
         if item.story_keys is None:
@@ -330,11 +344,9 @@ class StoryDecision:
         return dedup.stored_keys(item.story_keys.index_keys, counts)
 
     def __call__(
-        self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
+        self, item: Waiting, candidates: Sequence[CandidateRow], counts: TermCounts
     ) -> list[str]:
-        if item.story_keys is None:
-            return []
-        new = self.window.features(item.story_keys.features)
+        new = self.window.features(item.features)
         ids = [row.item_id for row in candidates]
         return self.window.decide(new, item.source_id, item.published, ids, counts)
 
@@ -349,6 +361,29 @@ def story_decision(store: Store, config: DedupConfig) -> StoryDecision:
     if found is None or found.config != config:
         found = _decisions[store] = StoryDecision(config)
     return found
+
+
+def settle_stories(store: Store, config: DedupConfig, now: datetime | None = None) -> int:
+    """Decide the stories of the items saved since the last call (``refresh_source`` with
+    ``settle=False``), all together in one order; how many founded a story."""
+    decision = _decisions.get(store)
+    if decision is None or not config.enabled:
+        return 0
+    try:
+        founded = store.settle(
+            decision,
+            now or utc_now(),
+            window=config.window,
+            max_candidates=config.max_candidates,
+        )
+    except AggregatorError as exc:  # a full disk: they wait for the next call
+        logs.event(log, logging.ERROR, "stories_not_decided", error=exc.message)
+        return 0
+    except Exception:  # a bug: the items stay their own stories, nothing is lost
+        log.exception("stories_not_decided")
+        return 0
+    metrics.STORIES.inc(founded)
+    return founded
 
 
 def release_story_decision(store: Store) -> bool:

@@ -29,7 +29,14 @@ from aggregator import logs, metrics
 from aggregator.config import Settings, SourceConfig, load_settings
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.fetch import Fetcher
-from aggregator.pipeline import Clock, SourceOutcome, refresh_source, shutdown_pools, utc_now
+from aggregator.pipeline import (
+    Clock,
+    SourceOutcome,
+    refresh_source,
+    settle_stories,
+    shutdown_pools,
+    utc_now,
+)
 from aggregator.publish import KINDS, output_views, publish_if_changed, shown_story_ids
 from aggregator.registry import enabled_sources, sync_sources
 from aggregator.storage import SourceState, Store
@@ -66,9 +73,14 @@ async def refresh_many(
     async def one(source: SourceConfig) -> SourceOutcome:
         async with limit:
             state = states.get(source.id)
-            return await refresh_source(source, settings, fetcher, store, clock, state)
+            return await refresh_source(
+                source, settings, fetcher, store, clock, state, settle=False
+            )
 
-    return list(await asyncio.gather(*(one(source) for source in sources)))
+    try:
+        return list(await asyncio.gather(*(one(source) for source in sources)))
+    finally:
+        await asyncio.to_thread(settle_stories, store, settings.config.dedup)
 
 
 def _states_by_id(store: Store, ids: Sequence[str]) -> dict[str, SourceState]:
@@ -94,7 +106,7 @@ class Service:
         self._dirty = False
         self._stopping = False
         self._published_digest = ""
-        self._marker: tuple[object, object] | None = None
+        self._marker: tuple[object, ...] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[object]] = set()
         """The scheduled jobs' bodies now running: ``stop`` lets them finish."""
@@ -183,9 +195,15 @@ class Service:
             self._in_flight[source_id] = task
         if self.settings.config.database is not None:
             await self._notice_other_workers()
+        await self._settle()
         if self._dirty and time.monotonic() >= self._publish_after:
             self._dirty = False
             await self._publish()
+
+    async def _settle(self) -> None:
+        """Decide the stories of the items the refreshes since the last tick stored, all
+        together (the same stories whichever source answered first)."""
+        await asyncio.to_thread(settle_stories, self.store, self.settings.config.dedup)
 
     def _claim(self, candidates: Sequence[str], room: int) -> dict[str, SourceState]:
         """Claim up to ``room`` due sources; their states, read together."""
@@ -268,7 +286,7 @@ class Service:
         try:
             async with self._limit:
                 outcome = await refresh_source(
-                    source, self.settings, self.fetcher, self.store, state=state
+                    source, self.settings, self.fetcher, self.store, state=state, settle=False
                 )
             if outcome.changed or _health_changed(state, outcome):
                 self._dirty = True
@@ -357,6 +375,7 @@ class Service:
             await asyncio.to_thread(self.store.release_leases, self.worker_id)
         except AggregatorError as exc:  # a full disk: the leases expire by themselves
             logs.event(log, logging.ERROR, "leases_not_released", error=exc.message)
+        await self._settle()
         if self._dirty:
             await self._publish()
         for fetcher in [self.fetcher, *self._retired]:

@@ -38,9 +38,16 @@ import sqlalchemy as sa
 from aggregator import dedup
 from aggregator.config import DedupConfig
 from aggregator.memory import collect_cycles_less_often, limit_malloc_arenas
-from aggregator.models import Item, StoryKeys
 from aggregator.pipeline import StoryDecision
-from aggregator.storage import SourceRow, Store, TermCounts, items, stories, story_keys
+from aggregator.storage import (
+    SourceRow,
+    Store,
+    TermCounts,
+    Waiting,
+    items,
+    stories,
+    story_keys,
+)
 from aggregator.storage.schema import DOCUMENTS, term_stats
 from aggregator.storage.storyindex import candidates, fill_window, story_id_for
 
@@ -213,30 +220,12 @@ def probe(
     }
 
 
-def _probe_item(features: dedup.StoryFeatures, published: datetime, n: int) -> Item:
-    keys = StoryKeys(
-        features.to_json(), tuple(dedup.index_keys(features)), tuple(dedup.term_keys(features))
-    )
-    return Item(
-        source_id="probe",
-        key=f"guid:probe{n}",
-        guid=None,
-        link=None,
-        original_link=None,
-        title="",
-        content_html="",
-        text="",
-        summary="",
-        published=published,
-        updated=None,
-        author=None,
-        categories=(),
-        image=None,
-        enclosures=(),
-        language="ru",
-        content_hash="",
-        story_keys=keys,
-    )
+def _probe_item(features: dedup.StoryFeatures, published: datetime, n: int) -> Waiting:
+    """A new item as the story step decides it (stored, its story not decided yet)."""
+    key = f"guid:probe{n}"
+    story_id = story_id_for("probe", key)
+    keys = tuple(dedup.index_keys(features))
+    return Waiting(0, story_id, "probe", key, published, features.to_json(), keys)
 
 
 def probe_in_subprocess(args: argparse.Namespace, database: Path, stored: int) -> dict[str, float]:

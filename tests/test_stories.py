@@ -14,6 +14,7 @@ from feedserver import rss_document as rss
 
 from aggregator.config import Settings, load_settings
 from aggregator.fetch import Fetcher
+from aggregator.pipeline import refresh_source, settle_stories
 from aggregator.publish import publish
 from aggregator.scheduler import refresh_many, sync_sources
 from aggregator.storage import Store
@@ -318,3 +319,94 @@ def test_arrival_order_does_not_change_the_stories(
     assert frozenset({"a1", "b1", "c1", "d1"}) in forward
     assert frozenset({"a2", "d2"}) in forward
     assert frozenset({"b2"}) in forward
+
+
+DETOUR_FEEDS = {
+    "aktobe-city": (
+        "aktobe.gov.kz",
+        "В Актобе ограничили движение по проспекту Абилкайыр хана из-за ремонта теплотрассы",
+        "С 10 апреля в Актобе перекрыт участок проспекта Абилкайыр хана от улицы Маресьева до "
+        "улицы Братьев Жубановых. Коммунальщики меняют изношенную теплотрассу, работы "
+        "продлятся до 25 апреля, сообщили в акимате города.",
+        "Fri, 10 Apr 2026 05:00:00 +0000",
+    ),
+    "aktobe-news": (
+        "aktobeinfo.kz",
+        "Участок проспекта Абилкайыр хана закрыли на ремонт теплотрассы",
+        "Перекрыт участок проспекта Абилкайыр хана между улицами Маресьева и Братьев "
+        "Жубановых: коммунальные службы заменяют трубы. Общественный транспорт пустят в "
+        "объезд по улице Некрасова, автобусы маршрутов 2 и 41 изменят схему движения.",
+        "Fri, 10 Apr 2026 06:00:00 +0000",
+    ),
+    "aktobe-transit": (
+        "diapazon.kz",
+        "Автобусы 2 и 41 в Актобе изменят маршруты из-за перекрытия улицы",
+        "В Актобе автобусы маршрутов 2 и 41 будут ходить по улице Некрасова. Причина в "
+        "замене труб на проспекте, где закрыто движение. Пассажиров просят учитывать "
+        "изменения, сообщил отдел пассажирского транспорта.",
+        "Fri, 10 Apr 2026 07:00:00 +0000",
+    ),
+    "aktobe-radio": (
+        "aktobe-radio.kz",
+        "Отдел пассажирского транспорта Актобе: автобусы идут в объезд",
+        "Отдел пассажирского транспорта Актобе сообщил пассажирам, что автобусы следуют по "
+        "новой схеме. Пассажиров просят учитывать изменения и заранее планировать поездки.",
+        "Fri, 10 Apr 2026 08:00:00 +0000",
+    ),
+}
+"""One road closure told four ways, each report close to the next one only (a chain):
+decided one at a time as they arrive, the stories depend on which outlet came first."""
+
+DETOUR_ORDERS = [
+    ["aktobe-city", "aktobe-news", "aktobe-transit", "aktobe-radio"],
+    ["aktobe-city", "aktobe-transit", "aktobe-news", "aktobe-radio"],
+    ["aktobe-radio", "aktobe-city", "aktobe-transit", "aktobe-news"],
+    ["aktobe-transit", "aktobe-radio", "aktobe-city", "aktobe-news"],
+    ["aktobe-news", "aktobe-radio", "aktobe-transit", "aktobe-city"],
+]
+
+
+def _arrived(tmp_path: Path, server: FeedServer, order: list[str], each: bool) -> set[frozenset]:
+    """The stories of the detour reports arriving in ``order`` within one refresh (their
+    stories decided together), or with ``each`` in a refresh each."""
+    tmp_path.mkdir()
+    for name, (outlet, title, text, date) in DETOUR_FEEDS.items():
+        server.set_file(f"{name}.rss", rss(outlet, [(name, title, text, date)]))
+    settings, store = make_env(
+        tmp_path, server, {name: (name, f"/feeds/{name}.rss", 0) for name in DETOUR_FEEDS}
+    )
+
+    async def arrive() -> None:
+        async with Fetcher(settings.config.fetch) as fetcher:
+            for source_id in order:
+                source = next(s for s in settings.sources if s.id == source_id)
+                await refresh_source(source, settings, fetcher, store, settle=each)
+        settle_stories(store, settings.config.dedup)
+
+    asyncio.run(arrive())
+    stories = {
+        frozenset(member["url"].rsplit("/", 1)[-1] for member in entry["_aggregator"]["sources"])
+        for entry in output(settings, store)
+    }
+    store.close()
+    return stories
+
+
+def test_one_refresh_makes_the_same_stories_whichever_outlet_answers_first(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    """The items of one refresh are decided together, in one order (publication time),
+    not as each outlet answers: five arrival orders of a chain of reports give one
+    grouping. Decided as each arrives, the same reports group in more than one way (the
+    corpus is one where order matters)."""
+    together = [
+        _arrived(tmp_path / f"together{n}", fresh_server, order, each=False)
+        for n, order in enumerate(DETOUR_ORDERS)
+    ]
+    assert all(grouping == together[0] for grouping in together), together
+    assert sum(len(story) for story in together[0]) == len(DETOUR_FEEDS)
+    one_by_one = [
+        _arrived(tmp_path / f"each{n}", fresh_server, order, each=True)
+        for n, order in enumerate(DETOUR_ORDERS)
+    ]
+    assert len({frozenset(grouping) for grouping in one_by_one}) > 1, one_by_one

@@ -4,7 +4,7 @@ follows merges, edits and purges, and is filled by the store on both databases."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,8 +26,21 @@ from aggregator.dedup import (
     lookup_keys,
 )
 from aggregator.models import Item, StoryKeys
-from aggregator.pipeline import compute_story_keys, release_story_decision, story_decision
-from aggregator.storage import SourceRow, Store, items
+from aggregator.pipeline import (
+    StoryDecision,
+    compute_story_keys,
+    release_story_decision,
+    story_decision,
+)
+from aggregator.storage import (
+    CandidateRow,
+    SourceRow,
+    Store,
+    TermCounts,
+    Waiting,
+    items,
+    stories,
+)
 from aggregator.storage.storyindex import candidates
 
 EVAL_PATH = Path(__file__).parent / "data" / "stories" / "eval.json"
@@ -300,3 +313,48 @@ def test_ranked_is_the_summed_weights_within_the_window(
     }
     expected = sorted(shared, key=lambda i: (-shared[i], held[i][0], i))[:limit]
     assert window.ranked(keys, NOW, limit) == [(i, shared[i]) for i in expected]
+
+
+class _BreakingDecision(StoryDecision):
+    """The real decision, broken for its first ``failures`` items (a bug, a lost
+    connection): the story step fails after the items are stored."""
+
+    def __init__(self, config: DedupConfig, failures: int) -> None:
+        super().__init__(config)
+        self.failures = failures
+
+    def __call__(
+        self, item: Waiting, candidates: Sequence[CandidateRow], counts: TermCounts
+    ) -> list[str]:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("decision broke")
+        return super().__call__(item, candidates, counts)
+
+
+def _story_of(store: Store) -> dict[str, str]:
+    with store.engine.connect() as connection:
+        return dict(connection.execute(sa.select(items.c.key, items.c.story_id)).all())
+
+
+def test_deferred_items_wait_as_their_own_stories_until_settled(store: Store) -> None:
+    """Saved with ``defer``, items are stored at once, each its own story and nobody's
+    candidate; ``settle`` decides them together. If it fails, nothing stored is lost and
+    the items wait for the next ``settle``."""
+    decision = _BreakingDecision(DedupConfig(), failures=1)
+    first = _retelling(3, "ulys", TITLE, TEXT)
+    again = _retelling(2, "tengri", "Бектенов назначен премьер-министром", TEXT)
+    store.save_items(store.source_state("ulys"), [first], NOW, decide=decision, defer=True)
+    store.save_items(store.source_state("tengri"), [again], NOW, decide=decision, defer=True)
+    assert len(set(_story_of(store).values())) == 2
+    assert decision.window.waiting_count() == 2 and len(decision.window) == 0
+    with pytest.raises(RuntimeError, match="decision broke"):
+        store.settle(decision, NOW)
+    assert len(set(_story_of(store).values())) == 2  # rolled back: each its own story
+    assert decision.window.waiting_count() == 2
+    assert store.settle(decision, NOW) == 1  # one founded, the other joined it
+    story_of = _story_of(store)
+    assert story_of["guid:2"] == story_of["guid:3"]
+    assert decision.window.waiting_count() == 0 and len(decision.window) == 2
+    with store.engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).select_from(stories)) == 1

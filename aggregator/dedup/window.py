@@ -201,6 +201,8 @@ class StoryWindow:
         self.last_item_id = 0
         """The highest item id added: storage adds the items other writers stored above
         it."""
+        self._waiting: dict[int, None] = {}
+        """Stored items whose story is not decided yet (:meth:`wait`)."""
 
     def __len__(self) -> int:
         return len(self._members)
@@ -244,8 +246,29 @@ class StoryWindow:
         self.last_item_id = max(self.last_item_id, last_item_id)
 
     def missing(self, item_ids: Sequence[int]) -> list[int]:
-        """Which of ``item_ids`` the window does not hold."""
-        return [item_id for item_id in item_ids if item_id not in self._members]
+        """Which of ``item_ids`` the window does not hold (nor waits for)."""
+        members, waiting = self._members, self._waiting
+        return [i for i in item_ids if i not in members and i not in waiting]
+
+    def wait(self, item_ids: Iterable[int]) -> None:
+        """Storage stored these items, each its own story for now: they are nobody's
+        candidate until :meth:`waiting` hands them out for their decision, all together
+        in one order (the items of one refresh make the same stories whichever outlet
+        answered first)."""
+        for item_id in item_ids:
+            self._waiting[item_id] = None
+            self.last_item_id = max(self.last_item_id, item_id)
+
+    def is_waiting(self, item_id: int) -> bool:
+        return item_id in self._waiting
+
+    def waiting_count(self) -> int:
+        return len(self._waiting)
+
+    def waiting(self) -> list[int]:
+        """The items waiting for their story, no longer waiting (storage decides them)."""
+        found, self._waiting = list(self._waiting), {}
+        return found
 
     def add(
         self,
@@ -260,6 +283,7 @@ class StoryWindow:
         stored for it."""
         if item_id in self._members:
             self.forget(item_id)
+        self._waiting.pop(item_id, None)
         fresh = self._fresh.pop(data, None)
         if fresh is not None:
             language, simhash = fresh.language, fresh.simhash

@@ -8,8 +8,10 @@ FILE is JSON Lines in the shared evaluation format (``record_id``, ``cluster_id`
 ``title``, ``text``, ``uncertain``). Each outlet domain becomes one RSS 2.0 file, listed
 as a source of a fresh ``feeds.yaml`` in a temporary folder; the sources are refreshed as
 ``aggregator fetch`` refreshes them (one ``refresh_many``), or, with ``--order SEED``, one
-at a time in a shuffled order (to see whether arrival order changes the answer). The
-stories are read back from the published ``feed.json`` (``_aggregator.sources``).
+at a time in a shuffled order within one refresh (to see whether arrival order changes
+the answer), or with ``--each`` too, each in a refresh of its own (its stories decided
+before the next outlet's items arrive). The stories are read back from the published
+``feed.json`` (``_aggregator.sources``).
 
 Records without a date get one placed so that a topic group's events keep their order and
 spacing: an event's day is its earliest dated member's, else the date in its cluster id;
@@ -40,7 +42,7 @@ from xml.sax.saxutils import escape
 
 from aggregator.config import Settings, load_settings
 from aggregator.fetch import Fetcher
-from aggregator.pipeline import shutdown_pools
+from aggregator.pipeline import refresh_source, settle_stories, shutdown_pools
 from aggregator.publish import publish
 from aggregator.scheduler import refresh_many, sync_sources
 from aggregator.storage import Store
@@ -193,7 +195,7 @@ def _link(record: Record) -> str:
     return f"https://{record.domain}/eval/{record.id}"
 
 
-def fold(records: Sequence[Record], order: int | None) -> dict[str, str]:
+def fold(records: Sequence[Record], order: int | None, each: bool = False) -> dict[str, str]:
     """record id -> story id, from the published feed.json."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -203,7 +205,7 @@ def fold(records: Sequence[Record], order: int | None) -> dict[str, str]:
         store = Store.open(settings.database_url)
         try:
             sync_sources(store, settings)
-            asyncio.run(_refresh(settings, store, ids, order))
+            asyncio.run(_refresh(settings, store, ids, order, each))
             publish(store, settings, datetime.now(UTC))
             feed = json.loads((settings.public_dir / "feed.json").read_text(encoding="utf-8"))
         finally:
@@ -222,7 +224,9 @@ def fold(records: Sequence[Record], order: int | None) -> dict[str, str]:
     return story_of
 
 
-async def _refresh(settings: Settings, store: Store, ids: list[str], order: int | None) -> None:
+async def _refresh(
+    settings: Settings, store: Store, ids: list[str], order: int | None, each: bool
+) -> None:
     sources = [s for s in settings.sources if s.id in ids]
     async with Fetcher(settings.config.fetch) as fetcher:
         if order is None:
@@ -230,7 +234,8 @@ async def _refresh(settings: Settings, store: Store, ids: list[str], order: int 
             return
         random.Random(order).shuffle(sources)
         for source in sources:
-            await refresh_many([source], settings, store, fetcher)
+            await refresh_source(source, settings, fetcher, store, settle=each)
+        settle_stories(store, settings.config.dedup)
 
 
 @dataclass
@@ -290,11 +295,11 @@ def _short(r: Record) -> str:
     return f"[{r.lang}] " + (r.title or r.text).replace("\n", " ")[:48]
 
 
-def report(path: Path, order: int | None = None, quiet: bool = False) -> str:
+def report(path: Path, order: int | None = None, quiet: bool = False, each: bool = False) -> str:
     """The figures of the records in ``path`` (see the module docstring), and unless
     ``quiet`` the wrong and missed pairs, as text."""
     records = load(path)
-    story_of = fold(records, order)
+    story_of = fold(records, order, each)
     same, cross, every, lines = score(records, story_of)
     languages = "".join(
         f"  {lang}: precision {t.precision():.3f} ({t.hit}/{t.hit + t.wrong}) "
@@ -317,7 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("file", type=Path)
     parser.add_argument("--order", type=int, default=None, help="refresh sources one by one")
+    parser.add_argument("--each", action="store_true", help="with --order: a refresh each")
     parser.add_argument("--quiet", action="store_true", help="figures only")
     args = parser.parse_args(argv)
-    print(report(args.file, args.order, args.quiet))
+    print(report(args.file, args.order, args.quiet, args.each))
     return 0

@@ -21,6 +21,7 @@ from aggregator.storage.storyindex import (
     StoredMembers,
     StoryDecider,
     TermCounts,
+    Waiting,
     story_id_for,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "StoredMembers",
     "StoryDecider",
     "TermCounts",
+    "Waiting",
     "items",
     "metadata",
     "sources",

@@ -96,6 +96,7 @@ stories = sa.Table(
     sa.Column("representative_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False),
     sa.Column("published", UTCDateTime, nullable=False, index=True),
     sa.Column("updated", UTCDateTime, nullable=False),
+    sa.Index("ix_stories_updated", "updated"),
 )
 
 story_keys = sa.Table(

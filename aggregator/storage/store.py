@@ -37,14 +37,18 @@ from aggregator.models import Enclosure, Item, OutputEntry, SourceRef, StoryMemb
 from aggregator.storage.schema import UTCDateTime, items, sources, stories, story_keys
 from aggregator.storage.storyindex import (
     CHUNK,
+    CandidateRow,
     KeysOf,
     SharedCounts,
     StoredMembers,
     StoryDecider,
     TermCounts,
+    Waiting,
     candidates,
+    canonical_order,
     catch_up,
     create_stories,
+    driver_many,
     driver_rows,
     index_items,
     markers,
@@ -55,6 +59,7 @@ from aggregator.storage.storyindex import (
     stored,
     story_id_for,
     story_members,
+    waiting_items,
 )
 
 _CHUNK = CHUNK
@@ -450,13 +455,17 @@ class Store:
         with self._write() as connection:
             connection.execute(query)
 
-    def change_marker(self) -> tuple[object, object]:
-        """Something that changes whenever items are added or edited by any worker (the
-        newest item id and change time, both read from an index)."""
-        query = sa.select(sa.func.max(items.c.id), sa.func.max(items.c.changed_at))
+    def change_marker(self) -> tuple[object, object, object]:
+        """Something that changes whenever items are added or edited, or join stories, by
+        any worker (the newest item id, item change and story update, read from indexes)."""
+        query = sa.select(
+            sa.func.max(items.c.id),
+            sa.func.max(items.c.changed_at),
+            sa.select(sa.func.max(stories.c.updated)).scalar_subquery(),
+        )
         with self.engine.connect() as connection:
             row = connection.execute(query).one()
-        return row[0], row[1]
+        return row[0], row[1], row[2]
 
     def next_due_time(self, ids: Sequence[str]) -> datetime | None:
         query = sa.select(sa.func.min(sources.c.next_fetch_at)).where(
@@ -481,22 +490,27 @@ class Store:
         decide: StoryDecider | None = None,
         window: timedelta = DEFAULT_WINDOW,
         max_candidates: int = 50,
+        defer: bool = False,
     ) -> SaveResult:
         """Store a source's items and its new fetch state, all or nothing (in one
         transaction, possibly shared with other sources' saves: see ``_grouped``).
 
         An item already stored (same source and key) is updated when its content changed
         and left alone otherwise; it never gets a second row, and stays in its story.
-        Within one batch the first item of a key wins. A new item joins the story that
-        ``decide`` picks among the candidates of the index (within ``window``), or founds
-        its own.
+        Within one batch the first item of a key wins. A new item is stored as its own
+        story; then it joins the story that ``decide`` picks among the candidates of the
+        index (within ``window``), or keeps its own (see :meth:`settle`). With ``defer``
+        (and a decider that holds a window) that decision waits for :meth:`settle`, which
+        decides the items of several saves together, in one order.
         """
         unique = list({item.key: item for item in reversed(new_items)}.values())[::-1]
         members = decide.members if decide is not None else None
         if members is not None:
             self._windows.add(members)
         lookup = _Lookup(decide, window, max_candidates, members)
-        return self._grouped(lambda connection: self._save(connection, state, unique, now, lookup))
+        return self._grouped(
+            lambda connection: self._save(connection, state, unique, now, lookup, defer)
+        )
 
     def _save(
         self,
@@ -505,6 +519,7 @@ class Store:
         unique: Sequence[Item],
         now: datetime,
         lookup: _Lookup,
+        defer: bool,
     ) -> SaveResult:
         known = _known_items(connection, state.id, [item.key for item in unique])
         new = [item for item in unique if item.key not in known]
@@ -517,17 +532,52 @@ class Store:
         keys_of = _keys_of(lookup, counts)
         for item in changed:
             _update_item(connection, known[item.key][0], item, now, lookup.members, keys_of)
-        stories_of = _decide_all(connection, new, counts, lookup)
-        inserted = _insert_items(connection, new, stories_of, now, counts, lookup)
-        if inserted:
+        waiting = _insert_items(connection, new, now, counts, lookup)
+        founded = len(waiting)
+        if lookup.decide is not None:
+            if defer and lookup.members is not None:
+                founded = 0  # counted by ``settle``
+            else:
+                founded = _settle(connection, waiting, counts, lookup, now)
+        if waiting:
             state = replace(state, last_new_item_at=now)
         _update_source(connection, state)
         return SaveResult(
-            new=len(inserted),
+            new=len(waiting),
             updated=len(changed),
-            unchanged=len(unique) - len(inserted) - len(changed),
-            new_stories=sum(story_id is None for story_id in inserted.values()),
+            unchanged=len(unique) - len(waiting) - len(changed),
+            new_stories=founded,
         )
+
+    def settle(
+        self,
+        decide: StoryDecider,
+        now: datetime,
+        *,
+        window: timedelta = DEFAULT_WINDOW,
+        max_candidates: int = 50,
+    ) -> int:
+        """Decide the stories of the items saved with ``defer`` (each its own story until
+        now), all together in :func:`canonical_order`: the items of one refresh make the
+        same stories whichever source answered first. How many founded a story. If the
+        transaction fails, they wait for the next call."""
+        members = decide.members
+        waiting = members.waiting() if members is not None else []
+        if not waiting or members is None:
+            return 0
+        lookup = _Lookup(decide, window, max_candidates, members)
+
+        def work(connection: Connection) -> int:
+            counts = TermCounts(connection, self.term_cache)
+            found = list(waiting_items(connection, waiting))
+            members.wait(item.item_id for item in found)  # until each is decided
+            return _settle(connection, found, counts, lookup, now)
+
+        try:
+            return self._grouped(work)
+        except Exception:
+            members.wait(waiting)
+            raise
 
     def recent_published(self, source_id: str, limit: int = 20) -> list[datetime]:
         """Publication times of the source's newest items (for its publishing cadence)."""
@@ -794,43 +844,91 @@ class _Lookup:
     members: StoredMembers | None
 
 
-def _decide(connection: Connection, item: Item, counts: TermCounts, lookup: _Lookup) -> list[str]:
+def _candidates(
+    connection: Connection,
+    item: Waiting,
+    counts: TermCounts,
+    lookup: _Lookup,
+    undecided: set[int],
+) -> list[CandidateRow]:
+    """The candidates of a waiting item, none of ``undecided`` (the decider's window
+    leaves them out by itself; without one they are read and dropped)."""
     decide = lookup.decide
-    if decide is None or item.story_keys is None:
-        return []
+    assert decide is not None
     keys = decide.lookup_keys(item, counts)
+    extra = len(undecided) if lookup.members is None else 0
     found = candidates(
-        connection, keys, item.published, lookup.window, lookup.limit, lookup.members
+        connection, keys, item.published, lookup.window, lookup.limit + extra, lookup.members
     )
-    chosen = decide(item, found, counts) if found else None
-    if chosen is None:
-        return []
-    return [chosen] if isinstance(chosen, str) else list(chosen)
+    return [row for row in found if row.item_id not in undecided][: lookup.limit]
 
 
-def _decide_all(
-    connection: Connection, new: Sequence[Item], counts: TermCounts, lookup: _Lookup
-) -> list[str | None]:
-    """The story each new item joins (None: it founds one), decided before any of them is
-    stored: items of one source never join each other's stories, and two of them never
-    join the same story (an outlet reports an event once). When the decider names several
-    stories, the others are merged into the first at once (the next item's candidates
-    then see one story)."""
-    chosen: list[str | None] = []
-    taken: set[str] = set()
+def _settle(
+    connection: Connection,
+    waiting: Sequence[Waiting],
+    counts: TermCounts,
+    lookup: _Lookup,
+    now: datetime,
+) -> int:
+    """Decide the stories of stored items, each its own story until now, one at a time in
+    :func:`canonical_order`: each against the stored items and those decided before it,
+    never one still waiting. Items of one source never join the same story (an outlet
+    reports an event once). When the decider names several stories, the others are
+    merged into the first at once (the next item's candidates then see one story). How
+    many keep their own story."""
+    decide, members = lookup.decide, lookup.members
+    if decide is None:
+        return len(waiting)
+    if members is not None:
+        catch_up(connection, members)
+    decidable = sorted((item for item in waiting if item.features), key=canonical_order)
+    undecided = {item.item_id for item in decidable}
+    joined: dict[int, str] = {}
     merged: dict[str, str] = {}
-    for item in new:
-        stories = [merged.get(s, s) for s in _decide(connection, item, counts, lookup)]
-        stories = [s for s in dict.fromkeys(stories) if s not in taken]
+    taken: dict[str, set[str]] = {}
+    for item in decidable:
+        found = _candidates(connection, item, counts, lookup, undecided)
+        undecided.discard(item.item_id)
+        chosen = decide(item, found, counts) if found else None
+        named = [] if chosen is None else [chosen] if isinstance(chosen, str) else list(chosen)
+        own = taken.setdefault(item.source_id, set())
+        stories = [s for s in dict.fromkeys(merged.get(s, s) for s in named) if s not in own]
         if len(stories) > 1:
-            _merge_stories(connection, stories[0], stories[1:], lookup.members)
+            _merge_stories(connection, stories[0], stories[1:], members)
             merged.update(dict.fromkeys(stories[1:], stories[0]))
             merged.update({k: stories[0] for k, v in merged.items() if v in stories[1:]})
-        story_id = stories[0] if stories else None
-        if story_id is not None:
-            taken.add(story_id)
-        chosen.append(story_id)
-    return chosen
+        story_id = stories[0] if stories else item.story_id
+        if stories:
+            joined[item.item_id] = story_id
+        own.add(story_id)
+        if members is not None:
+            members.add(
+                item.item_id, story_id, item.source_id, item.published, item.features, item.keys
+            )
+    _move_joined(connection, {i: merged.get(s, s) for i, s in joined.items()}, waiting, now)
+    return len(waiting) - len(joined)
+
+
+def _move_joined(
+    connection: Connection, joined: dict[int, str], waiting: Sequence[Waiting], now: datetime
+) -> None:
+    """Move items into the stories they joined, drop the stories they founded on arrival
+    (unless another writer's item joined one meanwhile) and refresh the joined ones."""
+    if not joined:
+        return
+    placeholder = param_marker(connection)
+    move = f"UPDATE items SET story_id = {placeholder} WHERE id = {placeholder}"
+    driver_many(connection, move, [(story_id, item_id) for item_id, story_id in joined.items()])
+    own = [item.story_id for item in waiting if item.item_id in joined]
+    for start in range(0, len(own), _CHUNK):
+        chunk = own[start : start + _CHUNK]
+        connection.execute(
+            stories.delete().where(
+                stories.c.id.in_(chunk),
+                ~sa.exists().where(items.c.story_id == stories.c.id),
+            )
+        )
+    refresh_stories(connection, set(joined.values()), now)
 
 
 def _merge_stories(
@@ -848,22 +946,18 @@ def _merge_stories(
 def _insert_items(
     connection: Connection,
     new: Sequence[Item],
-    stories_of: Sequence[str | None],
     now: datetime,
     counts: TermCounts,
     lookup: _Lookup,
-) -> dict[str, str | None]:
-    """Store a batch of new items with their stories, index keys and term counts in a few
-    statements (one per table) instead of several per item. The new items go into the
-    decider's window too: they are the likeliest candidates of the next ones (a rollback
-    empties it). An item another writer stored meanwhile is left out. Returns the
-    keys of the items inserted, each with the story it joined (None: it founded one)."""
+) -> list[Waiting]:
+    """Store a batch of new items, each its own story, with their index keys and term
+    counts in a few statements (one per table) instead of several per item. Those with
+    features wait for their story's decision (:func:`_settle`): the decider's window
+    holds them as waiting, nobody's candidate yet. An item another writer stored
+    meanwhile is left out. Returns the items inserted."""
     if not new:
-        return {}
-    story_ids = [
-        joined or story_id_for(item.source_id, item.key)
-        for item, joined in zip(new, stories_of, strict=True)
-    ]
+        return []
+    story_ids = [story_id_for(item.source_id, item.key) for item in new]
     rows = [
         {
             "source_id": item.source_id,
@@ -876,31 +970,28 @@ def _insert_items(
         for item, story_id in zip(new, story_ids, strict=True)
     ]
     id_of = _insert_rows(connection, rows)
-    if len(id_of) < len(new):
-        kept = [i for i, item in enumerate(new) if (item.source_id, item.key) in id_of]
-        new = [new[i] for i in kept]
-        story_ids = [story_ids[i] for i in kept]
-        stories_of = [stories_of[i] for i in kept]
+    kept = [i for i, item in enumerate(new) if (item.source_id, item.key) in id_of]
+    new = [new[i] for i in kept]
+    story_ids = [story_ids[i] for i in kept]
     item_ids = [id_of[item.source_id, item.key] for item in new]
-    founders = [
-        (item, story_id, item_id)
-        for item, story_id, item_id, joined in zip(
-            new, story_ids, item_ids, stories_of, strict=True
-        )
-        if joined is None
-    ]
-    create_stories(connection, founders)
-    refresh_stories(connection, (joined for joined in stories_of if joined), now)
+    create_stories(connection, list(zip(new, story_ids, item_ids, strict=True)))
     keyed = list(zip(new, item_ids, strict=True))
     picked = index_items(connection, keyed, counts, _keys_of(lookup, counts))
+    waiting = [
+        Waiting(
+            item_id,
+            story_id,
+            item.source_id,
+            item.key,
+            item.published,
+            item.story_keys.features if item.story_keys else "",
+            tuple(picked.get(item_id, ())),
+        )
+        for item, story_id, item_id in zip(new, story_ids, item_ids, strict=True)
+    ]
     if lookup.members is not None:
-        for item, story_id, item_id in zip(new, story_ids, item_ids, strict=True):
-            if item.story_keys is not None:
-                features, keys = item.story_keys.features, picked[item_id]
-                lookup.members.add(
-                    item_id, story_id, item.source_id, item.published, features, keys
-                )
-    return {item.key: joined for item, joined in zip(new, stories_of, strict=True)}
+        lookup.members.wait(w.item_id for w in waiting if w.features)
+    return waiting
 
 
 def _insert_rows(

@@ -9,7 +9,7 @@ import functools
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
@@ -81,7 +81,19 @@ class StoredMembers(Protocol):
         :func:`candidates` ranks them: (item id, shared weight)."""
 
     def missing(self, item_ids: Sequence[int]) -> Sequence[int]:
-        """Which of ``item_ids`` it does not hold."""
+        """Which of ``item_ids`` it does not hold (nor waits for)."""
+
+    def wait(self, item_ids: Iterable[int]) -> None:
+        """These stored items wait for their story: nobody's candidate until then."""
+
+    def is_waiting(self, item_id: int) -> bool:
+        """Whether the item waits for its story."""
+
+    def waiting(self) -> list[int]:
+        """The waiting items, handed out for their decision (no longer waiting)."""
+
+    def waiting_count(self) -> int:
+        """How many items wait."""
 
     def add(
         self,
@@ -200,6 +212,27 @@ def _upsert_counts(dialect: str) -> sa.Insert:
     )
 
 
+class Waiting(NamedTuple):
+    """A stored item whose story is being decided: what the decision reads of it."""
+
+    item_id: int
+    story_id: str
+    """Its own story, which it keeps unless it joins another."""
+    source_id: str
+    key: str
+    published: datetime
+    features: str
+    """Its features as stored (JSON)."""
+    keys: tuple[str, ...]
+    """The index keys stored for it."""
+
+
+def canonical_order(item: Waiting) -> tuple[datetime, str, str]:
+    """The order in which waiting items are decided, the same whichever arrived first:
+    publication time, then source and key."""
+    return item.published, item.source_id, item.key
+
+
 class StoryDecider(Protocol):
     """The story decision, as storage calls it inside the transaction."""
 
@@ -207,7 +240,7 @@ class StoryDecider(Protocol):
     """What it holds of stored items, which storage fills and keeps in step (None: it
     holds nothing, and is given the candidates' ids alone)."""
 
-    def lookup_keys(self, item: Item, counts: TermCounts) -> Sequence[tuple[str, int]]:
+    def lookup_keys(self, item: Waiting, counts: TermCounts) -> Sequence[tuple[str, int]]:
         """Which of the item's index keys to look candidates up by (the rare ones), each
         with its weight: candidates are ranked by the summed weights of those they share."""
 
@@ -215,7 +248,7 @@ class StoryDecider(Protocol):
         """Which of the item's index keys to store (those a later lookup may use)."""
 
     def __call__(
-        self, item: Item, candidates: Sequence[CandidateRow], counts: TermCounts
+        self, item: Waiting, candidates: Sequence[CandidateRow], counts: TermCounts
     ) -> str | Sequence[str] | None:
         """The story the item joins, or None; or the stories it joins, the others to be
         merged into the first (empty: none). ``candidates``: the best ranked first, each
@@ -269,6 +302,11 @@ def _candidate_items_sql(placeholder: str, ids: int) -> str:
     )
 
 
+MAX_WAITING_READ = 1000
+"""At most this many more rows are read by a lookup in the database to make up for the
+items waiting for their story, which it leaves out."""
+
+
 def candidates(
     connection: Connection,
     keys: Sequence[tuple[str, int]],
@@ -290,7 +328,7 @@ def candidates(
         if members.covered_from is None:
             # where a fill would start is read only when the window asks (once) or fills
             start = functools.cache(lambda: _fill_from(connection, since, window))
-            if members.wants_filling(lambda: _stored_since(connection, start())):
+            if members.wants_filling(lambda: _fill_size(connection, start(), members)):
                 fill_window(connection, members, start())
         if members.covers(since):
             return [CandidateRow(*found) for found in members.ranked(keys, published, limit)]
@@ -300,10 +338,13 @@ def candidates(
     weighed = [value for pair in keys for value in pair]
     names = [key for key, _ in keys]
     window_bounds = (to_driver(since), to_driver(published + window))
-    parameters = (*weighed, *names, *window_bounds, limit)
+    # the items waiting for their story are in the index but nobody's candidates yet
+    waiting = min(members.waiting_count(), MAX_WAITING_READ) if members is not None else 0
+    parameters = (*weighed, *names, *window_bounds, limit + waiting)
     rows = driver_rows(connection, _shared_keys_sql(placeholder, len(keys)), parameters)
     ranked = [CandidateRow(int(row[0]), int(row[1])) for row in rows]
     if members is not None:
+        ranked = [row for row in ranked if not members.is_waiting(row.item_id)][:limit]
         load_members(connection, members.missing([row.item_id for row in ranked]), members)
         members.looked_up(time.perf_counter() - started)
     return ranked
@@ -350,6 +391,11 @@ def _stored_since(connection: Connection, since: datetime) -> int:
     )
 
 
+def _fill_size(connection: Connection, since: datetime, members: StoredMembers) -> int:
+    """How many items a fill from ``since`` reads: those stored but the waiting ones."""
+    return max(0, _stored_since(connection, since) - members.waiting_count())
+
+
 def fill_window(connection: Connection, members: StoredMembers, since: datetime) -> None:
     """Add every stored item published from ``since`` on, with its index keys."""
     last = connection.scalar(sa.select(sa.func.max(items.c.id))) or 0
@@ -390,10 +436,47 @@ def _add_with_keys(
         for item_id, key in driver_rows(connection, keys_sql, padded):
             keys.setdefault(int(item_id), []).append(key)
         for item_id, (_, story_id, source_id, when, features) in zip(ids, rows, strict=True):
-            members.add(
-                item_id, story_id, source_id, to_time(when), features, keys.get(item_id, ())
-            )
+            if not members.is_waiting(item_id):
+                members.add(
+                    item_id, story_id, source_id, to_time(when), features, keys.get(item_id, ())
+                )
         after = ids[-1]
+
+
+def waiting_items(connection: Connection, item_ids: Sequence[int]) -> Iterator[Waiting]:
+    """The stored items ``item_ids`` (those with features) in :func:`canonical_order`,
+    their features read a page at a time (a cold refresh's 50,000 at once would hold
+    their JSON texts together)."""
+    to_time = loaded(items.c.published, connection)
+    placeholder = param_marker(connection)
+    heads_sql = (
+        'SELECT id, story_id, source_id, "key", published FROM items '
+        f"WHERE id IN ({markers(placeholder, CHUNK)}) AND features IS NOT NULL"
+    )
+    heads = []
+    for start in range(0, len(item_ids), CHUNK):
+        chunk = list(item_ids[start : start + CHUNK])
+        for item_id, story_id, source_id, key, when in driver_rows(
+            connection, heads_sql, chunk + [0] * (CHUNK - len(chunk))
+        ):
+            heads.append((to_time(when), source_id, key, int(item_id), story_id))
+    heads.sort()
+    features_sql = f"SELECT id, features FROM items WHERE id IN ({markers(placeholder, CHUNK)})"
+    keys_sql = (
+        f"SELECT item_id, key FROM story_keys WHERE item_id IN ({markers(placeholder, CHUNK)})"
+    )
+    for start in range(0, len(heads), CHUNK):
+        page = heads[start : start + CHUNK]
+        ids = [head[3] for head in page] + [0] * (CHUNK - len(page))
+        features = dict(driver_rows(connection, features_sql, ids))
+        keys: dict[int, list[str]] = {}
+        for item_id, key in driver_rows(connection, keys_sql, ids):
+            keys.setdefault(int(item_id), []).append(key)
+        for published, source_id, key, item_id, story_id in page:
+            found = features.get(item_id)
+            if found is not None:
+                held = tuple(keys.get(item_id, ()))
+                yield Waiting(item_id, story_id, source_id, key, published, found, held)
 
 
 KeysOf = Callable[[Item], Sequence[str]]
@@ -452,12 +535,12 @@ def execute_rows(
         _compiled[key] = compiled
     sql = str(compiled)
     if not compiled.positional:
-        _driver_many(connection, sql, [dict(zip(names, row, strict=True)) for row in rows])
+        driver_many(connection, sql, [dict(zip(names, row, strict=True)) for row in rows])
     elif tuple(compiled.positiontup or ()) == names:
-        _driver_many(connection, sql, rows)
+        driver_many(connection, sql, rows)
     else:
         order = [names.index(name) for name in compiled.positiontup or ()]
-        _driver_many(connection, sql, [tuple(row[i] for i in order) for row in rows])
+        driver_many(connection, sql, [tuple(row[i] for i in order) for row in rows])
 
 
 def driver_rows(connection: Connection, sql: str, parameters: Sequence[Any]) -> list[Any]:
@@ -475,7 +558,7 @@ def driver_rows(connection: Connection, sql: str, parameters: Sequence[Any]) -> 
         cursor.close()
 
 
-def _driver_many(connection: Connection, sql: str, rows: Sequence[Any]) -> None:
+def driver_many(connection: Connection, sql: str, rows: Sequence[Any]) -> None:
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(sql, rows)
@@ -601,7 +684,7 @@ def refresh_stories(connection: Connection, story_ids: Iterable[str], now: datet
             for story_id, found in members.items()
         ]
         if rows:
-            _driver_many(connection, update, rows)
+            driver_many(connection, update, rows)
 
 
 def story_members(
