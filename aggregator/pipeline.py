@@ -10,6 +10,7 @@ import asyncio
 import functools
 import html
 import logging
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -369,8 +370,9 @@ def settle_stories(store: Store, config: DedupConfig, now: datetime | None = Non
     decision = _decisions.get(store)
     if decision is None or not config.enabled:
         return 0
+    started = time.perf_counter()
     try:
-        founded = store.settle(
+        settled = store.settle(
             decision,
             now or utc_now(),
             window=config.window,
@@ -382,8 +384,18 @@ def settle_stories(store: Store, config: DedupConfig, now: datetime | None = Non
     except Exception:  # a bug: the items stay their own stories, nothing is lost
         log.exception("stories_not_decided")
         return 0
-    metrics.STORIES.inc(founded)
-    return founded
+    if settled.items:
+        elapsed = round((time.perf_counter() - started) * 1000)
+        logs.event(
+            log,
+            logging.INFO,
+            "stories_decided",
+            items=settled.items,
+            founded=settled.founded,
+            duration_ms=elapsed,
+        )
+    metrics.STORIES.inc(settled.founded)
+    return settled.founded
 
 
 def release_story_decision(store: Store) -> bool:

@@ -34,6 +34,7 @@ from aggregator.pipeline import (
 )
 from aggregator.storage import (
     CandidateRow,
+    Settled,
     SourceRow,
     Store,
     TermCounts,
@@ -352,9 +353,46 @@ def test_deferred_items_wait_as_their_own_stories_until_settled(store: Store) ->
         store.settle(decision, NOW)
     assert len(set(_story_of(store).values())) == 2  # rolled back: each its own story
     assert decision.window.waiting_count() == 2
-    assert store.settle(decision, NOW) == 1  # one founded, the other joined it
+    assert store.settle(decision, NOW) == Settled(items=2, founded=1)  # one joined
     story_of = _story_of(store)
     assert story_of["guid:2"] == story_of["guid:3"]
     assert decision.window.waiting_count() == 0 and len(decision.window) == 2
     with store.engine.connect() as connection:
         assert connection.scalar(sa.select(sa.func.count()).select_from(stories)) == 1
+
+
+OTHER_EVENTS = [
+    (
+        "Погода в Астане: снег и ветер",
+        "В Астане ожидается снег, ветер до 15 м/с, сообщил Казгидромет.",
+    ),
+    (
+        "В Алматы открыли новую школу",
+        "В Наурызбайском районе Алматы открылась школа на 1 200 мест.",
+    ),
+    ("Курс доллара вырос до 512 тенге", "На утренней сессии KASE доллар подорожал до 512,4 тенге."),
+    ("В Шымкенте ремонтируют дороги", "До конца октября в Шымкенте отремонтируют 40 улиц."),
+]
+
+
+def test_a_story_is_judged_by_its_members_not_one_look_alike() -> None:
+    """A story that an earlier error filled with other events does not draw in a
+    retelling of one of its members: the new item is compared with the story's other
+    members too (one look-alike shares its words, the rest do not). The same member
+    alone in its story is joined."""
+    features = [extract_features(TITLE, TEXT, "ru")]
+    features += [extract_features(title, text, "ru") for title, text in OTHER_EVENTS]
+    retelling = extract_features("Бектенов назначен премьер-министром", TEXT, "ru")
+    stats = CorpusStats()
+    for f in [*features, retelling]:
+        stats.add(f)
+
+    def joined(story_of: list[str]) -> list[str]:
+        window = StoryWindow(DedupSettings())
+        for n, (f, story_id) in enumerate(zip(features, story_of, strict=True)):
+            source = f"outlet{n}"
+            window.add(n + 1, story_id, source, NOW - timedelta(hours=n + 1), f.to_json())
+        return window.decide(retelling, "tengri", NOW, [1], stats)
+
+    assert joined(["alone", "b", "c", "d", "e"]) == ["alone"]
+    assert joined(["mixed"] * 5) == []

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from aggregator.dedup.keys import CorpusStats, _is_year
-from aggregator.dedup.scorer import default_scorer
+from aggregator.dedup.scorer import Model, default_scorer
 from aggregator.dedup.text import MIN_EVIDENCE, name_skeleton
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
 
@@ -568,41 +568,44 @@ def choose_among(
     candidates: Sequence[Shaped],
     weights: _Weights,
     settings: DedupSettings,
+    companions: Callable[[set[str]], Sequence[Shaped]] | None = None,
 ) -> list[str]:
     """:func:`choose_stories` over items already shaped, each with a function that
     profiles it with ``weights`` (what a :class:`~aggregator.dedup.window.StoryWindow`
     runs with the shapes and profiles it keeps). An item not profiled yet is profiled
-    only when its pair passes a first bound that needs no weight (:data:`FREE`)."""
+    only when its pair passes a first bound that needs no weight (:data:`FREE`).
+    ``companions``: the other members of the given stories; a story some candidate may
+    join is then judged by its members, not only by those that share the new item's
+    words (one look-alike in a story of other events must not draw the item in)."""
     if not has_evidence(new.features):
         return []
-    in_window = [
-        shaped
-        for shaped in candidates[: settings.max_candidates]
-        if _hours_apart(new_published, shaped.candidate.published) <= settings.window_hours
-    ]
-    blocked = {s.candidate.story_id for s in in_window if s.candidate.source_id == new_source_id}
-    if not settings.exclusive_sources:
-        blocked = set()
-    scorer = default_scorer()
+    in_window = _in_window(candidates[: settings.max_candidates], new_published, settings)
+    blocked = _blocked(in_window, new_source_id, settings)
     own = functools.cache(new_profile)
     pairs = []
     hopeful: set[str] = set()
-    for c, shape, profile, ready in in_window:
-        if c.source_id == new_source_id or c.story_id in blocked or not has_evidence(c.features):
+    for shaped in in_window:
+        pair = _pair(new, shaped, new_source_id, new_published, blocked, settings)
+        if pair is None:
             continue
-        evidence = pair_evidence(new, shape, _hours_apart(new_published, c.published), settings)
-        model = scorer.same if evidence.same else scorer.cross
-        threshold = _threshold(model.threshold, evidence.same, settings)
-        pairs.append((c, profile, evidence, model, threshold))
+        pairs.append(pair)
+        c, profile, evidence, model, threshold = pair
         if c.story_id in hopeful:
             continue
-        if not ready:
+        if not shaped.profiled:
             free = model.upper_probability(_complete(evidence, FREE), free=True)
             if free < threshold - _BOUND_SLACK:
                 continue
         loose = _complete(evidence, RATIO, own(), profile(), weights)
         if model.upper_probability(loose) >= threshold:
             hopeful.add(c.story_id)
+    if companions is not None and hopeful:
+        others = _in_window(companions(hopeful), new_published, settings)
+        hopeful -= _blocked(others, new_source_id, settings)
+        for shaped in others:
+            pair = _pair(new, shaped, new_source_id, new_published, blocked, settings)
+            if pair is not None:
+                pairs.append(pair)
     # Only stories of which some member may reach the threshold are scored in full.
     found: dict[str, list[float]] = {}
     profiled: dict[str, list[tuple[Candidate, _Profile]]] = {}
@@ -613,6 +616,45 @@ def choose_among(
             found.setdefault(c.story_id, []).append(p / threshold)
             profiled.setdefault(c.story_id, []).append((c, other))
     return _chosen(found, profiled, weights, settings)
+
+
+def _in_window(
+    candidates: Sequence[Shaped], published: datetime, settings: DedupSettings
+) -> list[Shaped]:
+    return [
+        shaped
+        for shaped in candidates
+        if _hours_apart(published, shaped.candidate.published) <= settings.window_hours
+    ]
+
+
+def _blocked(candidates: Sequence[Shaped], source_id: str, settings: DedupSettings) -> set[str]:
+    """The stories holding an item of ``source_id``, not to be joined by another of its
+    items (with ``settings.exclusive_sources``)."""
+    if not settings.exclusive_sources:
+        return set()
+    return {s.candidate.story_id for s in candidates if s.candidate.source_id == source_id}
+
+
+_Pair = tuple[Candidate, Callable[[], _Profile], _PairEvidence, Model, float]
+
+
+def _pair(
+    new: _Shape,
+    shaped: Shaped,
+    source_id: str,
+    published: datetime,
+    blocked: set[str],
+    settings: DedupSettings,
+) -> _Pair | None:
+    """A candidate's weight-free evidence, model and threshold (None: not comparable)."""
+    c = shaped.candidate
+    if c.source_id == source_id or c.story_id in blocked or not has_evidence(c.features):
+        return None
+    evidence = pair_evidence(new, shaped.shape, _hours_apart(published, c.published), settings)
+    model = default_scorer().same if evidence.same else default_scorer().cross
+    threshold = _threshold(model.threshold, evidence.same, settings)
+    return c, shaped.profile, evidence, model, threshold
 
 
 def _chosen(

@@ -57,6 +57,9 @@ _FIELDS = ("t", "h", "n", "d", "m", "k", "q", "e", "v")
 FILL_AFTER = 1000
 """Lookups answered by the database after which the window is filled whatever it holds
 (see :meth:`StoryWindow.wants_filling`)."""
+MAX_COMPANIONS = 20
+"""At most this many members of a candidate's story are compared with a new item besides
+the candidates themselves (see :meth:`StoryWindow._companions`)."""
 FILL_SECONDS_PER_ITEM = 1e-4
 """What filling the window costs per item read (``bench/bench_stories.py``: 50,000 items
 in ~5 s)."""
@@ -174,6 +177,8 @@ class StoryWindow:
         self.fill_after = fill_after
         self._span = timedelta(hours=settings.window_hours)
         self._members: dict[int, _Member] = {}
+        self._stories: dict[str, dict[int, None]] = {}
+        """The held members of each story, by story id (in the order added)."""
         self._postings: dict[str, int | list[int]] = {}
         """Items' slots (:class:`_Slots`) by index key; a key of one item (most SimHash
         bands) holds its slot alone (a list costs ~90 bytes more)."""
@@ -305,8 +310,10 @@ class StoryWindow:
         ids, lengths = self._vocabulary.encode(fields)
         held = tuple(map(sys.intern, dict.fromkeys(keys)))  # one string per key
         slot = self._slots.take(item_id, published)
+        story_id = sys.intern(story_id)
+        self._stories.setdefault(story_id, {})[item_id] = None
         self._members[item_id] = _Member(
-            sys.intern(story_id),
+            story_id,
             sys.intern(source_id),
             published,
             language,
@@ -336,6 +343,11 @@ class StoryWindow:
         self._derived.pop(item_id, None)
         if member is None:
             return
+        story = self._stories.get(member.story_id)
+        if story is not None:
+            story.pop(item_id, None)
+            if not story:
+                del self._stories[member.story_id]
         slot = member.slot
         self._slots.release(slot)
         postings = self._postings
@@ -350,13 +362,16 @@ class StoryWindow:
 
     def merged(self, absorbed: set[str], into: str) -> None:
         """Stories ``absorbed`` are now ``into``: their members follow."""
-        for member in self._members.values():
-            if member.story_id in absorbed:
-                member.story_id = into
+        target = self._stories.setdefault(sys.intern(into), {})
+        for story_id in absorbed - {into}:
+            for item_id in self._stories.pop(story_id, {}):
+                self._members[item_id].story_id = sys.intern(into)
+                target[item_id] = None
 
     def clear(self) -> None:
         """Forget everything (after a rollback or a purge): storage fills it again."""
         self._members.clear()
+        self._stories.clear()
         self._postings.clear()
         self._slots = _Slots()
         self._derived.clear()
@@ -443,22 +458,37 @@ class StoryWindow:
         among the held items ``candidate_ids`` (the best ranked first), weighing terms by
         ``stats``."""
         weights = self._weights_for(stats)
-        shaped = []
-        for item_id in candidate_ids:
-            member = self._members.get(item_id)
-            if member is not None:
-                derived = self._derive(item_id, member)
-                candidate = Candidate(
-                    member.story_id, member.source_id, member.published, derived.features
-                )
-                profile = functools.partial(self._profile, derived, weights)
-                profiled = derived.generation == self._generation
-                shaped.append(Shaped(candidate, derived.shape, profile, profiled))
+        ranked = candidate_ids[: self.settings.max_candidates]
+        shaped = [s for s in (self._shaped(i, weights) for i in ranked) if s is not None]
         derived = self._derived_of(new)
         own = functools.partial(self._profile, derived, weights)
+
+        def companions(story_ids: set[str]) -> list[Shaped]:
+            found = (self._shaped(i, weights) for i in self._companions(story_ids, ranked))
+            return [s for s in found if s is not None]
+
         return choose_among(
-            derived.shape, own, source_id, published, shaped, weights, self.settings
+            derived.shape, own, source_id, published, shaped, weights, self.settings, companions
         )
+
+    def _companions(self, story_ids: set[str], candidate_ids: Sequence[int]) -> list[int]:
+        """The members of the stories ``story_ids`` that are not candidates (the latest
+        :data:`MAX_COMPANIONS` of each)."""
+        seen = set(candidate_ids)
+        found = []
+        for story_id in sorted(story_ids):
+            held = self._stories.get(story_id, {})
+            found += [i for i in itertools.islice(reversed(held), MAX_COMPANIONS) if i not in seen]
+        return found
+
+    def _shaped(self, item_id: int, weights: Weights) -> Shaped | None:
+        member = self._members.get(item_id)
+        if member is None:
+            return None
+        derived = self._derive(item_id, member)
+        candidate = Candidate(member.story_id, member.source_id, member.published, derived.features)
+        profile = functools.partial(self._profile, derived, weights)
+        return Shaped(candidate, derived.shape, profile, derived.generation == self._generation)
 
     def _derived_of(self, new: StoryFeatures) -> _Derived:
         """A new item's derived values, made once for its decision and its adding."""

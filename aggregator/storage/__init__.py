@@ -14,7 +14,7 @@ from aggregator.storage.schema import (
     story_keys,
     term_stats,
 )
-from aggregator.storage.store import SaveResult, SourceRow, SourceState, Store
+from aggregator.storage.store import SaveResult, Settled, SourceRow, SourceState, Store
 from aggregator.storage.storyindex import (
     CandidateRow,
     SharedCounts,
@@ -28,6 +28,7 @@ from aggregator.storage.storyindex import (
 __all__ = [
     "CandidateRow",
     "SaveResult",
+    "Settled",
     "SharedCounts",
     "SourceRow",
     "SourceState",

@@ -156,6 +156,14 @@ class SaveResult:
     """How many of the new items founded a story (the rest joined one)."""
 
 
+@dataclass(frozen=True)
+class Settled:
+    """What :meth:`Store.settle` decided: how many items, and how many founded a story."""
+
+    items: int
+    founded: int
+
+
 T = TypeVar("T")
 
 
@@ -556,22 +564,22 @@ class Store:
         *,
         window: timedelta = DEFAULT_WINDOW,
         max_candidates: int = 50,
-    ) -> int:
+    ) -> Settled:
         """Decide the stories of the items saved with ``defer`` (each its own story until
         now), all together in :func:`canonical_order`: the items of one refresh make the
-        same stories whichever source answered first. How many founded a story. If the
-        transaction fails, they wait for the next call."""
+        same stories whichever source answered first. If the transaction fails, they wait
+        for the next call."""
         members = decide.members
         waiting = members.waiting() if members is not None else []
         if not waiting or members is None:
-            return 0
+            return Settled(0, 0)
         lookup = _Lookup(decide, window, max_candidates, members)
 
-        def work(connection: Connection) -> int:
+        def work(connection: Connection) -> Settled:
             counts = TermCounts(connection, self.term_cache)
             found = list(waiting_items(connection, waiting))
             members.wait(item.item_id for item in found)  # until each is decided
-            return _settle(connection, found, counts, lookup, now)
+            return Settled(len(found), _settle(connection, found, counts, lookup, now))
 
         try:
             return self._grouped(work)
