@@ -570,21 +570,25 @@ class Store:
         same stories whichever source answered first. If the transaction fails, they wait
         for the next call."""
         members = decide.members
-        waiting = members.waiting() if members is not None else []
-        if not waiting or members is None:
+        if members is None or not members.waiting_count():
             return Settled(0, 0)
         lookup = _Lookup(decide, window, max_candidates, members)
+        taken: list[int] = []
 
         def work(connection: Connection) -> Settled:
+            # taken under the write lock, which saves hold while they add waiting items
+            # (once: a group that fails runs each work again, alone)
+            if not taken:
+                taken.extend(members.waiting())
             counts = TermCounts(connection, self.term_cache)
-            found = list(waiting_items(connection, waiting))
+            found = list(waiting_items(connection, taken))
             members.wait(item.item_id for item in found)  # until each is decided
             return Settled(len(found), _settle(connection, found, counts, lookup, now))
 
         try:
             return self._grouped(work)
         except Exception:
-            members.wait(waiting)
+            members.wait(taken)
             raise
 
     def recent_published(self, source_id: str, limit: int = 20) -> list[datetime]:
