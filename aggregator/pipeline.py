@@ -360,7 +360,10 @@ def story_decision(store: Store, config: DedupConfig) -> StoryDecision:
     lives as long as the store (or until the configuration changes)."""
     found = _decisions.get(store)
     if found is None or found.config != config:
-        found = _decisions[store] = StoryDecision(config)
+        replaced, found = found, StoryDecision(config)
+        if replaced is not None:  # its stored items still wait for their stories
+            found.window.wait(replaced.window.waiting())
+        _decisions[store] = found
     return found
 
 

@@ -396,3 +396,18 @@ def test_a_story_is_judged_by_its_members_not_one_look_alike() -> None:
 
     assert joined(["alone", "b", "c", "d", "e"]) == ["alone"]
     assert joined(["mixed"] * 5) == []
+
+
+def test_items_waiting_when_the_configuration_changes_are_still_decided(store: Store) -> None:
+    """A new dedup configuration (a live reload) makes a new decision: the items the old
+    one held waiting are decided by the new one, not left their own stories."""
+    first = _retelling(3, "ulys", TITLE, TEXT)
+    again = _retelling(2, "tengri", "Бектенов назначен премьер-министром", TEXT)
+    old = story_decision(store, DedupConfig())
+    store.save_items(store.source_state("ulys"), [first], NOW, decide=old, defer=True)
+    store.save_items(store.source_state("tengri"), [again], NOW, decide=old, defer=True)
+    new = story_decision(store, DedupConfig(max_candidates=30))
+    assert new is not old and new.window.waiting_count() == 2
+    assert store.settle(new, NOW) == Settled(items=2, founded=1)
+    story_of = _story_of(store)
+    assert story_of["guid:2"] == story_of["guid:3"]
