@@ -205,7 +205,7 @@ def fetch(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
     import asyncio
 
     from aggregator.memory import return_freed_memory
-    from aggregator.pipeline import release_story_decision, shutdown_pools
+    from aggregator.pipeline import release_story_decision, settle_stories, shutdown_pools
     from aggregator.registry import enabled_sources, sync_sources
 
     settings = _settings(ctx)
@@ -225,7 +225,8 @@ def fetch(ctx: click.Context, source_ids: tuple[str, ...]) -> None:
         try:
             outcomes = asyncio.run(_fetch_all(settings, store, chosen))
         finally:
-            shutdown_pools()
+            shutdown_pools()  # idle from here on: their memory goes before the stories'
+        settle_stories(store, settings.config.dedup)
         # Publishing may load natasha's models: give back the window's memory first (a
         # full collection costs ~30 ms after the imports, for nothing when none was made).
         if release_story_decision(store):
@@ -277,7 +278,7 @@ async def _fetch_all(
     import asyncio
 
     from aggregator.fetch import Fetcher
-    from aggregator.pipeline import refresh_source, settle_stories
+    from aggregator.pipeline import refresh_source
 
     found = store.source_states([s.id for s in sources], counts=False)
     states = {state.id: state for state in found}
@@ -294,10 +295,7 @@ async def _fetch_all(
                 advance()
                 return outcome
 
-            try:
-                return list(await asyncio.gather(*(one(s) for s in sources)))
-            finally:
-                await asyncio.to_thread(settle_stories, store, settings.config.dedup)
+            return list(await asyncio.gather(*(one(s) for s in sources)))
 
 
 @contextlib.contextmanager

@@ -546,7 +546,10 @@ class Store:
             if defer and lookup.members is not None:
                 founded = 0  # counted by ``settle``
             else:
-                founded = _settle(connection, waiting, counts, lookup, now)
+                decidable = sorted((w for w in waiting if w.features), key=canonical_order)
+                undecided = {item.item_id for item in decidable}
+                settled = _settle(connection, decidable, undecided, counts, lookup, now)
+                founded = len(waiting) - settled.items + settled.founded
         if waiting:
             state = replace(state, last_new_item_at=now)
         _update_source(connection, state)
@@ -581,9 +584,13 @@ class Store:
             if not taken:
                 taken.extend(members.waiting())
             counts = TermCounts(connection, self.term_cache)
-            found = list(waiting_items(connection, taken))
-            members.wait(item.item_id for item in found)  # until each is decided
-            return Settled(len(found), _settle(connection, found, counts, lookup, now))
+            members.wait(taken)  # until each is decided
+            found = waiting_items(connection, taken)  # read a page at a time
+            undecided = set(taken)
+            settled = _settle(connection, found, undecided, counts, lookup, now)
+            # those not found were rolled back (their ids may come back for other items)
+            members.wait(i for i in members.waiting() if i not in undecided)
+            return settled
 
         try:
             return self._grouped(work)
@@ -877,28 +884,29 @@ def _candidates(
 
 def _settle(
     connection: Connection,
-    waiting: Sequence[Waiting],
+    waiting: Iterable[Waiting],
+    undecided: set[int],
     counts: TermCounts,
     lookup: _Lookup,
     now: datetime,
-) -> int:
+) -> Settled:
     """Decide the stories of stored items, each its own story until now, one at a time in
-    :func:`canonical_order`: each against the stored items and those decided before it,
-    never one still waiting. Items of one source never join the same story (an outlet
-    reports an event once). When the decider names several stories, the others are
-    merged into the first at once (the next item's candidates then see one story). How
-    many keep their own story."""
+    :func:`canonical_order` (``waiting`` comes in it; ``undecided``: their ids): each
+    against the stored items and those decided before it, never one still waiting. Items
+    of one source never join the same story (an outlet reports an event once). When the
+    decider names several stories, the others are merged into the first at once (the
+    next item's candidates then see one story)."""
     decide, members = lookup.decide, lookup.members
-    if decide is None:
-        return len(waiting)
+    assert decide is not None
     if members is not None:
         catch_up(connection, members)
-    decidable = sorted((item for item in waiting if item.features), key=canonical_order)
-    undecided = {item.item_id for item in decidable}
     joined: dict[int, str] = {}
+    abandoned: list[str] = []
     merged: dict[str, str] = {}
     taken: dict[str, set[str]] = {}
-    for item in decidable:
+    count = 0
+    for item in waiting:
+        count += 1
         found = _candidates(connection, item, counts, lookup, undecided)
         undecided.discard(item.item_id)
         chosen = decide(item, found, counts) if found else None
@@ -912,28 +920,29 @@ def _settle(
         story_id = stories[0] if stories else item.story_id
         if stories:
             joined[item.item_id] = story_id
+            abandoned.append(item.story_id)
         own.add(story_id)
         if members is not None:
             members.add(
                 item.item_id, story_id, item.source_id, item.published, item.features, item.keys
             )
-    _move_joined(connection, {i: merged.get(s, s) for i, s in joined.items()}, waiting, now)
-    return len(waiting) - len(joined)
+    _move_joined(connection, {i: merged.get(s, s) for i, s in joined.items()}, abandoned, now)
+    return Settled(count, count - len(joined))
 
 
 def _move_joined(
-    connection: Connection, joined: dict[int, str], waiting: Sequence[Waiting], now: datetime
+    connection: Connection, joined: dict[int, str], abandoned: Sequence[str], now: datetime
 ) -> None:
     """Move items into the stories they joined, drop the stories they founded on arrival
-    (unless another writer's item joined one meanwhile) and refresh the joined ones."""
+    (``abandoned``, unless another writer's item joined one meanwhile) and refresh the
+    joined ones."""
     if not joined:
         return
     placeholder = param_marker(connection)
     move = f"UPDATE items SET story_id = {placeholder} WHERE id = {placeholder}"
     driver_many(connection, move, [(story_id, item_id) for item_id, story_id in joined.items()])
-    own = [item.story_id for item in waiting if item.item_id in joined]
-    for start in range(0, len(own), _CHUNK):
-        chunk = own[start : start + _CHUNK]
+    for start in range(0, len(abandoned), _CHUNK):
+        chunk = abandoned[start : start + _CHUNK]
         connection.execute(
             stories.delete().where(
                 stories.c.id.in_(chunk),
