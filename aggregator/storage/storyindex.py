@@ -417,30 +417,39 @@ def _add_with_keys(
     connection: Connection, members: StoredMembers, after: int, since: datetime
 ) -> None:
     """Add the items above id ``after`` published from ``since`` on, a page at a time
-    (the window's 50,000 rows at once would hold their JSON texts all together)."""
+    (the window's 50,000 rows at once would hold their JSON texts all together), but the
+    waiting ones: their features are not read (a cold refresh's items all wait)."""
     to_time = loaded(items.c.published, connection)
     placeholder = param_marker(connection)
     sql = (
-        "SELECT id, story_id, source_id, published, features FROM items "
+        "SELECT id, story_id, source_id, published FROM items "
         f"WHERE id > {placeholder} AND published >= {placeholder} AND features IS NOT NULL "
         f"ORDER BY id LIMIT {CHUNK}"
     )
-    keys_sql = (
-        f"SELECT item_id, key FROM story_keys WHERE item_id IN ({markers(placeholder, CHUNK)})"
-    )
+    listed = markers(placeholder, CHUNK)
+    features_sql = f"SELECT id, features FROM items WHERE id IN ({listed})"
+    keys_sql = f"SELECT item_id, key FROM story_keys WHERE item_id IN ({listed})"
     from_time = stored(items.c.published, connection)(since)
     while rows := driver_rows(connection, sql, [after, from_time]):
-        ids = [int(row[0]) for row in rows]
+        after = int(rows[-1][0])
+        rows = [row for row in rows if not members.is_waiting(int(row[0]))]
+        if not rows:
+            continue
+        padded = [int(row[0]) for row in rows] + [0] * (CHUNK - len(rows))  # one statement
+        features = {int(i): data for i, data in driver_rows(connection, features_sql, padded)}
         keys: dict[int, list[str]] = {}
-        padded = ids + [0] * (CHUNK - len(ids))  # one statement for every page
         for item_id, key in driver_rows(connection, keys_sql, padded):
             keys.setdefault(int(item_id), []).append(key)
-        for item_id, (_, story_id, source_id, when, features) in zip(ids, rows, strict=True):
-            if not members.is_waiting(item_id):
-                members.add(
-                    item_id, story_id, source_id, to_time(when), features, keys.get(item_id, ())
-                )
-        after = ids[-1]
+        for item_id, story_id, source_id, when in rows:
+            item_id = int(item_id)
+            members.add(
+                item_id,
+                story_id,
+                source_id,
+                to_time(when),
+                features[item_id],
+                keys.get(item_id, ()),
+            )
 
 
 def waiting_items(connection: Connection, item_ids: Sequence[int]) -> Iterator[Waiting]:
