@@ -299,6 +299,11 @@ def _grouping(tmp_path: Path, server: FeedServer, order: list[str]) -> set[froze
     )
     for source_id in order:
         refresh(settings, store, [source_id])
+    return _closed_with_stories(settings, store)
+
+
+def _closed_with_stories(settings: Settings, store: Store) -> set[frozenset[str]]:
+    """The published stories, each as the set of its members' guids; the store closed."""
     stories = {
         frozenset(member["url"].rsplit("/", 1)[-1] for member in entry["_aggregator"]["sources"])
         for entry in output(settings, store)
@@ -366,7 +371,9 @@ DETOUR_ORDERS = [
 ]
 
 
-def _arrived(tmp_path: Path, server: FeedServer, order: list[str], each: bool) -> set[frozenset]:
+def _arrived(
+    tmp_path: Path, server: FeedServer, order: list[str], each: bool
+) -> set[frozenset[str]]:
     """The stories of the detour reports arriving in ``order`` within one refresh (their
     stories decided together), or with ``each`` in a refresh each."""
     tmp_path.mkdir()
@@ -384,12 +391,7 @@ def _arrived(tmp_path: Path, server: FeedServer, order: list[str], each: bool) -
         settle_stories(store, settings.config.dedup)
 
     asyncio.run(arrive())
-    stories = {
-        frozenset(member["url"].rsplit("/", 1)[-1] for member in entry["_aggregator"]["sources"])
-        for entry in output(settings, store)
-    }
-    store.close()
-    return stories
+    return _closed_with_stories(settings, store)
 
 
 def test_one_refresh_makes_the_same_stories_whichever_outlet_answers_first(
