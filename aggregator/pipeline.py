@@ -330,6 +330,8 @@ class StoryDecision:
         )
         self.window = dedup.StoryWindow(self.settings)
         self.members: StoredMembers | None = self.window
+        self.recovered = False
+        """Whether items an ended process left undecided were looked for (once)."""
 
     def lookup_keys(self, item: Waiting, counts: TermCounts) -> Sequence[tuple[str, int]]:
         features = self.window.features(item.features)
@@ -380,7 +382,9 @@ def settle_stories(store: Store, config: DedupConfig, now: datetime | None = Non
             now or utc_now(),
             window=config.window,
             max_candidates=config.max_candidates,
+            recover=not decision.recovered,
         )
+        decision.recovered = True
     except AggregatorError as exc:  # a full disk: they wait for the next call
         logs.event(log, logging.ERROR, "stories_not_decided", error=exc.message)
         return 0

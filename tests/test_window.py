@@ -42,6 +42,7 @@ from aggregator.storage import (
     items,
     stories,
 )
+from aggregator.storage.store import RECOVER_AFTER
 from aggregator.storage.storyindex import candidates
 
 EVAL_PATH = Path(__file__).parent / "data" / "stories" / "eval.json"
@@ -349,6 +350,7 @@ def test_deferred_items_wait_as_their_own_stories_until_settled(store: Store) ->
     store.save_items(store.source_state("tengri"), [again], NOW, decide=decision, defer=True)
     assert len(set(_story_of(store).values())) == 2
     assert decision.window.waiting_count() == 2 and len(decision.window) == 0
+    assert store.latest_entries(10, {}) == []  # no output shows an undecided item
     with pytest.raises(RuntimeError, match="decision broke"):
         store.settle(decision, NOW)
     assert len(set(_story_of(store).values())) == 2  # rolled back: each its own story
@@ -411,3 +413,22 @@ def test_items_waiting_when_the_configuration_changes_are_still_decided(store: S
     assert store.settle(new, NOW) == Settled(items=2, founded=1)
     story_of = _story_of(store)
     assert story_of["guid:2"] == story_of["guid:3"]
+
+
+def test_items_a_dead_process_left_waiting_are_decided_by_the_next(store: Store) -> None:
+    """A process stores items to wait for their stories and dies before deciding them:
+    no output shows them. The next process's first decision looks for such items stored
+    within the window (more than RECOVER_AFTER ago) and decides them with its own."""
+    first = _retelling(3, "ulys", TITLE, TEXT)
+    again = _retelling(2, "tengri", "Бектенов назначен премьер-министром", TEXT)
+    dead = StoryDecision(DedupConfig())
+    store.save_items(store.source_state("ulys"), [first], NOW, decide=dead, defer=True)
+    store.save_items(store.source_state("tengri"), [again], NOW, decide=dead, defer=True)
+    assert store.latest_entries(10, {}) == []
+    fresh = StoryDecision(DedupConfig())
+    assert store.settle(fresh, NOW + timedelta(minutes=5), recover=True) == Settled(0, 0)
+    later = NOW + RECOVER_AFTER + timedelta(minutes=1)
+    assert store.settle(fresh, later, recover=True) == Settled(items=2, founded=1)
+    assert len(store.latest_entries(10, {})) == 1
+    assert len(set(_story_of(store).values())) == 1
+    assert store.settle(fresh, later, recover=True) == Settled(0, 0)  # nothing left

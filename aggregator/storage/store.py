@@ -59,6 +59,7 @@ from aggregator.storage.storyindex import (
     stored,
     story_id_for,
     story_members,
+    unsettled_items,
     waiting_items,
 )
 
@@ -72,6 +73,9 @@ POSTGRES_DISK_FULL = "53100"
 NEARLY_FULL = 1024 * 1024
 """Free bytes under which a SQLite I/O error is taken for a full disk."""
 """SQLSTATE ``disk_full``."""
+RECOVER_AFTER = timedelta(minutes=10)
+"""An item stored to wait for its story and not decided this long after is taken for
+abandoned (its process ended): another decides it (see :meth:`Store.settle`)."""
 MOVE_STABLE_FETCHES = 3
 MOVE_STABLE_TIME = timedelta(hours=24)
 
@@ -567,13 +571,16 @@ class Store:
         *,
         window: timedelta = DEFAULT_WINDOW,
         max_candidates: int = 50,
+        recover: bool = False,
     ) -> Settled:
         """Decide the stories of the items saved with ``defer`` (each its own story until
-        now), all together in :func:`canonical_order`: the items of one refresh make the
-        same stories whichever source answered first. If the transaction fails, they wait
-        for the next call."""
+        now, with no row: no output shows them yet), all together in
+        :func:`canonical_order`: the items of one refresh make the same stories whichever
+        source answered first. If the transaction fails, they wait for the next call.
+        With ``recover``, items another process stored to wait within ``window`` (more than
+        :data:`RECOVER_AFTER` ago) and never decided are decided too."""
         members = decide.members
-        if members is None or not members.waiting_count():
+        if members is None or not (members.waiting_count() or recover):
             return Settled(0, 0)
         lookup = _Lookup(decide, window, max_candidates, members)
         taken: list[int] = []
@@ -583,6 +590,15 @@ class Store:
             # (once: a group that fails runs each work again, alone)
             if not taken:
                 taken.extend(members.waiting())
+                if recover:
+                    held = set(taken)
+                    since, until = now - window, now - RECOVER_AFTER
+                    orphans = [
+                        i for i in unsettled_items(connection, since, until) if i not in held
+                    ]
+                    for item_id in orphans:  # a fill may hold it as its own story's
+                        members.forget(item_id)
+                    taken.extend(orphans)
             counts = TermCounts(connection, self.term_cache)
             members.wait(taken)  # until each is decided
             found = waiting_items(connection, taken)  # read a page at a time
@@ -902,6 +918,7 @@ def _settle(
         catch_up(connection, members)
     joined: dict[int, str] = {}
     abandoned: list[str] = []
+    founders: list[tuple[str, int, datetime, datetime | None]] = []
     merged: dict[str, str] = {}
     taken: dict[str, set[str]] = {}
     count = 0
@@ -921,11 +938,14 @@ def _settle(
         if stories:
             joined[item.item_id] = story_id
             abandoned.append(item.story_id)
+        else:
+            founders.append((story_id, item.item_id, item.published, item.updated))
         own.add(story_id)
         if members is not None:
             members.add(
                 item.item_id, story_id, item.source_id, item.published, item.features, item.keys
             )
+    create_stories(connection, founders)
     _move_joined(connection, {i: merged.get(s, s) for i, s in joined.items()}, abandoned, now)
     return Settled(count, count - len(joined))
 
@@ -995,7 +1015,6 @@ def _insert_items(
     new = [new[i] for i in kept]
     story_ids = [story_ids[i] for i in kept]
     item_ids = [id_of[item.source_id, item.key] for item in new]
-    create_stories(connection, list(zip(new, story_ids, item_ids, strict=True)))
     keyed = list(zip(new, item_ids, strict=True))
     picked = index_items(connection, keyed, counts, _keys_of(lookup, counts))
     waiting = [
@@ -1007,9 +1026,14 @@ def _insert_items(
             item.published,
             item.story_keys.features if item.story_keys else "",
             tuple(picked.get(item_id, ())),
+            item.updated,
         )
         for item, story_id, item_id in zip(new, story_ids, item_ids, strict=True)
     ]
+    # An item that waits for its decision gets its story's row then: until then no
+    # output shows it (it may be about to join another story).
+    decided = [w for w in waiting if lookup.decide is None or not w.features]
+    create_stories(connection, [(w.story_id, w.item_id, w.published, w.updated) for w in decided])
     if lookup.members is not None:
         lookup.members.wait(w.item_id for w in waiting if w.features)
     return waiting

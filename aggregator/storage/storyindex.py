@@ -225,6 +225,7 @@ class Waiting(NamedTuple):
     """Its features as stored (JSON)."""
     keys: tuple[str, ...]
     """The index keys stored for it."""
+    updated: datetime | None = None
 
 
 def canonical_order(item: Waiting) -> tuple[datetime, str, str]:
@@ -459,16 +460,17 @@ def waiting_items(connection: Connection, item_ids: Sequence[int]) -> Iterator[W
     to_time = loaded(items.c.published, connection)
     placeholder = param_marker(connection)
     heads_sql = (
-        'SELECT id, story_id, source_id, "key", published FROM items '
+        'SELECT id, story_id, source_id, "key", published, updated FROM items '
         f"WHERE id IN ({markers(placeholder, CHUNK)}) AND features IS NOT NULL"
     )
     heads = []
     for start in range(0, len(item_ids), CHUNK):
         chunk = list(item_ids[start : start + CHUNK])
-        for item_id, story_id, source_id, key, when in driver_rows(
+        for item_id, story_id, source_id, key, when, updated in driver_rows(
             connection, heads_sql, chunk + [0] * (CHUNK - len(chunk))
         ):
-            heads.append((to_time(when), source_id, key, int(item_id), story_id))
+            changed = to_time(updated) if updated is not None else None
+            heads.append((to_time(when), source_id, key, int(item_id), story_id, changed))
     heads.sort()
     features_sql = f"SELECT id, features FROM items WHERE id IN ({markers(placeholder, CHUNK)})"
     keys_sql = (
@@ -481,11 +483,25 @@ def waiting_items(connection: Connection, item_ids: Sequence[int]) -> Iterator[W
         keys: dict[int, list[str]] = {}
         for item_id, key in driver_rows(connection, keys_sql, ids):
             keys.setdefault(int(item_id), []).append(key)
-        for published, source_id, key, item_id, story_id in page:
+        for published, source_id, key, item_id, story_id, updated in page:
             found = features.get(item_id)
             if found is not None:
                 held = tuple(keys.get(item_id, ()))
-                yield Waiting(item_id, story_id, source_id, key, published, found, held)
+                yield Waiting(item_id, story_id, source_id, key, published, found, held, updated)
+
+
+def unsettled_items(connection: Connection, since: datetime, until: datetime) -> list[int]:
+    """Items stored (changed) from ``since`` to ``until`` whose story has no row: stored
+    to wait for their story by a process that ended before deciding it (a crash, a kill)."""
+    to_driver = stored(items.c.changed_at, connection)
+    p = param_marker(connection)
+    sql = (
+        f"SELECT id FROM items WHERE changed_at >= {p} AND changed_at < {p} "
+        "AND features IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM stories WHERE stories.id = items.story_id)"
+    )
+    rows = driver_rows(connection, sql, [to_driver(since), to_driver(until)])
+    return [int(row[0]) for row in rows]
 
 
 KeysOf = Callable[[Item], Sequence[str]]
@@ -637,12 +653,14 @@ def reindex_item(
         members.add(item_id, str(story_id), item.source_id, item.published, features, keys)
 
 
-def create_stories(connection: Connection, founders: Sequence[tuple[Item, str, int]]) -> None:
-    """One story per founding item: (item, story id, item id)."""
+def create_stories(
+    connection: Connection, founders: Sequence[tuple[str, int, datetime, datetime | None]]
+) -> None:
+    """One story per founding item: (story id, item id, published, updated)."""
     to_driver = stored(stories.c.published, connection)
     rows = [
-        (story_id, item_id, to_driver(item.published), to_driver(item.updated or item.published))
-        for item, story_id, item_id in founders
+        (story_id, item_id, to_driver(published), to_driver(updated or published))
+        for story_id, item_id, published, updated in founders
     ]
     if rows:
         execute_rows(
