@@ -330,8 +330,6 @@ class StoryDecision:
         )
         self.window = dedup.StoryWindow(self.settings)
         self.members: StoredMembers | None = self.window
-        self.recovered = False
-        """Whether items an ended process left undecided were looked for (once)."""
 
     def lookup_keys(self, item: Waiting, counts: TermCounts) -> Sequence[tuple[str, int]]:
         features = self.window.features(item.features)
@@ -355,6 +353,8 @@ class StoryDecision:
 
 
 _decisions: weakref.WeakKeyDictionary[Store, StoryDecision] = weakref.WeakKeyDictionary()
+_recovered: weakref.WeakSet[Store] = weakref.WeakSet()
+"""Stores whose undecided items (left by a killed process) this process has decided."""
 
 
 def story_decision(store: Store, config: DedupConfig) -> StoryDecision:
@@ -372,9 +372,13 @@ def story_decision(store: Store, config: DedupConfig) -> StoryDecision:
 def settle_stories(store: Store, config: DedupConfig, now: datetime | None = None) -> int:
     """Decide the stories of the items saved since the last call (``refresh_source`` with
     ``settle=False``), all together in one order; how many founded a story."""
-    decision = _decisions.get(store)
-    if decision is None or not config.enabled:
+    if not config.enabled:
         return 0
+    decision = _decisions.get(store)
+    if decision is None:
+        if store in _recovered:
+            return 0
+        decision = story_decision(store, config)  # to decide what a killed process left
     started = time.perf_counter()
     try:
         settled = store.settle(
@@ -382,9 +386,9 @@ def settle_stories(store: Store, config: DedupConfig, now: datetime | None = Non
             now or utc_now(),
             window=config.window,
             max_candidates=config.max_candidates,
-            recover=not decision.recovered,
+            recover=store not in _recovered,
         )
-        decision.recovered = True
+        _recovered.add(store)
     except AggregatorError as exc:  # a full disk: they wait for the next call
         logs.event(log, logging.ERROR, "stories_not_decided", error=exc.message)
         return 0

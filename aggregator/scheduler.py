@@ -127,6 +127,7 @@ class Service:
             # SQLite: one scheduler per store (the lock file), so every lease left is a
             # crashed predecessor's.
             await asyncio.to_thread(self.store.release_leases)
+        await self._settle()  # what a killed predecessor stored and never decided
         await self._publish()
         self.scheduler.add_job(
             self._job,

@@ -73,9 +73,6 @@ POSTGRES_DISK_FULL = "53100"
 NEARLY_FULL = 1024 * 1024
 """Free bytes under which a SQLite I/O error is taken for a full disk."""
 """SQLSTATE ``disk_full``."""
-RECOVER_AFTER = timedelta(minutes=10)
-"""An item stored to wait for its story and not decided this long after is taken for
-abandoned (its process ended): another decides it (see :meth:`Store.settle`)."""
 MOVE_STABLE_FETCHES = 3
 MOVE_STABLE_TIME = timedelta(hours=24)
 
@@ -577,8 +574,9 @@ class Store:
         now, with no row: no output shows them yet), all together in
         :func:`canonical_order`: the items of one refresh make the same stories whichever
         source answered first. If the transaction fails, they wait for the next call.
-        With ``recover``, items another process stored to wait within ``window`` (more than
-        :data:`RECOVER_AFTER` ago) and never decided are decided too."""
+        With ``recover``, the items stored within ``window`` whose story has no row are
+        decided too: a process (killed, or running beside this one) stored them to wait.
+        An item decided meanwhile by another process is left as it decided."""
         members = decide.members
         if members is None or not (members.waiting_count() or recover):
             return Settled(0, 0)
@@ -592,10 +590,8 @@ class Store:
                 taken.extend(members.waiting())
                 if recover:
                     held = set(taken)
-                    since, until = now - window, now - RECOVER_AFTER
-                    orphans = [
-                        i for i in unsettled_items(connection, since, until) if i not in held
-                    ]
+                    stored = unsettled_items(connection, now - window)
+                    orphans = [i for i in stored if i not in held]
                     for item_id in orphans:  # a fill may hold it as its own story's
                         members.forget(item_id)
                     taken.extend(orphans)
@@ -906,22 +902,21 @@ def _settle(
     lookup: _Lookup,
     now: datetime,
 ) -> Settled:
-    """Decide the stories of stored items, each its own story until now, one at a time in
-    :func:`canonical_order` (``waiting`` comes in it; ``undecided``: their ids): each
-    against the stored items and those decided before it, never one still waiting. Items
-    of one source never join the same story (an outlet reports an event once). When the
-    decider names several stories, the others are merged into the first at once (the
-    next item's candidates then see one story)."""
+    """Decide the stories of stored items, each its own story (without a row) until now,
+    one at a time in :func:`canonical_order` (``waiting`` comes in it; ``undecided``:
+    their ids): each against the stored items and those decided before it, never one
+    still waiting. Items of one source never join the same story (an outlet reports an
+    event once). When the decider names several stories, the others are merged into the
+    first at once (the next item's candidates then see one story). Each decision is
+    written at once: a lookup in the database, or the window's filling, may read the
+    item again before the loop ends."""
     decide, members = lookup.decide, lookup.members
     assert decide is not None
     if members is not None:
         catch_up(connection, members)
-    joined: dict[int, str] = {}
-    abandoned: list[str] = []
-    founders: list[tuple[str, int, datetime, datetime | None]] = []
-    merged: dict[str, str] = {}
+    joined: set[str] = set()
     taken: dict[str, set[str]] = {}
-    count = 0
+    count = founded = 0
     for item in waiting:
         count += 1
         found = _candidates(connection, item, counts, lookup, undecided)
@@ -929,47 +924,31 @@ def _settle(
         chosen = decide(item, found, counts) if found else None
         named = [] if chosen is None else [chosen] if isinstance(chosen, str) else list(chosen)
         own = taken.setdefault(item.source_id, set())
-        stories = [s for s in dict.fromkeys(merged.get(s, s) for s in named) if s not in own]
+        stories = [s for s in dict.fromkeys(named) if s not in own]
         if len(stories) > 1:
             _merge_stories(connection, stories[0], stories[1:], members)
-            merged.update(dict.fromkeys(stories[1:], stories[0]))
-            merged.update({k: stories[0] for k, v in merged.items() if v in stories[1:]})
-        story_id = stories[0] if stories else item.story_id
+            joined.difference_update(stories[1:])
         if stories:
-            joined[item.item_id] = story_id
-            abandoned.append(item.story_id)
+            story_id = stories[0]
+            _move_item(connection, item.item_id, story_id)
+            joined.add(story_id)
         else:
-            founders.append((story_id, item.item_id, item.published, item.updated))
+            story_id = item.story_id
+            create_stories(connection, [(story_id, item.item_id, item.published, item.updated)])
+            founded += 1
         own.add(story_id)
         if members is not None:
             members.add(
                 item.item_id, story_id, item.source_id, item.published, item.features, item.keys
             )
-    create_stories(connection, founders)
-    _move_joined(connection, {i: merged.get(s, s) for i, s in joined.items()}, abandoned, now)
-    return Settled(count, count - len(joined))
+    refresh_stories(connection, joined, now)
+    return Settled(count, founded)
 
 
-def _move_joined(
-    connection: Connection, joined: dict[int, str], abandoned: Sequence[str], now: datetime
-) -> None:
-    """Move items into the stories they joined, drop the stories they founded on arrival
-    (``abandoned``, unless another writer's item joined one meanwhile) and refresh the
-    joined ones."""
-    if not joined:
-        return
+def _move_item(connection: Connection, item_id: int, story_id: str) -> None:
     placeholder = param_marker(connection)
-    move = f"UPDATE items SET story_id = {placeholder} WHERE id = {placeholder}"
-    driver_many(connection, move, [(story_id, item_id) for item_id, story_id in joined.items()])
-    for start in range(0, len(abandoned), _CHUNK):
-        chunk = abandoned[start : start + _CHUNK]
-        connection.execute(
-            stories.delete().where(
-                stories.c.id.in_(chunk),
-                ~sa.exists().where(items.c.story_id == stories.c.id),
-            )
-        )
-    refresh_stories(connection, set(joined.values()), now)
+    sql = f"UPDATE items SET story_id = {placeholder} WHERE id = {placeholder}"
+    driver_many(connection, sql, [(story_id, item_id)])
 
 
 def _merge_stories(

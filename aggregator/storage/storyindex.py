@@ -453,15 +453,21 @@ def _add_with_keys(
             )
 
 
+_UNDECIDED = "NOT EXISTS (SELECT 1 FROM stories WHERE stories.id = items.story_id)"
+"""An item waiting for its story: its story has no row (see :func:`waiting_items`)."""
+
+
 def waiting_items(connection: Connection, item_ids: Sequence[int]) -> Iterator[Waiting]:
-    """The stored items ``item_ids`` (those with features) in :func:`canonical_order`,
+    """The stored items ``item_ids`` (those with features, and no story yet: another
+    process may have decided some) in :func:`canonical_order`,
     their features read a page at a time (a cold refresh's 50,000 at once would hold
     their JSON texts together)."""
     to_time = loaded(items.c.published, connection)
     placeholder = param_marker(connection)
     heads_sql = (
         'SELECT id, story_id, source_id, "key", published, updated FROM items '
-        f"WHERE id IN ({markers(placeholder, CHUNK)}) AND features IS NOT NULL"
+        f"WHERE id IN ({markers(placeholder, CHUNK)}) AND features IS NOT NULL "
+        f"AND {_UNDECIDED}"
     )
     heads = []
     for start in range(0, len(item_ids), CHUNK):
@@ -490,17 +496,15 @@ def waiting_items(connection: Connection, item_ids: Sequence[int]) -> Iterator[W
                 yield Waiting(item_id, story_id, source_id, key, published, found, held, updated)
 
 
-def unsettled_items(connection: Connection, since: datetime, until: datetime) -> list[int]:
-    """Items stored (changed) from ``since`` to ``until`` whose story has no row: stored
-    to wait for their story by a process that ended before deciding it (a crash, a kill)."""
+def unsettled_items(connection: Connection, since: datetime) -> list[int]:
+    """Items stored (changed) from ``since`` on whose story has no row: stored to wait for
+    their story by a process that has not decided it (killed, or running beside)."""
     to_driver = stored(items.c.changed_at, connection)
-    p = param_marker(connection)
     sql = (
-        f"SELECT id FROM items WHERE changed_at >= {p} AND changed_at < {p} "
-        "AND features IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM stories WHERE stories.id = items.story_id)"
+        f"SELECT id FROM items WHERE changed_at >= {param_marker(connection)} "
+        f"AND features IS NOT NULL AND {_UNDECIDED}"
     )
-    rows = driver_rows(connection, sql, [to_driver(since), to_driver(until)])
+    rows = driver_rows(connection, sql, [to_driver(since)])
     return [int(row[0]) for row in rows]
 
 
