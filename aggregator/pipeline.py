@@ -369,16 +369,20 @@ def story_decision(store: Store, config: DedupConfig) -> StoryDecision:
     return found
 
 
-def settle_stories(store: Store, config: DedupConfig, now: datetime | None = None) -> int:
+def settle_stories(
+    store: Store, config: DedupConfig, now: datetime | None = None, *, recover: bool = False
+) -> int:
     """Decide the stories of the items saved since the last call (``refresh_source`` with
-    ``settle=False``), all together in one order; how many founded a story."""
+    ``settle=False``), all together in one order; how many founded a story. The first
+    call that decides anything, or one with ``recover`` (the service as it starts), also
+    decides what a killed process stored and left undecided."""
     if not config.enabled:
         return 0
     decision = _decisions.get(store)
     if decision is None:
-        if store in _recovered:
-            return 0
-        decision = story_decision(store, config)  # to decide what a killed process left
+        if not recover or store in _recovered:
+            return 0  # a refresh that stored nothing new reads no more than it must
+        decision = story_decision(store, config)
     started = time.perf_counter()
     try:
         settled = store.settle(

@@ -12,6 +12,7 @@ after a refresh changed something (debounced). A daily job purges what is older 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -127,7 +128,7 @@ class Service:
             # SQLite: one scheduler per store (the lock file), so every lease left is a
             # crashed predecessor's.
             await asyncio.to_thread(self.store.release_leases)
-        await self._settle()  # what a killed predecessor stored and never decided
+        await self._settle(recover=True)  # what a killed predecessor left undecided
         await self._publish()
         self.scheduler.add_job(
             self._job,
@@ -201,10 +202,11 @@ class Service:
             self._dirty = False
             await self._publish()
 
-    async def _settle(self) -> None:
+    async def _settle(self, recover: bool = False) -> None:
         """Decide the stories of the items the refreshes since the last tick stored, all
         together (the same stories whichever source answered first)."""
-        await asyncio.to_thread(settle_stories, self.store, self.settings.config.dedup)
+        settle = functools.partial(settle_stories, recover=recover)
+        await asyncio.to_thread(settle, self.store, self.settings.config.dedup)
 
     def _claim(self, candidates: Sequence[str], room: int) -> dict[str, SourceState]:
         """Claim up to ``room`` due sources; their states, read together."""
