@@ -427,20 +427,13 @@ def _add_with_keys(
         f"WHERE id > {placeholder} AND published >= {placeholder} AND features IS NOT NULL "
         f"ORDER BY id LIMIT {CHUNK}"
     )
-    listed = markers(placeholder, CHUNK)
-    features_sql = f"SELECT id, features FROM items WHERE id IN ({listed})"
-    keys_sql = f"SELECT item_id, key FROM story_keys WHERE item_id IN ({listed})"
     from_time = stored(items.c.published, connection)(since)
     while rows := driver_rows(connection, sql, [after, from_time]):
         after = int(rows[-1][0])
         rows = [row for row in rows if not members.is_waiting(int(row[0]))]
         if not rows:
             continue
-        padded = [int(row[0]) for row in rows] + [0] * (CHUNK - len(rows))  # one statement
-        features = {int(i): data for i, data in driver_rows(connection, features_sql, padded)}
-        keys: dict[int, list[str]] = {}
-        for item_id, key in driver_rows(connection, keys_sql, padded):
-            keys.setdefault(int(item_id), []).append(key)
+        features, keys = _features_and_keys(connection, [int(row[0]) for row in rows])
         for item_id, story_id, source_id, when in rows:
             item_id = int(item_id)
             members.add(
@@ -455,6 +448,22 @@ def _add_with_keys(
 
 _UNDECIDED = "NOT EXISTS (SELECT 1 FROM stories WHERE stories.id = items.story_id)"
 """An item waiting for its story: its story has no row (see :func:`waiting_items`)."""
+
+
+def _features_and_keys(
+    connection: Connection, item_ids: list[int]
+) -> tuple[dict[int, str], dict[int, list[str]]]:
+    """The stored features and index keys of up to :data:`CHUNK` items, by id (one
+    statement each, the same for every page)."""
+    listed = markers(param_marker(connection), CHUNK)
+    padded = item_ids + [0] * (CHUNK - len(item_ids))
+    features_sql = f"SELECT id, features FROM items WHERE id IN ({listed})"
+    features = {int(i): data for i, data in driver_rows(connection, features_sql, padded)}
+    keys: dict[int, list[str]] = {}
+    keys_sql = f"SELECT item_id, key FROM story_keys WHERE item_id IN ({listed})"
+    for item_id, key in driver_rows(connection, keys_sql, padded):
+        keys.setdefault(int(item_id), []).append(key)
+    return features, keys
 
 
 def waiting_items(connection: Connection, item_ids: Sequence[int]) -> Iterator[Waiting]:
@@ -478,17 +487,9 @@ def waiting_items(connection: Connection, item_ids: Sequence[int]) -> Iterator[W
             changed = to_time(updated) if updated is not None else None
             heads.append((to_time(when), source_id, key, int(item_id), story_id, changed))
     heads.sort()
-    features_sql = f"SELECT id, features FROM items WHERE id IN ({markers(placeholder, CHUNK)})"
-    keys_sql = (
-        f"SELECT item_id, key FROM story_keys WHERE item_id IN ({markers(placeholder, CHUNK)})"
-    )
     for start in range(0, len(heads), CHUNK):
         page = heads[start : start + CHUNK]
-        ids = [head[3] for head in page] + [0] * (CHUNK - len(page))
-        features = dict(driver_rows(connection, features_sql, ids))
-        keys: dict[int, list[str]] = {}
-        for item_id, key in driver_rows(connection, keys_sql, ids):
-            keys.setdefault(int(item_id), []).append(key)
+        features, keys = _features_and_keys(connection, [head[3] for head in page])
         for published, source_id, key, item_id, story_id, updated in page:
             found = features.get(item_id)
             if found is not None:
