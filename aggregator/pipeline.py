@@ -31,6 +31,7 @@ from aggregator.fetch import Fetcher
 from aggregator.models import FetchResult, Item, ParsedFeed, StoryKeys
 from aggregator.storage import (
     CandidateRow,
+    Settled,
     SourceState,
     Store,
     StoredMembers,
@@ -371,17 +372,19 @@ def story_decision(store: Store, config: DedupConfig) -> StoryDecision:
 
 def settle_stories(
     store: Store, config: DedupConfig, now: datetime | None = None, *, recover: bool = False
-) -> int:
+) -> Settled:
     """Decide the stories of the items saved since the last call (``refresh_source`` with
-    ``settle=False``), all together in one order; how many founded a story. The first
+    ``settle=False``), all together in one order: how many, how many founded a story
+    (none when it failed: they wait for the next call). The first
     call that decides anything, or one with ``recover`` (the service as it starts), also
     decides what a killed process stored and left undecided."""
+    nothing = Settled(0, 0)
     if not config.enabled:
-        return 0
+        return nothing
     decision = _decisions.get(store)
     if decision is None:
         if not recover or store in _recovered:
-            return 0  # a refresh that stored nothing new reads no more than it must
+            return nothing  # a refresh that stored nothing new reads no more than it must
         decision = story_decision(store, config)
     started = time.perf_counter()
     try:
@@ -395,10 +398,10 @@ def settle_stories(
         _recovered.add(store)
     except AggregatorError as exc:  # a full disk: they wait for the next call
         logs.event(log, logging.ERROR, "stories_not_decided", error=exc.message)
-        return 0
-    except Exception:  # a bug: the items stay their own stories, nothing is lost
+        return nothing
+    except Exception:  # a bug: the items wait for the next call, nothing is lost
         log.exception("stories_not_decided")
-        return 0
+        return nothing
     if settled.items:
         elapsed = round((time.perf_counter() - started) * 1000)
         logs.event(
@@ -410,7 +413,7 @@ def settle_stories(
             duration_ms=elapsed,
         )
     metrics.STORIES.inc(settled.founded)
-    return settled.founded
+    return settled
 
 
 def release_story_decision(store: Store) -> bool:

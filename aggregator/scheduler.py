@@ -204,9 +204,12 @@ class Service:
 
     async def _settle(self, recover: bool = False) -> None:
         """Decide the stories of the items the refreshes since the last tick stored, all
-        together (the same stories whichever source answered first)."""
+        together (the same stories whichever source answered first); the outputs show
+        them from the next publish on (a refresh may have ended after the last one)."""
         settle = functools.partial(settle_stories, recover=recover)
-        await asyncio.to_thread(settle, self.store, self.settings.config.dedup)
+        settled = await asyncio.to_thread(settle, self.store, self.settings.config.dedup)
+        if settled.items:
+            self._dirty = True
 
     def _claim(self, candidates: Sequence[str], room: int) -> dict[str, SourceState]:
         """Claim up to ``room`` due sources; their states, read together."""

@@ -16,7 +16,7 @@ from feedserver import FeedServer
 from aggregator import scheduler as scheduler_module
 from aggregator.config import Settings, load_settings
 from aggregator.fetch import Fetcher
-from aggregator.pipeline import SourceOutcome
+from aggregator.pipeline import SourceOutcome, refresh_source
 from aggregator.publish import publish
 from aggregator.scheduler import Service, refresh_many, sync_sources
 from aggregator.status import source_notice
@@ -411,4 +411,29 @@ def test_a_restart_or_a_reload_that_changes_no_output_renders_nothing(
 
     with caplog.at_level(logging.INFO):
         asyncio.run(go())
+    store.close()
+
+
+def test_items_decided_by_a_later_tick_are_published_by_it(
+    tmp_path: Path, fresh_server: FeedServer
+) -> None:
+    """A refresh that ends after a tick decided its stories leaves its items waiting (no
+    output shows them yet). The next tick decides them and publishes, though no refresh
+    ended since."""
+    settings, store = open_env(tmp_path, fresh_server, {"ulysmedia": FEEDS["ulysmedia"]})
+    feed = settings.public_dir / "feed.json"
+
+    async def go() -> None:
+        service = Service(settings, store, tick=timedelta(hours=1))
+        async with Fetcher(settings.config.fetch) as fetcher:
+            source = settings.sources[0]
+            outcome = await refresh_source(source, settings, fetcher, store, settle=False)
+        assert outcome.new > 0
+        publish(store, settings, datetime.now(UTC))  # as a tick would, before it ended
+        assert json.loads(feed.read_text(encoding="utf-8"))["items"] == []
+        await service.tick()  # no refresh is due: nothing changes but the decision
+        assert len(json.loads(feed.read_text(encoding="utf-8"))["items"]) == outcome.new
+        await service.stop()
+
+    asyncio.run(go())
     store.close()
