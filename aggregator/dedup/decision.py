@@ -652,7 +652,8 @@ def _pair(
     if c.source_id == source_id or c.story_id in blocked or not has_evidence(c.features):
         return None
     evidence = pair_evidence(new, shaped.shape, _hours_apart(published, c.published), settings)
-    model = default_scorer().same if evidence.same else default_scorer().cross
+    scorer = default_scorer()
+    model = scorer.same if evidence.same else scorer.cross
     threshold = _threshold(model.threshold, evidence.same, settings)
     return c, shaped.profile, evidence, model, threshold
 
