@@ -45,6 +45,19 @@ def _pool(name: str, workers: int) -> ProcessPoolExecutor:
         return _pools[name]
 
 
+def ahead_process() -> ProcessPoolExecutor:
+    """The process that scores story pairs ahead of a settle's decisions (see
+    :mod:`aggregator.dedup.ahead`); shut when the settle ends."""
+    return _pool("ahead", 1)
+
+
+def shutdown_ahead_process() -> None:
+    with _pools_lock:
+        pool = _pools.pop("ahead", None)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def shutdown_reading_process() -> None:
     """Forget a broken reading process (the next reading starts another)."""
     with _pools_lock:

@@ -132,6 +132,32 @@ class _Weights:
         # than any name can reach), else in ~2% of them or fewer
         self.rare = min(_RARE_NAME, math.log(1.0 + (self._n - 3 + 0.5) / 3.5))
 
+    @classmethod
+    def given(cls, documents: int) -> _Weights:
+        """Weights that another process makes (:meth:`give`) for ``documents`` items and
+        this one takes (:meth:`take`): a term not given is not weighed (``KeyError``)."""
+        return cls(_NotGiven(documents))
+
+    def give(self, features: Iterable[StoryFeatures]) -> dict[str, float]:
+        """The weights of every term of ``features`` that a profile reads (weighed now
+        when not yet): what another process needs to weigh them exactly as this one."""
+        terms: set[str] = set()
+        for f in features:
+            terms.update(f.terms, f.title, f.names, f.lead)
+            terms.update(_prefixed(f.numbers | f.title_numbers, "#"))
+            terms.update(_prefixed(f.skeletons, "~"))
+        self._fill(frozenset(terms))
+        cache = self._cache
+        return {term: cache[term] for term in terms}
+
+    def take(self, given: dict[str, float]) -> None:
+        """Weights another process gave (see :meth:`give`)."""
+        self._cache.update(given)
+
+    @property
+    def documents(self) -> int:
+        return self._n
+
     def holds_for(self, stats: TermStats) -> bool:
         """Whether these weights may serve a decision reading ``stats``: the same
         corpus, its count of items within :data:`_WEIGHTS_HOLD` of theirs, not too many
@@ -183,6 +209,19 @@ class _Weights:
             names_sum=total(features.names),
             rare_names=frozenset([n for n in features.names if weight(n) >= rare]),
         )
+
+
+class _NotGiven:
+    """The counts of :meth:`_Weights.given`: the number of items, and no term."""
+
+    def __init__(self, documents: int) -> None:
+        self._documents = documents
+
+    def document_count(self) -> int:
+        return self._documents
+
+    def document_frequency(self, term: str) -> int:
+        raise KeyError(f"term {term!r} was not weighed by the deciding process")
 
 
 def _prefixed(values: frozenset[str], prefix: str) -> frozenset[str]:
@@ -553,6 +592,16 @@ class Shaped(NamedTuple):
     shape: _Shape
     profile: Callable[[], _Profile]
     profiled: bool = False
+    scored: PairScore | None = None
+    """Its pair with the new item, scored ahead (see :mod:`aggregator.dedup.ahead`)."""
+
+
+class PairScore(NamedTuple):
+    """What the decision needs of one pair, whatever the stories: whether the new item
+    may reach the threshold with it (a bound), and if so its share of the threshold."""
+
+    hopeful: bool
+    ratio: float | None
 
 
 _BOUND_SLACK = 1e-9
@@ -581,41 +630,87 @@ def choose_among(
         return []
     in_window = _in_window(candidates[: settings.max_candidates], new_published, settings)
     blocked = _blocked(in_window, new_source_id, settings)
+    about = (new_source_id, new_published)
     own = functools.cache(new_profile)
-    pairs = []
+    pairs: list[tuple[Shaped, _Pair | None]] = []
     hopeful: set[str] = set()
     for shaped in in_window:
-        pair = _pair(new, shaped, new_source_id, new_published, blocked, settings)
-        if pair is None:
+        scored = shaped.scored
+        pair = None if scored is not None else _pair(new, shaped, *about, blocked, settings)
+        if (pair is None and scored is None) or shaped.candidate.story_id in blocked:
             continue
-        pairs.append(pair)
-        c, profile, evidence, model, threshold = pair
-        if c.story_id in hopeful:
+        pairs.append((shaped, pair))
+        story_id = shaped.candidate.story_id
+        if story_id in hopeful:
             continue
-        if not shaped.profiled:
-            free = model.upper_probability(_complete(evidence, FREE), free=True)
-            if free < threshold - _BOUND_SLACK:
-                continue
-        loose = _complete(evidence, RATIO, own(), profile(), weights)
-        if model.upper_probability(loose) >= threshold:
-            hopeful.add(c.story_id)
+        if scored is not None:
+            if scored.hopeful:
+                hopeful.add(story_id)
+        elif pair is not None and _hopeful(pair, shaped.profiled, own, weights):
+            hopeful.add(story_id)
     if companions is not None and hopeful:
         others = _in_window(companions(hopeful), new_published, settings)
         hopeful -= _blocked(others, new_source_id, settings)
         for shaped in others:
-            pair = _pair(new, shaped, new_source_id, new_published, blocked, settings)
+            pair = _pair(new, shaped, *about, blocked, settings)
             if pair is not None:
-                pairs.append(pair)
+                pairs.append((shaped, pair))
     # Only stories of which some member may reach the threshold are scored in full.
     found: dict[str, list[float]] = {}
     profiled: dict[str, list[tuple[Candidate, _Profile]]] = {}
-    for c, profile, evidence, model, threshold in pairs:
+    for shaped, pair in pairs:
+        c = shaped.candidate
         if c.story_id in hopeful:
-            other = profile()
-            p = model.probability(_complete(evidence, EXACT, own(), other, weights))
-            found.setdefault(c.story_id, []).append(p / threshold)
-            profiled.setdefault(c.story_id, []).append((c, other))
+            ratio = shaped.scored.ratio if shaped.scored is not None else None
+            if ratio is None:
+                pair = pair or _pair(new, shaped, *about, blocked, settings)
+                assert pair is not None  # scored ahead: comparable
+                ratio = _ratio(pair, own, weights)
+            found.setdefault(c.story_id, []).append(ratio)
+            profiled.setdefault(c.story_id, []).append((c, shaped.profile()))
     return _chosen(found, profiled, weights, settings)
+
+
+def score_pair(
+    new: _Shape,
+    new_profile: Callable[[], _Profile],
+    new_source_id: str,
+    new_published: datetime,
+    shaped: Shaped,
+    weights: _Weights,
+    settings: DedupSettings,
+) -> PairScore | None:
+    """The new item's pair with one candidate as :func:`choose_among` scores it, made
+    ahead of the decision (None: not comparable). Whether the candidate's story blocks
+    the item is the decision's to say (it depends on the stories)."""
+    if not has_evidence(new.features):
+        return None
+    pair = _pair(new, shaped, new_source_id, new_published, set(), settings)
+    if pair is None:
+        return None
+    if not _hopeful(pair, shaped.profiled, new_profile, weights):
+        return PairScore(False, None)  # its ratio is rarely needed (another member's hope)
+    return PairScore(True, _ratio(pair, new_profile, weights))
+
+
+def _hopeful(pair: _Pair, profiled: bool, own: Callable[[], _Profile], weights: _Weights) -> bool:
+    """Whether the pair may reach its threshold: a first bound needs no weight
+    (:data:`FREE`, skipped when the candidate is profiled already), the second no
+    intersection (:data:`RATIO`)."""
+    _, profile, evidence, model, threshold = pair
+    if not profiled:
+        free = model.upper_probability(_complete(evidence, FREE), free=True)
+        if free < threshold - _BOUND_SLACK:
+            return False
+    loose = _complete(evidence, RATIO, own(), profile(), weights)
+    return model.upper_probability(loose) >= threshold
+
+
+def _ratio(pair: _Pair, own: Callable[[], _Profile], weights: _Weights) -> float:
+    """The pair's probability as a share of its threshold."""
+    _, profile, evidence, model, threshold = pair
+    p = model.probability(_complete(evidence, EXACT, own(), profile(), weights))
+    return p / threshold
 
 
 def _in_window(

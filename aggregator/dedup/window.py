@@ -33,25 +33,36 @@ import functools
 import itertools
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from aggregator.dedup.decision import (
+    PairScore,
     Profile,
     Shape,
     Shaped,
     Weights,
     choose_among,
+    score_pair,
     shape_of,
 )
 from aggregator.dedup.values import Candidate, DedupSettings, StoryFeatures, TermStats
 
 _FIELDS = ("t", "h", "n", "d", "m", "k", "q", "e", "v")
 """The term fields of :meth:`StoryFeatures.to_json`, in the order they are packed."""
+
+
+class Ahead(NamedTuple):
+    """A new item's pairs scored ahead (see :mod:`aggregator.dedup.ahead`), by candidate
+    id, and the weights they were scored with."""
+
+    scores: Mapping[int, PairScore]
+    weights: Weights
 
 
 FILL_AFTER = 1000
@@ -453,23 +464,55 @@ class StoryWindow:
         published: datetime,
         candidate_ids: Sequence[int],
         stats: TermStats,
+        ahead: Ahead | None = None,
     ) -> list[str]:
         """The stories the new item joins (see :func:`~aggregator.dedup.choose_stories`)
         among the held items ``candidate_ids`` (the best ranked first), weighing terms by
-        ``stats``."""
+        ``stats``. ``ahead``: its pairs scored ahead (used if scored with these weights)."""
         weights = self._weights_for(stats)
+        scores = ahead.scores if ahead is not None and ahead.weights is weights else {}
         ranked = candidate_ids[: self.settings.max_candidates]
-        shaped = [s for s in (self._shaped(i, weights) for i in ranked) if s is not None]
+        shaped = [s for s in (self._shaped(i, weights, scores) for i in ranked) if s is not None]
         derived = self._derived_of(new)
         own = functools.partial(self._profile, derived, weights)
 
         def companions(story_ids: set[str]) -> list[Shaped]:
-            found = (self._shaped(i, weights) for i in self._companions(story_ids, ranked))
+            chosen = self._companions(story_ids, ranked)
+            found = (self._shaped(i, weights, scores) for i in chosen)
             return [s for s in found if s is not None]
 
         return choose_among(
             derived.shape, own, source_id, published, shaped, weights, self.settings, companions
         )
+
+    def weights_for(self, stats: TermStats) -> Weights:
+        """The weights a decision reading ``stats`` now weighs terms by."""
+        return self._weights_for(stats)
+
+    def score_ahead(
+        self,
+        new: StoryFeatures,
+        source_id: str,
+        published: datetime,
+        candidate_ids: Sequence[int],
+        weights: Weights,
+    ) -> dict[int, PairScore]:
+        """The new item's pairs with the held items ``candidate_ids``, scored as
+        :meth:`decide` would score them with ``weights`` (see
+        :mod:`aggregator.dedup.ahead`), by candidate id."""
+        derived = self._derived_of(new)
+        own = functools.cache(functools.partial(self._profile, derived, weights))
+        found = {}
+        for item_id in candidate_ids[: self.settings.max_candidates]:
+            shaped = self._shaped(item_id, weights)
+            if shaped is None:
+                continue
+            score = score_pair(
+                derived.shape, own, source_id, published, shaped, weights, self.settings
+            )
+            if score is not None:
+                found[item_id] = score
+        return found
 
     def _companions(self, story_ids: set[str], candidate_ids: Sequence[int]) -> list[int]:
         """The members of the stories ``story_ids`` that are not candidates (the latest
@@ -481,14 +524,18 @@ class StoryWindow:
             found += [i for i in itertools.islice(reversed(held), MAX_COMPANIONS) if i not in seen]
         return found
 
-    def _shaped(self, item_id: int, weights: Weights) -> Shaped | None:
+    def _shaped(
+        self, item_id: int, weights: Weights, scores: Mapping[int, PairScore] | None = None
+    ) -> Shaped | None:
         member = self._members.get(item_id)
         if member is None:
             return None
         derived = self._derive(item_id, member)
         candidate = Candidate(member.story_id, member.source_id, member.published, derived.features)
         profile = functools.partial(self._profile, derived, weights)
-        return Shaped(candidate, derived.shape, profile, derived.generation == self._generation)
+        profiled = derived.generation == self._generation
+        scored = scores.get(item_id) if scores else None
+        return Shaped(candidate, derived.shape, profile, profiled, scored)
 
     def _derived_of(self, new: StoryFeatures) -> _Derived:
         """A new item's derived values, made once for its decision and its adding."""

@@ -917,7 +917,8 @@ def _settle(
     joined: set[str] = set()
     taken: dict[str, set[str]] = {}
     count = founded = 0
-    for item in waiting:
+    ahead = getattr(decide, "ahead", None)  # see StoryDecider
+    for item in waiting if ahead is None else ahead(waiting, len(undecided), counts):
         count += 1
         found = _candidates(connection, item, counts, lookup, undecided)
         undecided.discard(item.item_id)

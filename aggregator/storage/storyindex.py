@@ -239,7 +239,11 @@ class StoryDecider(Protocol):
 
     members: StoredMembers | None
     """What it holds of stored items, which storage fills and keeps in step (None: it
-    holds nothing, and is given the candidates' ids alone)."""
+    holds nothing, and is given the candidates' ids alone).
+
+    It may also have ``ahead(waiting, count, counts) -> Iterator[Waiting]``: the items a
+    settle is about to decide, handed back in their order (it may prepare their decisions
+    ahead meanwhile)."""
 
     def lookup_keys(self, item: Waiting, counts: TermCounts) -> Sequence[tuple[str, int]]:
         """Which of the item's index keys to look candidates up by (the rare ones), each
