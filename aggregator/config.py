@@ -29,6 +29,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from aggregator import quickyaml
 from aggregator.errors import ConfigError
 from aggregator.languages import is_known
 from aggregator.yamlerrors import describe_yaml_error
@@ -187,7 +188,7 @@ class FetchSettings(_Strict):
     """The ceiling: every source is polled at least this often (errors back off up to it)."""
     user_agent: str | None = None
     parse_workers: int = Field(default=-1, ge=-1, le=64)
-    """Processes that parse feeds: -1, one per core beyond the first; 0, none (a thread)."""
+    """Processes that parse feeds: -1, one per core (none on one core); 0, none (a thread)."""
 
     @field_validator("max_bytes")
     @classmethod
@@ -427,7 +428,11 @@ def load_settings(path: str | Path) -> Settings:
             problem is listed with its line.
     """
     path = Path(path)
-    data = _read_yaml(path)
+    text = _read_text(path)
+    quick = _quickly(path, text)
+    if quick is not None:
+        return Settings(path=path.resolve(), config=quick)
+    data = _read_yaml(path, text)
     problems = [*_duplicate_ids(path, data), *_store_problems(path, data)]
     problems += _path_problems(path, data)
     try:
@@ -442,13 +447,35 @@ def load_settings(path: str | Path) -> Settings:
     return Settings(path=path.resolve(), config=config)
 
 
-def _read_yaml(path: Path) -> Any:
+def _quickly(path: Path, text: str) -> Config | None:
+    """The configuration read by :mod:`aggregator.quickyaml`, when it reads the document
+    and finds no problem; None: the round trip reads it again, to name each problem's
+    line."""
+    data = quickyaml.read(text)
+    if not isinstance(data, dict):
+        return None
+    if any(_duplicate_ids(path, data)) or any(_store_problems(path, data)):
+        return None
+    if any(_path_problems(path, data)):
+        return None
     try:
-        text = path.read_text(encoding="utf-8")
+        return Config.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError([f"{path}: no such file (pass --config FILE)"], path=str(path)) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: cannot read: {exc}"], path=str(path)) from exc
+
+
+def _read_yaml(path: Path, text: str | None = None) -> Any:
+    if text is None:
+        text = _read_text(path)
     try:
         data = YAML(typ="rt").load(text)
     except YAMLError as exc:

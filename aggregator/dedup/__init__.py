@@ -59,6 +59,8 @@ Layout (each module imports only modules listed above it, so there are no cycles
   choose_stories, choose_story and stats_from.
 * ``window`` - StoryWindow: the stored items a running service compares new ones with,
   what the decision derives from them and the weights, by item id, in one object.
+* ``ahead`` - ScoresAhead: a large settle's pairs scored in a helper process (a window
+  of its own) ahead of the decisions, which take the scores and decide as without them.
 """
 
 from __future__ import annotations
